@@ -1,0 +1,5 @@
+"""FiuFit authentication service."""
+
+from importlib.metadata import version
+
+__version__ = version("fiufit-authentication")

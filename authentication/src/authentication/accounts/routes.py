@@ -1,0 +1,101 @@
+"""Firebase Auth accounts, for the users service."""
+
+from typing import Annotated
+
+from litestar import Controller, delete, patch, post
+from litestar.exceptions import NotAuthorizedException
+from litestar.di import NamedDependency
+from litestar.params import FromPath, HeaderParameter, JSONBody
+from pydantic import BaseModel, EmailStr, Field
+
+from authentication.accounts.firebase import FirebaseAccounts
+from authentication.security import require_service_token
+
+
+class NewAccount(BaseModel):
+    email: EmailStr
+    password: str = Field(min_length=6, max_length=128)
+
+
+class PasswordLogin(BaseModel):
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=128)
+
+
+class GoogleLogin(BaseModel):
+    # The e-mail the client claims; when given it must match the verified one.
+    email: str | None = Field(default=None, max_length=320)
+
+
+class PasswordReset(BaseModel):
+    email: str = Field(max_length=320)
+
+
+class AccountStatus(BaseModel):
+    disabled: bool
+
+
+class Account(BaseModel):
+    id: str
+    email: str | None = None
+
+
+class AccountState(BaseModel):
+    id: str
+    disabled: bool
+
+
+class AccountController(Controller):
+    path = "/auth/accounts"
+    tags = ["accounts"]
+    guards = [require_service_token]
+
+    @post("/", status_code=201)
+    async def create(
+        self, data: JSONBody[NewAccount], accounts: NamedDependency[FirebaseAccounts]
+    ) -> Account:
+        uid = await accounts.create(str(data.email), data.password)
+        return Account(id=uid, email=str(data.email))
+
+    @post("/login", status_code=200)
+    async def login(
+        self, data: JSONBody[PasswordLogin], accounts: NamedDependency[FirebaseAccounts]
+    ) -> Account:
+        signed_in = await accounts.check_password(data.email, data.password)
+        return Account(id=signed_in.uid, email=signed_in.email)
+
+    @post("/login/google", status_code=200)
+    async def login_with_google(
+        self,
+        data: JSONBody[GoogleLogin],
+        accounts: NamedDependency[FirebaseAccounts],
+        authorization: Annotated[str | None, HeaderParameter(name="Authorization")] = None,
+    ) -> Account:
+        """The Google credential arrives raw in Authorization, as the mobile app sends it."""
+        if not authorization or not authorization.strip():
+            raise NotAuthorizedException("No token")
+        signed_in = await accounts.sign_in_with_google(authorization, data.email)
+        return Account(id=signed_in.uid, email=signed_in.email)
+
+    @post("/password-reset", status_code=202)
+    async def password_reset(
+        self, data: JSONBody[PasswordReset], accounts: NamedDependency[FirebaseAccounts]
+    ) -> None:
+        await accounts.send_password_reset(data.email)
+
+    @patch("/{uid:str}")
+    async def set_status(
+        self,
+        uid: FromPath[str],
+        data: JSONBody[AccountStatus],
+        accounts: NamedDependency[FirebaseAccounts],
+    ) -> AccountState:
+        """Disabling also revokes the account's refresh tokens (an admin blocked the user)."""
+        await accounts.set_disabled(uid, data.disabled)
+        return AccountState(id=uid, disabled=data.disabled)
+
+    @delete("/{uid:str}", status_code=204)
+    async def remove(
+        self, uid: FromPath[str], accounts: NamedDependency[FirebaseAccounts]
+    ) -> None:
+        await accounts.delete(uid)

@@ -1,0 +1,128 @@
+"""The application factory: settings in, a Litestar app with its clients opened in the lifespan."""
+
+import logging
+import secrets
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import firebase_admin
+import httpx
+from litestar import Litestar, MediaType, Request, Response
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import HTTPException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.plugins.prometheus import PrometheusConfig
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from prometheus_client import start_http_server
+
+from authentication import __version__
+from authentication.accounts.firebase import FirebaseAccounts
+from authentication.accounts.routes import AccountController
+from authentication.firebase_app import init_firebase
+from authentication.health import HealthController
+from authentication.images.routes import ImageController
+from authentication.images.storage import ImageStore
+from authentication.logs import configure_logging
+from authentication.settings import Settings, get_settings
+from authentication.tokens.keys import generate_private_pem, load_signing_key
+from authentication.tokens.routes import TokenController
+from authentication.tokens.service import TokenService
+
+log = logging.getLogger(__name__)
+
+
+def _internal_error(request: Request[object, object, object], error: Exception) -> Response[object]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return Response(
+        {"detail": "Internal server error"},
+        status_code=HTTP_500_INTERNAL_SERVER_ERROR,
+        media_type=MediaType.JSON,
+    )
+
+
+def _http_error(request: Request[object, object, object], error: HTTPException) -> Response[object]:
+    body: dict[str, object] = {"detail": error.detail}
+    if error.extra:
+        body["errors"] = error.extra
+    return Response(body, status_code=error.status_code, headers=error.headers)
+
+
+def _accounts(state: State) -> FirebaseAccounts:
+    accounts: FirebaseAccounts = state.accounts
+    return accounts
+
+
+def _images(state: State) -> ImageStore:
+    images: ImageStore = state.images
+    return images
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+
+    private_pem = (
+        settings.jwt_private_key.get_secret_value() if settings.jwt_private_key else None
+    )
+    if private_pem is None:  # the settings only allow this in local mode
+        log.warning("AUTH_LOCAL_MODE: signing with a key generated at start-up")
+        private_pem = generate_private_pem(settings.jwt_algorithm)
+    key = load_signing_key(
+        private_pem, settings.jwt_algorithm, settings.jwt_key_id, settings.jwt_previous_public_keys
+    )
+    tokens = TokenService(key, settings.jwt_issuer, settings.jwt_expiration_hours * 3600)
+    service_token = (
+        settings.service_token.get_secret_value()
+        if settings.service_token
+        else secrets.token_urlsafe(32)  # local mode without a token: nobody can call in
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        firebase = init_firebase(settings)
+        http = httpx.AsyncClient(timeout=settings.upstream_timeout)
+        app.state.accounts = FirebaseAccounts(
+            firebase, http, settings.firebase_api_key.get_secret_value()
+        )
+        app.state.images = ImageStore(firebase, settings.upstream_timeout)
+        if settings.prometheus_port:
+            start_http_server(settings.prometheus_port)
+        try:
+            yield
+        finally:
+            await http.aclose()
+            firebase_admin.delete_app(firebase)
+
+    prometheus = PrometheusConfig(app_name="fiufit_authentication", group_path=True)
+    return Litestar(
+        route_handlers=[HealthController, TokenController, AccountController, ImageController],
+        lifespan=[lifespan],
+        dependencies={
+            "tokens": Provide(lambda: tokens, sync_to_thread=False),
+            "accounts": Provide(_accounts, sync_to_thread=False),
+            "images": Provide(_images, sync_to_thread=False),
+        },
+        state=State(
+            {
+                "settings": settings,
+                "jwks": key.jwks,
+                "service_token": service_token,
+                "started_at": time.monotonic(),
+            }
+        ),
+        middleware=[prometheus.middleware],
+        cors_config=CORSConfig(allow_origins=settings.cors_allowed_origins),
+        openapi_config=OpenAPIConfig(
+            title="FiuFit authentication",
+            version=__version__,
+            path="/auth/documentation",
+            render_plugins=[SwaggerRenderPlugin(path="/")],
+        ),
+        exception_handlers={HTTPException: _http_error, Exception: _internal_error},
+        # base64 inflates by a third; the decoded size limit is checked on its own.
+        request_max_body_size=settings.max_image_bytes * 4 // 3 + 64 * 1024,
+    )

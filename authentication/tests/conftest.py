@@ -1,0 +1,99 @@
+"""Tests run the app in process against the real Firebase Auth emulator and fake-gcs-server
+(`overlays/infra.sh start` starts both; `make test` does it for you)."""
+
+import base64
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+os.environ.setdefault("FIREBASE_AUTH_EMULATOR_HOST", "127.0.0.1:9099")
+os.environ.setdefault("STORAGE_EMULATOR_HOST", "http://127.0.0.1:4443")
+
+from authentication.app import create_app  # noqa: E402
+from authentication.settings import Settings  # noqa: E402
+from authentication.tokens.keys import generate_private_pem  # noqa: E402
+
+SERVICE_TOKEN = "test-service-token"
+PROJECT = "demo-fiufit"
+BUCKET = "fiufit-authentication-test"
+EMULATOR = f"http://{os.environ['FIREBASE_AUTH_EMULATOR_HOST']}"
+
+# Smallest real images of each accepted kind.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
+WEBP = b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00\x2f\x00\x00\x00\x10\x07\x10\x11\x11\x88\x88\xfe\x07\x00"
+
+
+def make_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "local_mode": False,
+        "jwt_private_key": generate_private_pem("ES256"),
+        "service_token": SERVICE_TOKEN,
+        "firebase_project_id": PROJECT,
+        "storage_bucket": BUCKET,
+        "prometheus_port": 0,
+        "upstream_timeout": 3.0,
+        "max_image_bytes": 64 * 1024,
+        "log_level": "WARNING",
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def bucket() -> Iterator[None]:
+    response = httpx.post(
+        f"{os.environ['STORAGE_EMULATOR_HOST']}/storage/v1/b", json={"name": BUCKET}
+    )
+    assert response.status_code in (200, 409), response.text
+    yield
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return make_settings()
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings) -> Litestar:
+    return create_app(settings)
+
+
+@pytest.fixture(scope="session")
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app) as client:
+        client.headers["X-Service-Token"] = SERVICE_TOKEN
+        yield client
+
+
+@pytest.fixture(scope="session")
+async def anonymous(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """A client without the internal service credential."""
+    async with AsyncTestClient(app=app) as client:
+        yield client
+
+
+@pytest.fixture
+async def accounts_to_delete() -> AsyncIterator[list[str]]:
+    """Firebase uids created by a test; deleted afterwards so the emulator stays clean."""
+    uids: list[str] = []
+    yield uids
+    async with httpx.AsyncClient() as http:
+        for uid in uids:
+            await http.post(
+                f"{EMULATOR}/identitytoolkit.googleapis.com/v1/projects/{PROJECT}/accounts:delete",
+                json={"localId": uid},
+                headers={"Authorization": "Bearer owner"},
+            )
+
+
+def unique_email() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}@fiufit.test"
