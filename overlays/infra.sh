@@ -6,7 +6,7 @@
 #
 #   overlays/infra.sh install            install tools (apt packages if missing, venv, npm)
 #   overlays/infra.sh start [component…] start components (default: all but auth)
-#                                        components: postgres redis mongo firebase gcs anvil auth
+#                                        components: postgres redis mongo firebase gcs anvil auth payment
 #   overlays/infra.sh stop               stop what this script started
 #   overlays/infra.sh status             show each component
 #   overlays/infra.sh env                print the env vars that point at the components
@@ -24,7 +24,7 @@ GCS_BUCKET=${FIUFIT_GCS_BUCKET:-fiufit-local}
 EPHEMERAL=${FIUFIT_EPHEMERAL:-0}
 
 declare -A PORT=(
-  [postgres]=5432 [redis]=6379 [mongo]=27017 [firebase]=9099 [gcs]=4443 [anvil]=8545 [auth]=8002
+  [postgres]=5432 [redis]=6379 [mongo]=27017 [firebase]=9099 [gcs]=4443 [anvil]=8545 [auth]=8002 [payment]=8020
 )
 ALL=(postgres redis mongo firebase gcs anvil)
 DATABASES=(users payment trainings goals)
@@ -169,19 +169,23 @@ start_anvil() {
   wait_port anvil 8545 20
 }
 
-start_auth() {
-  # The authentication service itself, for other services' tests (tokens, images).
-  if listening 8002; then log "auth: reusing the service on 8002"; return; fi
-  make -C "$ROOT/authentication" --no-print-directory install
+start_service() { # name folder port: a FiuFit service that other services' tests call
+  if listening "$3"; then log "$1: reusing the service on $3"; return; fi
+  make -C "$ROOT/$2" --no-print-directory install
   (
     set -a
     # shellcheck disable=SC1091
     source "$OVERLAYS/local.env"
     set +a
-    spawn auth "$ROOT/authentication/.venv/bin/fiufit-authentication"
+    if grep -q '^migrate:' "$ROOT/$2/Makefile"; then make -C "$ROOT/$2" --no-print-directory migrate; fi
+    spawn "$1" "$ROOT/$2/.venv/bin/fiufit-$2"
   )
-  wait_port auth 8002 30
+  wait_port "$1" "$3" 60
 }
+
+start_auth() { start_service auth authentication 8002; }
+
+start_payment() { start_service payment payment 8020; }
 
 stop_all() {
   local f pid name i

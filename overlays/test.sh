@@ -15,8 +15,10 @@ fi
 export FIUFIT_EPHEMERAL=1
 trap 'overlays/infra.sh stop' EXIT
 overlays/infra.sh start || exit 1
-# Services other than authentication get their tokens and images from a running one.
+# Services other than authentication get their tokens and images from a running one, and
+# users moves money through a running payment service.
 overlays/infra.sh start auth || exit 1
+if [ -f payment/pyproject.toml ]; then overlays/infra.sh start payment || exit 1; fi
 
 set -a
 # shellcheck disable=SC1091
