@@ -1,0 +1,1 @@
+"""The ``metrics-consumer`` process: Redis Stream ``fiufit:events`` → MongoDB ``metrics``."""

@@ -1,0 +1,235 @@
+"""The consumer loop: at-least-once delivery from the stream, idempotent writes, so every event
+is stored exactly once whatever crashes.
+
+Order of work for a batch: parse every entry, bulk-upsert the valid events keyed on their id,
+then in one Redis transaction dead-letter the malformed entries and XACK the whole batch. A crash
+before the ack leaves the entries pending: this consumer re-reads them at start-up (same name),
+or another consumer claims them once idle (XAUTOCLAIM). The upsert makes the replay harmless.
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any, TypeVar
+
+from pymongo.errors import PyMongoError
+from redis.asyncio import Redis
+from redis.exceptions import RedisError, ResponseError
+
+from metrics.consumer.status import RETRIES, ConsumerStatus
+from metrics.events import EVENT_FIELD, Event, Malformed, parse_entry
+from metrics.settings import Settings
+from metrics.store import Collection, ensure_indexes, upsert_events
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Entry = tuple[bytes, dict[bytes, bytes]]
+DeadLetter = tuple[bytes, dict[bytes, bytes], str]  # entry id, fields, reason
+STATS_INTERVAL = 5.0
+FIRST_BACKOFF = 0.2
+
+
+class Stopped(Exception):
+    """SIGTERM arrived while a dependency was down: leave the batch pending and exit."""
+
+
+class Consumer:
+    def __init__(
+        self, settings: Settings, redis: Redis, events: Collection, status: ConsumerStatus
+    ) -> None:
+        self.settings = settings
+        self.redis = redis
+        self.events = events
+        self.status = status
+        self.stopping = asyncio.Event()
+        self._stream = settings.events_stream
+        self._group = settings.consumer_group
+        self._name = settings.consumer_name
+        self._stats_at = 0.0
+
+    def stop(self) -> None:
+        """SIGTERM: stop reading; the batch in hand is finished and acknowledged."""
+        log.info("stop requested: finishing the batch in hand")
+        self.stopping.set()
+
+    async def run(self) -> None:
+        try:
+            await self._retry("start", self._prepare)
+            await self._drain_own_pending()
+            await self._loop()
+        except Stopped:
+            log.warning("stopped during an outage: unacknowledged entries stay pending")
+        self.status.tick("stopped")
+        log.info("consumer stopped")
+
+    async def _loop(self) -> None:
+        clock = asyncio.get_running_loop().time
+        next_claim = 0.0
+        while not self.stopping.is_set():
+            self.status.tick("running")
+            if clock() >= next_claim:
+                await self._claim_idle()
+                next_claim = clock() + self.settings.consumer_claim_interval_seconds
+            entries = await self._retry("read", self._read_new)
+            if entries:
+                await self._handle(entries)
+            await self._refresh_stats()
+
+    # --- reading ---------------------------------------------------------------------------
+
+    async def _prepare(self) -> None:
+        await self._create_group()
+        await ensure_indexes(self.events)
+
+    async def _create_group(self) -> None:
+        try:
+            # From the stream's start: events published before the first run count too.
+            await self.redis.xgroup_create(self._stream, self._group, id="0", mkstream=True)
+            log.info("created consumer group %s on %s", self._group, self._stream)
+        except ResponseError as error:
+            if "BUSYGROUP" not in str(error):
+                raise
+
+    async def _xreadgroup(self, start: str, block: int | None) -> list[Entry]:
+        try:
+            # RESP2 replies: [[stream, [(id, fields), …]]] (redis-py also types RESP3 dicts).
+            response: Any = await self.redis.xreadgroup(
+                self._group,
+                self._name,
+                {self._stream: start},
+                count=self.settings.consumer_batch_size,
+                block=block,
+            )
+        except ResponseError as error:
+            if "NOGROUP" not in str(error):
+                raise
+            await self._create_group()  # Redis lost the stream (restart without persistence)
+            return []
+        return list(response[0][1]) if response else []
+
+    async def _read_new(self) -> list[Entry]:
+        return await self._xreadgroup(">", self.settings.consumer_block_ms)
+
+    async def _drain_own_pending(self) -> None:
+        """Entries delivered to this consumer name and never acknowledged (we crashed)."""
+        cursor = "0"
+        while not self.stopping.is_set():
+            entries = await self._retry("pending", partial(self._xreadgroup, cursor, None))
+            if not entries:
+                return
+            log.info("re-reading %d pending entries", len(entries))
+            await self._handle(entries)
+            cursor = entries[-1][0].decode()
+
+    async def _claim_idle(self) -> None:
+        """Take over entries left pending too long by consumers that died."""
+        cursor: bytes | str = "0-0"
+        while not self.stopping.is_set():
+            claim = partial(
+                self.redis.xautoclaim,
+                self._stream,
+                self._group,
+                self._name,
+                min_idle_time=self.settings.consumer_claim_idle_ms,
+                start_id=cursor,
+                count=self.settings.consumer_batch_size,
+            )
+            response: list[Any] = await self._retry("claim", claim)
+            cursor, entries = response[0], response[1]
+            if entries:
+                log.warning("claimed %d entries idle on a dead consumer", len(entries))
+                await self._handle(entries)
+            if cursor in (b"0-0", "0-0"):
+                return
+
+    # --- one batch ---------------------------------------------------------------------------
+
+    async def _handle(self, entries: list[Entry]) -> None:
+        now = datetime.now(UTC)
+        events: list[Event] = []
+        dead: list[DeadLetter] = []
+        for entry_id, fields in entries:
+            try:
+                events.append(parse_entry(fields, now))
+            except Malformed as error:
+                dead.append((entry_id, fields, str(error)))
+        result = await self._retry("write", lambda: upsert_events(self.events, events))
+        if self.settings.consumer_failpoint == "after_write":
+            os.kill(os.getpid(), signal.SIGKILL)  # testing only: crash between write and ack
+        ids = [entry_id for entry_id, _ in entries]
+        await self._retry("ack", lambda: self._ack(ids, dead))
+        self.status.batch_done(result.stored, result.duplicates, len(dead))
+        for entry_id, _, reason in dead:
+            log.warning("dead-lettered entry %s: %s", entry_id.decode(), reason)
+
+    async def _ack(self, ids: list[bytes], dead: list[DeadLetter]) -> None:
+        """Dead letters and the ack in one MULTI/EXEC: never one without the other."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            failed_at = datetime.now(UTC).isoformat(timespec="milliseconds")
+            for entry_id, fields, reason in dead:
+                letter: dict[str | bytes, bytes | str] = {
+                    "reason": reason,
+                    "stream_id": entry_id,
+                    "consumer": self._name,
+                    "failed_at": failed_at,
+                }
+                if EVENT_FIELD in fields:
+                    letter["event"] = fields[EVENT_FIELD]
+                others = {
+                    k.decode(errors="replace"): v.decode(errors="replace")
+                    for k, v in fields.items()
+                    if k != EVENT_FIELD
+                }
+                if others:
+                    letter["fields"] = json.dumps(others)
+                pipe.xadd(
+                    self.settings.dead_letter_stream,
+                    letter,  # type: ignore[arg-type]
+                    maxlen=self.settings.dead_letter_maxlen,
+                    approximate=True,
+                )
+            pipe.xack(self._stream, self._group, *ids)
+            await pipe.execute()
+
+    # --- resilience and health ---------------------------------------------------------------
+
+    async def _retry(self, step: str, attempt: Callable[[], Awaitable[T]]) -> T:
+        """Run ``attempt`` until it succeeds, backing off on Redis or MongoDB failures.
+        Nothing is skipped: the same batch is retried. SIGTERM during an outage → Stopped."""
+        delay = FIRST_BACKOFF
+        while True:
+            try:
+                result = await attempt()
+                self.status.last_error = None
+                return result
+            except (RedisError, PyMongoError, OSError) as error:
+                RETRIES.labels(step).inc()
+                self.status.last_error = f"{step}: {type(error).__name__}: {error}"[:500]
+                self.status.tick(f"backing off ({step})")
+                log.warning("%s failed, retrying in %.1f s: %s", step, delay, error)
+            if self.stopping.is_set():
+                raise Stopped
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), timeout=delay)
+            delay = min(delay * 2, self.settings.consumer_backoff_max_seconds)
+
+    async def _refresh_stats(self) -> None:
+        clock = asyncio.get_running_loop().time
+        if clock() - self._stats_at < STATS_INTERVAL:
+            return
+        self._stats_at = clock()
+        try:
+            groups = await self.redis.xinfo_groups(self._stream)
+        except RedisError as error:
+            log.debug("xinfo groups failed: %s", error)
+            return
+        for group in groups:
+            if group["name"] in (self._group, self._group.encode()):
+                self.status.group_info(group.get("lag"), int(group["pending"]))

@@ -1,0 +1,1 @@
+"""The back-office counters: aggregation of the stored events."""

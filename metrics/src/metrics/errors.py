@@ -1,0 +1,7 @@
+"""Exceptions that become JSON ``{"detail": …}`` responses."""
+
+from litestar.exceptions import HTTPException
+
+
+class ServiceUnavailable(HTTPException):
+    status_code = 503

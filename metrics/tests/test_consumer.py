@@ -1,0 +1,168 @@
+"""The consumer in process, on the real Redis (db 4) and SecantusDB."""
+
+import json
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+import httpx
+from redis.asyncio import Redis
+
+from metrics.consumer.worker import Consumer
+from metrics.events import event_json
+from metrics.store import Collection
+from tests.conftest import (
+    DEAD,
+    STREAM,
+    eventually,
+    free_port,
+    pending,
+    publish,
+    publish_events,
+)
+from tests.test_events import MALFORMED
+
+Start = Callable[..., Awaitable[Consumer]]
+
+
+async def test_events_are_stored_once_and_acknowledged(
+    events: Collection, redis: Redis, run_consumer: Start
+) -> None:
+    # Published before the group exists: the consumer still counts them (group from id 0).
+    await publish_events(redis, 120)
+    consumer = await run_consumer()
+
+    async def all_stored() -> bool:
+        return await events.count_documents({}) == 120
+
+    await eventually(all_stored)
+    await eventually(lambda: _no_pending(redis))
+    assert consumer.status.stored == 120 and consumer.status.dead_lettered == 0
+    document = await events.find_one({"label": "l1"})
+    assert document is not None
+    assert set(document) == {"_id", "metric", "value", "label", "date", "source"}
+    assert isinstance(document["date"], datetime)
+
+
+async def test_a_republished_event_is_counted_once(
+    events: Collection, redis: Redis, run_consumer: Start
+) -> None:
+    payload = event_json("user_login_count", label="using_idp")
+    await publish(redis, payload, payload)  # a relay that crashed before marking it sent
+    consumer = await run_consumer()
+    await eventually(lambda: _no_pending(redis))
+    await publish(redis, payload)  # and once more, later, in another batch
+    await eventually(lambda: _no_pending(redis))
+    assert await events.count_documents({}) == 1
+    assert consumer.status.duplicates == 2
+
+
+async def test_every_malformed_kind_is_dead_lettered_with_its_reason(
+    events: Collection, redis: Redis, run_consumer: Start
+) -> None:
+    ids = []
+    for _, fields, _ in MALFORMED:
+        if fields:  # XADD cannot add an entry without fields (that kind is a deleted entry)
+            ids.append((await redis.xadd(STREAM, fields), fields))  # type: ignore[arg-type]
+    await publish_events(redis, 5)
+    consumer = await run_consumer()
+    await eventually(lambda: _no_pending(redis))
+    await eventually(lambda: _count_is(events, 5))
+    letters = {fields[b"stream_id"]: fields for _, fields in await redis.xrange(DEAD)}
+    assert len(letters) == len(ids)
+    reasons = {r for _, f, r in MALFORMED if f}
+    for entry_id, fields in ids:
+        letter = letters[entry_id]
+        assert any(letter[b"reason"].decode().startswith(r) for r in reasons)
+        assert letter[b"consumer"] == b"test-consumer"
+        if b"event" in fields:
+            assert letter[b"event"] == fields[b"event"]  # the raw entry, for a replay
+        else:
+            assert json.loads(letter[b"fields"]) == {"payload": "{}"}
+    assert consumer.status.dead_lettered == len(ids)
+    # The consumer is still alive and consuming after all that.
+    await publish_events(redis, 1)
+    await eventually(lambda: _count_is(events, 6))
+
+
+async def test_a_deleted_pending_entry_is_dead_lettered(
+    events: Collection, redis: Redis, run_consumer: Start
+) -> None:
+    await redis.xgroup_create(STREAM, "metrics", id="0", mkstream=True)
+    [entry_id] = await publish_events(redis, 1)
+    await redis.xreadgroup("metrics", "test-consumer", {STREAM: ">"})
+    await redis.xdel(STREAM, entry_id)  # trimmed away while pending
+    await run_consumer()
+    await eventually(lambda: _no_pending(redis))
+    [(_, letter)] = await redis.xrange(DEAD)
+    assert letter[b"reason"].startswith(b"deleted")
+
+
+async def test_own_pending_entries_are_re_read_at_start(
+    events: Collection, redis: Redis, run_consumer: Start
+) -> None:
+    await redis.xgroup_create(STREAM, "metrics", id="0", mkstream=True)
+    await publish_events(redis, 30)
+    # The previous life of this consumer read them and died before writing.
+    await redis.xreadgroup("metrics", "test-consumer", {STREAM: ">"}, count=100)
+    assert await pending(redis) == 30
+    await run_consumer(consumer_claim_idle_ms=3_600_000)  # no claiming: its own pending
+    await eventually(lambda: _count_is(events, 30))
+    await eventually(lambda: _no_pending(redis))
+
+
+async def test_entries_pending_on_a_dead_consumer_are_claimed(
+    events: Collection, redis: Redis, run_consumer: Start
+) -> None:
+    await redis.xgroup_create(STREAM, "metrics", id="0", mkstream=True)
+    await publish_events(redis, 40)
+    await redis.xreadgroup("metrics", "dead-pod", {STREAM: ">"}, count=100)
+    await run_consumer(consumer_claim_idle_ms=300)
+    await eventually(lambda: _count_is(events, 40))
+    await eventually(lambda: _no_pending(redis))
+    consumers = {c["name"]: c for c in await redis.xinfo_consumers(STREAM, "metrics")}
+    assert consumers[b"dead-pod"]["pending"] == 0
+
+
+async def test_two_consumers_share_the_stream_without_double_counting(
+    events: Collection, redis: Redis, run_consumer: Start
+) -> None:
+    await publish_events(redis, 200)
+    first = await run_consumer(consumer_name="pod-a")
+    second = await run_consumer(consumer_name="pod-b")
+    await eventually(lambda: _count_is(events, 200))
+    await eventually(lambda: _no_pending(redis))
+    assert first.status.stored + second.status.stored == 200
+
+
+async def test_health_endpoint_reports_batches_lag_and_pending(
+    events: Collection, redis: Redis, run_consumer: Start
+) -> None:
+    port = free_port()
+    await run_consumer(consumer_health_port=port, consumer_name="health-pod")
+    await publish_events(redis, 10)
+    await eventually(lambda: _count_is(events, 10))
+
+    async def reported() -> bool:
+        async with httpx.AsyncClient() as http:
+            response = await http.get(f"http://127.0.0.1:{port}/health")
+        body = response.json()
+        return response.status_code == 200 and body["stored"] == 10 and body["lag"] == 0
+
+    await eventually(reported, within=15)
+    async with httpx.AsyncClient() as http:
+        body = (await http.get(f"http://127.0.0.1:{port}/health")).json()
+        missing = await http.get(f"http://127.0.0.1:{port}/nothing")
+    assert body["alive"] is True and body["state"] == "running"
+    assert body["consumer"] == "health-pod" and body["pending"] == 0
+    last_batch = datetime.fromisoformat(body["last_batch_at"])
+    assert (datetime.now(UTC) - last_batch).total_seconds() < 60
+    assert missing.status_code == 404
+
+
+async def _no_pending(redis: Redis) -> bool:
+    groups = await redis.xinfo_groups(STREAM)
+    return bool(groups) and groups[0]["pending"] == 0 and groups[0]["lag"] == 0
+
+
+async def _count_is(events: Collection, expected: int) -> bool:
+    return await events.count_documents({}) == expected
