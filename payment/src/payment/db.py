@@ -1,0 +1,40 @@
+"""The asyncpg pool and the advisory locks that serialise work across replicas."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TypeAlias
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+from payment.errors import ServiceUnavailable
+
+Conn: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
+
+# First key of the two-key advisory lock space: one namespace per kind of resource.
+ACCOUNT_LOCK = 20_001
+DEPLOY_LOCK = 20_002
+
+
+async def create_pool(url: str, size: int) -> asyncpg.Pool:
+    return await asyncpg.create_pool(url, min_size=1, max_size=size, command_timeout=30)
+
+
+@asynccontextmanager
+async def connection(pool: asyncpg.Pool) -> AsyncIterator[Conn]:
+    try:
+        async with pool.acquire() as conn:
+            yield conn
+    except (OSError, asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError) as error:
+        raise ServiceUnavailable("Database unavailable") from error
+
+
+@asynccontextmanager
+async def advisory_lock(conn: Conn, namespace: int, name: str) -> AsyncIterator[None]:
+    """A session lock on (namespace, name): held until released or the connection dies, so a
+    crashed replica never keeps it."""
+    await conn.execute("SELECT pg_advisory_lock($1, hashtext($2))", namespace, name)
+    try:
+        yield
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock($1, hashtext($2))", namespace, name)

@@ -1,0 +1,1 @@
+"""The ledger: every money movement, its transactions and its state."""

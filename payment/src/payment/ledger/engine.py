@@ -1,0 +1,182 @@
+"""Moves ledger rows forward, one transaction at a time, safely under concurrency and crashes.
+
+A row's life: ``deposit`` (transfers, withdrawals: the sender's wallet pays the contract) →
+``deposit_sent`` → ``payout`` (the owner has the contract pay the receiver; top-ups and gas
+grants start here) → ``payout_sent`` → ``done``. Rules that make it lose nothing and send
+nothing twice:
+
+- a transaction is signed and stored (hash and raw bytes) in the row before it is broadcast,
+  while the signer's advisory lock is held, so nonces never collide across replicas;
+- every state change is a compare-and-set on ``step``: of two workers only one wins;
+- a stored transaction is only ever re-broadcast with the same bytes (same hash, same nonce).
+"""
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import asyncpg
+from eth_account.signers.local import LocalAccount
+
+from payment import events
+from payment.chain.client import DEPOSIT_GAS, TRANSFER_GAS, Chain, Rejected
+from payment.crypto import KeyBox
+from payment.db import ACCOUNT_LOCK, Conn, advisory_lock
+from payment.errors import ChainUnavailable
+from payment.ledger import repository as ledger
+from payment.ledger.repository import Row
+from payment.wallets import repository as wallets
+
+log = logging.getLogger(__name__)
+
+INSUFFICIENT = "Insufficient funds"
+POOL_SHORT = "Insufficient funds: the contract pool cannot cover the amount"
+NEXT_STEP = {"deposit_sent": "payout", "payout_sent": "done"}
+
+
+class Engine:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        chain: Chain,
+        keys: KeyBox,
+        owner: LocalAccount,
+        confirmations: int = 1,
+        receipt_poll: float = 0.01,
+        rebroadcast_after: float = 30.0,
+    ) -> None:
+        self.pool = pool
+        self.chain = chain
+        self.keys = keys
+        self.owner = owner
+        self.confirmations = confirmations
+        self.receipt_poll = receipt_poll
+        self.rebroadcast_after = rebroadcast_after
+        # Fault injection for the crash tests: called with the step name before a broadcast.
+        self.before_broadcast: Callable[[str], None] | None = None
+
+    async def run(self, entry_id: int, wait: float) -> Row:
+        """Drive the row until it is finished or ``wait`` seconds have passed."""
+        deadline = time.monotonic() + wait
+        while True:
+            row = await self.step(entry_id)
+            if row.finished or time.monotonic() >= deadline:
+                return row
+            await asyncio.sleep(self.receipt_poll)
+
+    async def step(self, entry_id: int, rebroadcast: bool = False) -> Row:
+        """Advance the row as far as possible without waiting; returns it afterwards."""
+        while True:
+            row = await self._get(entry_id)
+            if row.finished:
+                return row
+            if row.step in ("deposit", "payout"):
+                await self._submit(row)
+            elif not await self._check_receipt(row, rebroadcast):
+                return await self._get(entry_id)
+
+    async def _get(self, entry_id: int) -> Row:
+        async with self.pool.acquire() as conn:
+            row = await ledger.get(conn, entry_id)
+        assert row is not None, f"ledger row {entry_id} vanished"
+        return row
+
+    async def _signer(self, row: Row) -> LocalAccount:
+        if row.step == "payout":
+            return self.owner
+        async with self.pool.acquire() as conn:
+            wallet = await wallets.get_by_address(conn, row.sender_address)
+        assert wallet is not None, f"no wallet for {row.sender_address}"
+        return self.chain.account(self.keys.open(wallet.sealed_key))
+
+    async def _transaction(self, row: Row, signer: LocalAccount, gas_price: int) -> dict[str, Any]:
+        """The unsigned transaction of the row's current step, after checking funds."""
+        if row.step == "deposit":
+            balance = await self.chain.balance(signer.address)
+            if balance < row.amount_wei + DEPOSIT_GAS * gas_price:
+                raise Rejected(INSUFFICIENT)
+            return {**self.chain.deposit_call(), "value": row.amount_wei}
+        if row.kind == "gas_grant":
+            return {"to": row.receiver_address, "value": row.amount_wei, "gas": TRANSFER_GAS}
+        data = self.chain.send_payment_data(row.receiver_address, row.amount_wei)
+        call = {"from": signer.address, "to": self.chain.contract_address, "data": data}
+        try:
+            gas = await self.chain.estimate_gas(call)
+        except Rejected as error:
+            raise Rejected(
+                POOL_SHORT if "not enough balance" in str(error) else str(error)
+            ) from error
+        return {"to": self.chain.contract_address, "data": data, "value": 0, "gas": gas * 3 // 2}
+
+    async def _submit(self, row: Row) -> None:
+        signer = await self._signer(row)
+        chain_id = await self.chain.chain_id()
+        async with self.pool.acquire() as conn, advisory_lock(conn, ACCOUNT_LOCK, signer.address):
+            current = await ledger.get(conn, row.id)
+            if current is None or current.step != row.step or current.finished:
+                return  # another worker got here first
+            gas_price = await self.chain.gas_price()
+            try:
+                tx = await self._transaction(current, signer, gas_price)
+            except Rejected as error:
+                await self._fail(conn, current, str(error))
+                return
+            chain_nonce = await self.chain.pending_nonce(signer.address)
+            async with conn.transaction():
+                nonce = max(chain_nonce, await ledger.next_nonce(conn, chain_id, signer.address))
+                signed = await self.chain.sign(
+                    signer, {**tx, "nonce": nonce, "gasPrice": gas_price}
+                )
+                if not await ledger.mark_sent(conn, row.id, row.step, signed.tx_hash, signed.raw):
+                    return
+                await ledger.set_next_nonce(conn, chain_id, signer.address, nonce + 1)
+            if self.before_broadcast is not None:
+                self.before_broadcast(row.step)
+            try:
+                await self.chain.broadcast(signed.raw)
+            except Rejected as error:
+                # Not in any mempool: the nonce is free again and the row fails.
+                async with conn.transaction():
+                    await ledger.set_next_nonce(conn, chain_id, signer.address, nonce)
+                    await self._fail(conn, current, str(error), step=f"{row.step}_sent")
+            except ChainUnavailable:
+                log.warning("ledger %s: broadcast failed, the tracker will retry", row.id)
+
+    async def _check_receipt(self, row: Row, rebroadcast: bool) -> bool:
+        """True when the row moved on (mined), False when its transaction is still pending."""
+        stage = row.step.removesuffix("_sent")
+        tx_hash = row.deposit_tx_hash if stage == "deposit" else row.payout_tx_hash
+        raw = row.deposit_raw_tx if stage == "deposit" else row.payout_raw_tx
+        assert tx_hash is not None and raw is not None
+        receipt = await self.chain.receipt(tx_hash, self.confirmations)
+        async with self.pool.acquire() as conn:
+            if receipt is None:
+                age = time.time() - (row.submitted_at.timestamp() if row.submitted_at else 0)
+                if rebroadcast or age > self.rebroadcast_after:
+                    await self._rebroadcast(conn, row, raw)
+                return False
+            if not receipt.succeeded:
+                await self._fail(conn, row, f"{stage} transaction {tx_hash} reverted")
+                return True
+            async with conn.transaction():
+                to = NEXT_STEP[row.step]
+                if await ledger.advance(conn, row.id, row.step, to) and to == "done":
+                    await events.record(conn, "payment_confirmed_count", row.kind)
+            return True
+
+    async def _rebroadcast(self, conn: Conn, row: Row, raw: bytes) -> None:
+        log.info("ledger %s: broadcasting its %s transaction again", row.id, row.step)
+        try:
+            await self.chain.broadcast(raw)
+        except Rejected as error:
+            # "nonce too low" means it (or nothing else, as the nonce was ours) was mined.
+            log.warning("ledger %s: re-broadcast refused: %s", row.id, error)
+        await ledger.mark_resent(conn, row.id)
+
+    async def _fail(self, conn: Conn, row: Row, reason: str, step: str | None = None) -> None:
+        async with conn.transaction():
+            if await ledger.fail(conn, row.id, step or row.step, reason):
+                await events.record(conn, "payment_failed_count", row.kind)
+        log.info("ledger %s failed: %s", row.id, reason)

@@ -1,0 +1,253 @@
+"""SQL for ledger rows, nonces and deployments."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from payment.db import Conn
+
+COLUMNS = """id, kind, idempotency_key, request_hash, sender_id, receiver_id, sender_address,
+    receiver_address, amount_wei, status, step, deposit_tx_hash, deposit_raw_tx, payout_tx_hash,
+    payout_raw_tx, submitted_at, failure_reason, created_at, updated_at"""
+
+
+@dataclass(frozen=True)
+class Row:
+    id: int
+    kind: str
+    idempotency_key: str
+    request_hash: str
+    sender_id: int | None
+    receiver_id: int | None
+    sender_address: str
+    receiver_address: str
+    amount_wei: int
+    status: str
+    step: str
+    deposit_tx_hash: str | None
+    deposit_raw_tx: bytes | None
+    payout_tx_hash: str | None
+    payout_raw_tx: bytes | None
+    submitted_at: datetime | None
+    failure_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("confirmed", "failed")
+
+
+def _row(record: asyncpg.Record) -> Row:
+    values = dict(record)
+    values["amount_wei"] = int(values["amount_wei"])
+    for raw in ("deposit_raw_tx", "payout_raw_tx"):
+        if values[raw] is not None:
+            values[raw] = bytes(values[raw])
+    return Row(**values)
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    kind: str
+    idempotency_key: str
+    request_hash: str
+    sender_id: int | None
+    receiver_id: int | None
+    sender_address: str
+    receiver_address: str
+    amount_wei: int
+
+    @property
+    def first_step(self) -> str:
+        # Transfers and withdrawals start with the sender's deposit; the owner pays the rest.
+        return "deposit" if self.kind in ("transfer", "withdrawal") else "payout"
+
+
+async def insert(conn: Conn, entry: NewEntry) -> Row | None:
+    """The new row, or None when (kind, idempotency_key) exists already."""
+    record = await conn.fetchrow(
+        f"""
+        INSERT INTO ledger (kind, idempotency_key, request_hash, sender_id, receiver_id,
+                            sender_address, receiver_address, amount_wei, step)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        ON CONFLICT (kind, idempotency_key) DO NOTHING
+        RETURNING {COLUMNS}
+        """,
+        entry.kind,
+        entry.idempotency_key,
+        entry.request_hash,
+        entry.sender_id,
+        entry.receiver_id,
+        entry.sender_address,
+        entry.receiver_address,
+        entry.amount_wei,
+        entry.first_step,
+    )
+    return _row(record) if record else None
+
+
+async def get(conn: Conn, entry_id: int) -> Row | None:
+    record = await conn.fetchrow(f"SELECT {COLUMNS} FROM ledger WHERE id = $1", entry_id)
+    return _row(record) if record else None
+
+
+async def get_by_key(conn: Conn, kind: str, key: str) -> Row | None:
+    record = await conn.fetchrow(
+        f"SELECT {COLUMNS} FROM ledger WHERE kind = $1 AND idempotency_key = $2", kind, key
+    )
+    return _row(record) if record else None
+
+
+async def mark_sent(conn: Conn, entry_id: int, step: str, tx_hash: str, raw: bytes) -> bool:
+    """Record a signed transaction before it is broadcast: step deposit → deposit_sent or
+    payout → payout_sent. False when another worker moved the row first."""
+    prefix = step  # "deposit" or "payout"
+    done = await conn.fetchval(
+        f"""
+        UPDATE ledger SET step = $2 || '_sent', status = 'submitted',
+               {prefix}_tx_hash = $3, {prefix}_raw_tx = $4,
+               submitted_at = now(), updated_at = now()
+        WHERE id = $1 AND step = $2 AND status IN ('pending', 'submitted')
+        RETURNING true
+        """,
+        entry_id,
+        step,
+        tx_hash,
+        raw,
+    )
+    return bool(done)
+
+
+async def mark_resent(conn: Conn, entry_id: int) -> None:
+    await conn.execute("UPDATE ledger SET submitted_at = now() WHERE id = $1", entry_id)
+
+
+async def advance(conn: Conn, entry_id: int, step: str, to: str) -> bool:
+    """Move a mined step forward (deposit_sent → payout, payout_sent → done/confirmed)."""
+    done = await conn.fetchval(
+        """
+        UPDATE ledger SET step = $3,
+               status = CASE WHEN $3 = 'done' THEN 'confirmed' ELSE status END,
+               updated_at = now()
+        WHERE id = $1 AND step = $2 AND status IN ('pending', 'submitted')
+        RETURNING true
+        """,
+        entry_id,
+        step,
+        to,
+    )
+    return bool(done)
+
+
+async def fail(conn: Conn, entry_id: int, step: str, reason: str) -> bool:
+    done = await conn.fetchval(
+        """
+        UPDATE ledger SET status = 'failed', failure_reason = $3, updated_at = now()
+        WHERE id = $1 AND step = $2 AND status IN ('pending', 'submitted')
+        RETURNING true
+        """,
+        entry_id,
+        step,
+        reason,
+    )
+    return bool(done)
+
+
+async def unfinished(conn: Conn, older_than: float, limit: int) -> list[int]:
+    records = await conn.fetch(
+        """
+        SELECT id FROM ledger
+        WHERE status IN ('pending', 'submitted')
+          AND updated_at <= now() - make_interval(secs => $1)
+        ORDER BY updated_at LIMIT $2
+        """,
+        older_than,
+        limit,
+    )
+    return [record["id"] for record in records]
+
+
+@dataclass(frozen=True)
+class Filters:
+    address: str | None = None
+    min_wei: int | None = None
+    kind: str | None = None
+    status: str | None = None
+    user_id: int | None = None
+
+
+def _where(filters: Filters) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    args: list[Any] = []
+
+    def arg(value: Any) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    if filters.address is not None:
+        placeholder = arg(filters.address)
+        clauses.append(f"(sender_address = {placeholder} OR receiver_address = {placeholder})")
+    if filters.user_id is not None:
+        placeholder = arg(filters.user_id)
+        clauses.append(f"(sender_id = {placeholder} OR receiver_id = {placeholder})")
+    if filters.min_wei is not None:
+        clauses.append(f"amount_wei >= {arg(filters.min_wei)}")
+    if filters.kind is not None:
+        clauses.append(f"kind = {arg(filters.kind)}")
+    if filters.status is not None:
+        clauses.append(f"status = {arg(filters.status)}")
+    return ("WHERE " + " AND ".join(clauses) if clauses else ""), args
+
+
+async def page(conn: Conn, filters: Filters, offset: int, limit: int) -> tuple[list[Row], int]:
+    where, args = _where(filters)
+    total = await conn.fetchval(f"SELECT count(*) FROM ledger {where}", *args)
+    records = await conn.fetch(
+        f"SELECT {COLUMNS} FROM ledger {where} ORDER BY id DESC "
+        f"OFFSET ${len(args) + 1} LIMIT ${len(args) + 2}",
+        *args,
+        offset,
+        limit,
+    )
+    return [_row(record) for record in records], int(total)
+
+
+async def next_nonce(conn: Conn, chain_id: int, address: str) -> int:
+    value = await conn.fetchval(
+        "SELECT next_nonce FROM nonces WHERE chain_id = $1 AND address = $2", chain_id, address
+    )
+    return int(value or 0)
+
+
+async def set_next_nonce(conn: Conn, chain_id: int, address: str, nonce: int) -> None:
+    await conn.execute(
+        """
+        INSERT INTO nonces (chain_id, address, next_nonce) VALUES ($1, $2, $3)
+        ON CONFLICT (chain_id, address) DO UPDATE SET next_nonce = EXCLUDED.next_nonce
+        """,
+        chain_id,
+        address,
+        nonce,
+    )
+
+
+async def deployment(conn: Conn, chain_id: int, owner: str) -> str | None:
+    value = await conn.fetchval(
+        "SELECT address FROM deployments WHERE chain_id = $1 AND owner = $2", chain_id, owner
+    )
+    return str(value) if value else None
+
+
+async def save_deployment(conn: Conn, chain_id: int, owner: str, address: str) -> None:
+    await conn.execute(
+        """
+        INSERT INTO deployments (chain_id, owner, address) VALUES ($1, $2, $3)
+        ON CONFLICT (chain_id, owner) DO UPDATE SET address = EXCLUDED.address, created_at = now()
+        """,
+        chain_id,
+        owner,
+        address,
+    )

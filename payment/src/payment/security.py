@@ -1,0 +1,16 @@
+"""The internal service credential every endpoint but the JWKS and health requires."""
+
+import hmac
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException
+from litestar.handlers.base import BaseRouteHandler
+
+SERVICE_TOKEN_HEADER = "X-Service-Token"
+
+
+def require_service_token(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # type: ignore[type-arg]
+    expected: str = connection.app.state.service_token
+    presented = connection.headers.get(SERVICE_TOKEN_HEADER, "")
+    if not hmac.compare_digest(presented.encode(), expected.encode()):
+        raise NotAuthorizedException("Missing or wrong service credential")

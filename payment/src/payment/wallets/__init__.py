@@ -1,0 +1,1 @@
+"""User wallets: one per user, private key sealed at rest."""
