@@ -1,0 +1,5 @@
+"""FiuFit users service."""
+
+from importlib.metadata import version
+
+__version__ = version("fiufit-users")

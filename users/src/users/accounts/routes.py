@@ -1,0 +1,105 @@
+"""Sign-up, logins and password recovery (no FiuFit token needed)."""
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, post
+from litestar.background_tasks import BackgroundTask
+from litestar.di import NamedDependency
+from litestar.exceptions import ClientException, NotAuthorizedException
+from litestar.params import FromPath, HeaderParameter, JSONBody
+from litestar.response import Response
+
+from users.accounts import login, recovery, signup
+from users.accounts.models import (
+    GoogleLogin,
+    GoogleSignUp,
+    LoginReply,
+    TokenRelogin,
+)
+from users.profiles.models import User
+from users.security import client_address
+from users.services import Services
+
+Authorization = Annotated[str | None, HeaderParameter(name="Authorization")]
+
+
+def _google_credential(authorization: str | None) -> str:
+    if not authorization or not authorization.strip():
+        raise ClientException("Missing IDP token")
+    return authorization.strip()
+
+
+async def limit_login(
+    request: Request[Any, Any, Any], services: Services, account: str | None
+) -> None:
+    address = client_address(request, services.settings.trust_forwarded_for)
+    await services.limiter.hit(f"{request.url.path}:{address}", account)
+
+
+class AccountController(Controller):
+    path = "/users"
+    tags = ("accounts",)
+
+    @post("/usersIDP", status_code=201)
+    async def sign_up_with_google(
+        self,
+        data: JSONBody[GoogleSignUp],
+        services: NamedDependency[Services],
+        authorization: Authorization = None,
+    ) -> User:
+        """The raw Google credential in Authorization; its verified e-mail must be `email`."""
+        credential = _google_credential(authorization)
+        async with services.pool.acquire() as conn:
+            await signup.check_free(conn, data.email, data.username)
+        account = await services.auth.sign_in_with_google(credential, data.email)
+        return await signup.provision(services, data, account, account.email, via="google")
+
+    @post("/login", status_code=200)
+    async def login(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        data: JSONBody[TokenRelogin],
+        authorization: Authorization = None,
+    ) -> LoginReply:
+        """E-mail and password; or, with a valid Bearer token, the 2023 token re-login."""
+        await limit_login(request, services, data.email)
+        if data.email is not None and data.password is not None:
+            token, user_id = await login.with_password(services, data.email, data.password)
+        elif authorization:
+            token, user_id = await login.with_token(services, authorization)
+        else:
+            raise NotAuthorizedException(login.INVALID_CREDENTIALS)
+        return LoginReply(token=token, id=user_id)
+
+    @post("/login/usersIDP", status_code=200)
+    async def login_with_google(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[GoogleLogin],
+        services: NamedDependency[Services],
+        authorization: Authorization = None,
+    ) -> Response[Any]:
+        await limit_login(request, services, data.email)
+        credential = _google_credential(authorization)
+        try:
+            token, user_id = await login.with_google(services, credential, data.email)
+        except login.UnknownGoogleUser:
+            return Response({"detail": login.NO_IDP_USER}, status_code=404)
+        return Response(LoginReply(token=token, id=user_id).model_dump())
+
+    @post("/recovery/{username:str}", status_code=202)
+    async def recover(
+        self,
+        username: FromPath[str],
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+    ) -> Response[dict[str, str]]:
+        """Always 202 (no account enumeration). The mobile app posts to
+        /users/recovery/user_test with the typed username as the body: the body wins."""
+        typed = recovery.username_from_body(await request.body()) or username
+        return Response(
+            {"detail": "If the account exists, a reset e-mail is on its way"},
+            status_code=202,
+            background=BackgroundTask(recovery.send_reset, services, typed),
+        )

@@ -1,0 +1,92 @@
+"""Sign-up: the Firebase account, the row, the position, the avatar and the wallet, so that a
+failure at any step leaves nothing behind (each completed step is undone, the row rolls back).
+The wallet is the exception: when payment is down it is created on first use instead."""
+
+import logging
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+from litestar.exceptions import ClientException
+
+from users.clients.auth import Account, avatar_name
+from users.db import Connection
+from users.errors import UpstreamError
+from users.events import outbox
+from users.profiles import repository
+from users.profiles.models import ProfileFields, User
+from users.services import Services
+
+log = logging.getLogger(__name__)
+
+EMAIL_TAKEN = "User with that email already present"
+USERNAME_TAKEN = "User with that username already present"
+
+
+async def check_free(conn: Connection, email: str | None, username: str | None) -> None:
+    which = await repository.taken(conn, email, username)
+    if which == "email":
+        raise ClientException(EMAIL_TAKEN)
+    if which == "username":
+        raise ClientException(USERNAME_TAKEN)
+
+
+def unique_violation(error: asyncpg.UniqueViolationError) -> ClientException:
+    constraint = error.constraint_name or ""
+    return ClientException(EMAIL_TAKEN if "email" in constraint else USERNAME_TAKEN)
+
+
+async def _undo(what: str, step: Callable[[], Awaitable[None]]) -> None:
+    try:
+        await step()
+    except Exception:
+        log.exception("sign-up compensation failed: %s left behind", what)
+
+
+async def sign_up_with_email(
+    services: Services, data: ProfileFields, email: str, password: str
+) -> User:
+    async with services.pool.acquire() as conn:
+        await check_free(conn, email, data.username)
+    try:
+        account = await services.auth.create_account(email, password)
+    except UpstreamError as error:
+        if error.status_code == 409:
+            raise ClientException(EMAIL_TAKEN) from error
+        raise
+    return await provision(services, data, account, email, via="email")
+
+
+async def provision(
+    services: Services, data: ProfileFields, account: Account, email: str, via: str
+) -> User:
+    """Everything after the Firebase account; on any failure, the account is deleted too."""
+    undo: list[tuple[str, Callable[[], Awaitable[None]]]] = [
+        ("firebase account", lambda: services.auth.delete_account(account.uid))
+    ]
+    try:
+        async with services.pool.acquire() as conn, conn.transaction():
+            try:
+                user = await repository.insert_user(
+                    conn, account.uid, email, data.model_dump(), via
+                )
+            except asyncpg.UniqueViolationError as error:
+                raise unique_violation(error) from error
+            if data.coordinates:
+                lon, lat = data.coordinates
+                undo.append(("position", lambda: services.positions.remove(user.id)))
+                await services.positions.save(user.id, data.is_athlete, lon, lat)
+            if data.image:
+                undo.append(("avatar", lambda: services.auth.delete_image(avatar_name(user.id))))
+                await services.auth.put_image(avatar_name(user.id), data.image)
+                await repository.set_has_image(conn, user.id)
+            label = outbox.USING_EMAIL_PASSWORD if via == "email" else outbox.USING_IDP
+            await outbox.enqueue(conn, outbox.USER_CREATED, label)
+            if data.location:
+                await outbox.enqueue(conn, outbox.USER_BY_REGION, data.location)
+            await services.payment.try_create_wallet(user.id)
+    except BaseException:
+        for what, step in reversed(undo):
+            await _undo(what, step)
+        raise
+    services.relay.notify()
+    return user

@@ -1,0 +1,38 @@
+"""SQL for the admins table."""
+
+from users.admins.models import Admin, AdminLogin
+from users.db import Connection
+
+
+async def insert_admin(conn: Connection, firebase_uid: str, email: str, username: str) -> Admin:
+    row = await conn.fetchrow(
+        "INSERT INTO admins (firebase_uid, email, username) VALUES ($1, $2, $3) "
+        "RETURNING id, username, email",
+        firebase_uid,
+        email,
+        username,
+    )
+    assert row is not None
+    return Admin.model_validate(dict(row))
+
+
+async def list_admins(conn: Connection) -> list[Admin]:
+    rows = await conn.fetch("SELECT id, username, email FROM admins ORDER BY id")
+    return [Admin.model_validate(dict(row)) for row in rows]
+
+
+async def get_login(conn: Connection, email: str) -> AdminLogin | None:
+    row = await conn.fetchrow(
+        "SELECT id, email, firebase_uid FROM admins WHERE lower(email) = lower($1)", email
+    )
+    return AdminLogin.model_validate(dict(row)) if row else None
+
+
+async def taken(conn: Connection, email: str, username: str) -> bool:
+    found: bool = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM admins WHERE lower(email) = lower($1) "
+        "OR lower(username) = lower($2))",
+        email,
+        username,
+    )
+    return found

@@ -1,0 +1,64 @@
+"""/admins (create and list need an admin token; login) and the block toggle."""
+
+from typing import Any
+
+from litestar import Controller, Request, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
+
+from users.accounts import login
+from users.accounts.models import LoginReply, PasswordLogin
+from users.accounts.routes import limit_login
+from users.admins import repository, service
+from users.admins.models import Admin, NewAdmin
+from users.pagination import UserId
+from users.profiles.models import User
+from users.services import Services
+from users.tokens import Caller
+
+
+class AdminController(Controller):
+    path = "/admins"
+    tags = ("admins",)
+
+    @post("/", status_code=200)
+    async def create(
+        self,
+        data: JSONBody[NewAdmin],
+        caller: NamedDependency[Caller],
+        services: NamedDependency[Services],
+    ) -> Admin:
+        caller.require_admin()
+        return await service.create_admin(services, data.username, data.email, data.password)
+
+    @get("/")
+    async def list_admins(
+        self, caller: NamedDependency[Caller], services: NamedDependency[Services]
+    ) -> list[Admin]:
+        caller.require_admin()
+        async with services.pool.acquire() as conn:
+            return await repository.list_admins(conn)
+
+    @post("/login", status_code=200)
+    async def login(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[PasswordLogin],
+        services: NamedDependency[Services],
+    ) -> LoginReply:
+        await limit_login(request, services, data.email)
+        token, admin_id = await login.admin_with_password(services, data.email, data.password)
+        return LoginReply(token=token, id=admin_id)
+
+
+class ModerationController(Controller):
+    path = "/users/status"
+    tags = ("admins",)
+
+    @patch("/{user_id:int}")
+    async def toggle_block(
+        self, user_id: UserId, caller: NamedDependency[Caller], services: NamedDependency[Services]
+    ) -> User:
+        """Admins only: blocks an unblocked user, unblocks a blocked one; answers the user."""
+        caller.require_admin()
+        return await service.toggle_block(services, user_id)

@@ -1,0 +1,201 @@
+"""The application factory: settings in, a Litestar app with its pools opened in the lifespan."""
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+import httpx
+from litestar import Litestar, MediaType, Request, Response
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import HTTPException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.plugins.prometheus import PrometheusConfig
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from prometheus_client import start_http_server
+from pymongo import AsyncMongoClient
+from redis.asyncio import Redis
+
+from users import __version__, blocking
+from users.accounts.routes import AccountController
+from users.admins.routes import AdminController, ModerationController
+from users.admins.service import bootstrap_admin
+from users.clients.auth import AuthClient
+from users.clients.upstream import Upstream
+from users.events.relay import OutboxRelay
+from users.follows.routes import FollowController
+from users.geo import Positions
+from users.health import HealthController
+from users.logs import configure_logging
+from users.profiles.routes import ProfileController
+from users.ratelimit import LoginLimiter
+from users.security import provide_caller
+from users.services import Services, provide_services
+from users.settings import Settings, get_settings
+from users.tokens import TokenVerifier
+from users.wallets.payment import PaymentClient
+from users.wallets.routes import WalletController
+
+log = logging.getLogger(__name__)
+
+
+def _internal_error(request: Request[Any, Any, Any], error: Exception) -> Response[object]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return Response(
+        {"detail": "Internal server error"},
+        status_code=HTTP_500_INTERNAL_SERVER_ERROR,
+        media_type=MediaType.JSON,
+    )
+
+
+def _http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[object]:
+    body: dict[str, object] = {"detail": error.detail}
+    if error.extra:
+        body["errors"] = error.extra
+    return Response(body, status_code=error.status_code, headers=error.headers)
+
+
+def _database_down(request: Request[Any, Any, Any], error: Exception) -> Response[object]:
+    log.warning("database unavailable on %s %s: %r", request.method, request.url.path, error)
+    return Response({"detail": "The database is unavailable"}, status_code=503)
+
+
+@asynccontextmanager
+async def _services(settings: Settings) -> AsyncIterator[Services]:
+    http = httpx.AsyncClient(timeout=settings.upstream_timeout)
+    pool = await asyncpg.create_pool(
+        settings.database_url,
+        min_size=settings.database_pool_min,
+        max_size=settings.database_pool_max,
+        command_timeout=30,
+    )
+    redis = Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=2)
+    events_redis = (
+        Redis.from_url(settings.events_redis_url, socket_timeout=5, socket_connect_timeout=2)
+        if settings.events_redis_url
+        else redis
+    )
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        settings.mongo_url,
+        serverSelectionTimeoutMS=settings.mongo_timeout_ms,
+        connectTimeoutMS=settings.mongo_timeout_ms,
+        tz_aware=True,
+    )
+    token = settings.service_token.get_secret_value()
+    try:
+        yield Services(
+            settings=settings,
+            pool=pool,
+            redis=redis,
+            auth=AuthClient(Upstream(http, settings.auth_url, token, "authentication")),
+            payment=PaymentClient(Upstream(http, settings.payment_url, token, "payment")),
+            positions=Positions(mongo, settings.mongo_database),
+            relay=OutboxRelay(
+                pool,
+                events_redis,
+                settings.events_stream,
+                settings.outbox_batch_size,
+                settings.outbox_poll_interval,
+            ),
+            verifier=TokenVerifier(
+                http,
+                f"{settings.auth_url.rstrip('/')}/auth/.well-known/jwks.json",
+                settings.jwt_issuer,
+                redis,
+            ),
+            limiter=LoginLimiter(
+                redis,
+                settings.login_attempts_per_client,
+                settings.login_attempts_per_account,
+                settings.login_window_seconds,
+            ),
+        )
+    finally:
+        await mongo.close()
+        if events_redis is not redis:
+            await events_redis.aclose()
+        await redis.aclose()
+        await pool.close()
+        await http.aclose()
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with _services(settings) as services:
+            app.state.services = services
+            try:
+                await services.positions.ensure_indexes()
+            except HTTPException:
+                log.warning("MongoDB indexes not created yet (unreachable)")
+            tasks = [
+                asyncio.create_task(services.relay.run(), name="outbox-relay"),
+                asyncio.create_task(
+                    blocking.keep_in_sync(
+                        services.pool, services.redis, settings.blocked_sync_interval
+                    ),
+                    name="blocked-sync",
+                ),
+                asyncio.create_task(bootstrap_admin(services), name="bootstrap-admin"),
+            ]
+            if settings.prometheus_port:
+                start_http_server(settings.prometheus_port)
+            try:
+                yield
+            finally:
+                for task in tasks:
+                    task.cancel()
+                for task in tasks:
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await task
+
+    prometheus = PrometheusConfig(app_name="fiufit_users", group_path=True)
+    return Litestar(
+        route_handlers=[
+            HealthController,
+            AccountController,
+            ProfileController,
+            FollowController,
+            WalletController,
+            AdminController,
+            ModerationController,
+        ],
+        lifespan=[lifespan],
+        dependencies={
+            "services": Provide(provide_services),
+            "caller": Provide(provide_caller),
+        },
+        state=State({"settings": settings, "started_at": time.monotonic()}),
+        middleware=[prometheus.middleware],
+        cors_config=CORSConfig(
+            allow_origins=settings.cors_allowed_origins,
+            allow_origin_regex=settings.cors_allowed_origin_regex,
+            allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+            allow_credentials=True,
+        ),
+        openapi_config=OpenAPIConfig(
+            title="FiuFit users",
+            version=__version__,
+            path="/users/documentation",
+            render_plugins=[SwaggerRenderPlugin(path="/")],
+        ),
+        exception_handlers={
+            HTTPException: _http_error,
+            asyncpg.PostgresConnectionError: _database_down,
+            asyncpg.InterfaceError: _database_down,
+            OSError: _database_down,
+            Exception: _internal_error,
+        },
+        request_max_body_size=settings.max_body_bytes,
+    )

@@ -1,0 +1,78 @@
+"""GET followed/followers (plain arrays of users); follow and unfollow only as yourself."""
+
+from litestar import Controller, delete, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import ClientException, NotFoundException
+
+from users.events import outbox
+from users.follows import repository
+from users.pagination import UserId
+from users.profiles.models import User
+from users.services import Services
+from users.tokens import Caller
+
+NOT_FOUND = "User not found"
+
+
+class FollowController(Controller):
+    path = "/users/{user_id:int}"
+    tags = ("follows",)
+
+    @get("/followed")
+    async def followed(
+        self, user_id: UserId, caller: NamedDependency[Caller], services: NamedDependency[Services]
+    ) -> list[User]:
+        async with services.pool.acquire() as conn:
+            if not await repository.exists(conn, user_id):
+                raise NotFoundException(NOT_FOUND)
+            return await repository.followed_by(conn, user_id)
+
+    @get("/followers")
+    async def followers(
+        self, user_id: UserId, caller: NamedDependency[Caller], services: NamedDependency[Services]
+    ) -> list[User]:
+        async with services.pool.acquire() as conn:
+            if not await repository.exists(conn, user_id):
+                raise NotFoundException(NOT_FOUND)
+            return await repository.followers_of(conn, user_id)
+
+    @post("/followed/{other_id:int}", status_code=200)
+    async def follow(
+        self,
+        user_id: UserId,
+        other_id: UserId,
+        caller: NamedDependency[Caller],
+        services: NamedDependency[Services],
+    ) -> list[User]:
+        """Answers the updated list of followed users (as in 2023)."""
+        return await _change(services, caller, user_id, other_id, follow=True)
+
+    @delete("/followed/{other_id:int}", status_code=200)
+    async def unfollow(
+        self,
+        user_id: UserId,
+        other_id: UserId,
+        caller: NamedDependency[Caller],
+        services: NamedDependency[Services],
+    ) -> list[User]:
+        return await _change(services, caller, user_id, other_id, follow=False)
+
+
+async def _change(
+    services: Services, caller: Caller, user_id: int, other_id: int, follow: bool
+) -> list[User]:
+    caller.require_self(user_id)
+    if follow and other_id == user_id:
+        raise ClientException("User can't follow himself")
+    async with services.pool.acquire() as conn, conn.transaction():
+        if not await repository.exists(conn, user_id) or not await repository.exists(
+            conn, other_id
+        ):
+            raise NotFoundException(NOT_FOUND)
+        change = repository.follow if follow else repository.unfollow
+        if await change(conn, user_id, other_id):
+            metric = outbox.USER_FOLLOWED if follow else outbox.USER_UNFOLLOWED
+            await outbox.enqueue(conn, metric)
+        result = await repository.followed_by(conn, user_id)
+    services.relay.notify()
+    return result

@@ -1,0 +1,31 @@
+"""The `{items, total, page, size, pages}` envelope of 2023 and its offset/limit parameters."""
+
+import math
+from typing import Annotated
+
+from litestar.params import PathParameter, QueryParameter
+
+MAX_LIMIT = 100
+
+Offset = Annotated[int, QueryParameter(ge=0, le=10_000_000, description="items to skip")]
+# Larger limits are cut down to MAX_LIMIT rather than refused (the back office may ask for more).
+Limit = Annotated[
+    int, QueryParameter(ge=1, le=1_000_000, description=f"page size, at most {MAX_LIMIT}")
+]
+
+
+# Ids in paths: bigint range, so a huge number is a 400 rather than a database error.
+UserId = Annotated[int, PathParameter(ge=1, le=2**63 - 1)]
+
+
+def clamp(limit: int) -> int:
+    return min(limit, MAX_LIMIT)
+
+
+def envelope(size: int, total: int, offset: int, limit: int) -> dict[str, int]:
+    return {
+        "total": total,
+        "page": 1 + math.ceil(offset / limit),
+        "size": size,
+        "pages": math.ceil(total / limit),
+    }

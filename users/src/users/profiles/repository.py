@@ -1,0 +1,141 @@
+"""SQL for the users table."""
+
+from typing import Any
+
+import asyncpg
+
+from users.db import Connection
+from users.profiles.models import User
+
+USER_COLUMNS = """id, email, username, name, surname, height, weight, birth_date, location,
+    registration_date, is_athlete, is_blocked"""
+
+
+def to_user(row: asyncpg.Record) -> User:
+    return User.model_validate(dict(row))
+
+
+async def insert_user(
+    conn: Connection, firebase_uid: str, email: str, fields: dict[str, Any], via: str
+) -> User:
+    row = await conn.fetchrow(
+        f"""
+        INSERT INTO users (firebase_uid, email, username, name, surname, height, weight,
+                           birth_date, location, is_athlete, signed_up_with)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+        RETURNING {USER_COLUMNS}
+        """,
+        firebase_uid,
+        email,
+        fields["username"],
+        fields["name"],
+        fields["surname"],
+        fields["height"],
+        fields["weight"],
+        fields["birth_date"],
+        fields["location"],
+        fields["is_athlete"],
+        via,
+    )
+    assert row is not None
+    return to_user(row)
+
+
+async def get_user(conn: Connection, user_id: int) -> User | None:
+    row = await conn.fetchrow(f"SELECT {USER_COLUMNS} FROM users WHERE id = $1", user_id)
+    return to_user(row) if row else None
+
+
+async def get_user_for_update(conn: Connection, user_id: int) -> User | None:
+    row = await conn.fetchrow(f"SELECT {USER_COLUMNS} FROM users WHERE id = $1 FOR UPDATE", user_id)
+    return to_user(row) if row else None
+
+
+async def get_by_username(conn: Connection, username: str) -> tuple[User, bool] | None:
+    """The user and whether they have an avatar."""
+    row = await conn.fetchrow(
+        f"SELECT {USER_COLUMNS}, has_image FROM users WHERE lower(username) = lower($1)", username
+    )
+    if row is None:
+        return None
+    return to_user(row), bool(row["has_image"])
+
+
+async def get_login(conn: Connection, email: str) -> tuple[User, str] | None:
+    """The user and their Firebase uid, by e-mail (case-insensitive)."""
+    row = await conn.fetchrow(
+        f"SELECT {USER_COLUMNS}, firebase_uid FROM users WHERE lower(email) = lower($1)", email
+    )
+    if row is None:
+        return None
+    return to_user(row), str(row["firebase_uid"])
+
+
+async def firebase_uid(conn: Connection, user_id: int) -> str | None:
+    uid: str | None = await conn.fetchval("SELECT firebase_uid FROM users WHERE id = $1", user_id)
+    return uid
+
+
+async def taken(conn: Connection, email: str | None, username: str | None) -> str | None:
+    """Which of the two is already used by another user: "email", "username" or None."""
+    row = await conn.fetchrow(
+        """
+        SELECT bool_or(lower(email) = lower($1)) AS email,
+               bool_or(lower(username) = lower($2)) AS username
+        FROM users WHERE lower(email) = lower($1) OR lower(username) = lower($2)
+        """,
+        email,
+        username,
+    )
+    if row and row["email"]:
+        return "email"
+    if row and row["username"]:
+        return "username"
+    return None
+
+
+async def page_of_users(conn: Connection, offset: int, limit: int) -> tuple[list[User], int]:
+    rows = await conn.fetch(
+        f"SELECT {USER_COLUMNS} FROM users ORDER BY id OFFSET $1 LIMIT $2", offset, limit
+    )
+    total: int = await conn.fetchval("SELECT count(*) FROM users")
+    return [to_user(r) for r in rows], total
+
+
+async def users_by_ids(conn: Connection, ids: list[int]) -> list[User]:
+    """In the order of `ids` (unknown ids are left out)."""
+    rows = await conn.fetch(f"SELECT {USER_COLUMNS} FROM users WHERE id = ANY($1::bigint[])", ids)
+    by_id = {row["id"]: to_user(row) for row in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+async def update_user(conn: Connection, user_id: int, columns: dict[str, Any]) -> User | None:
+    if not columns:
+        return await get_user(conn, user_id)
+    names = list(columns)  # keys come from the ProfileUpdate model, never from the client
+    assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(names, start=2))
+    row = await conn.fetchrow(
+        f"UPDATE users SET {assignments}, updated_at = now() WHERE id = $1 "
+        f"RETURNING {USER_COLUMNS}",
+        user_id,
+        *(columns[name] for name in names),
+    )
+    return to_user(row) if row else None
+
+
+async def set_has_image(conn: Connection, user_id: int) -> None:
+    await conn.execute("UPDATE users SET has_image = true WHERE id = $1", user_id)
+
+
+async def set_blocked(conn: Connection, user_id: int, blocked: bool) -> User | None:
+    row = await conn.fetchrow(
+        f"UPDATE users SET is_blocked = $2, updated_at = now() WHERE id = $1 "
+        f"RETURNING {USER_COLUMNS}",
+        user_id,
+        blocked,
+    )
+    return to_user(row) if row else None
+
+
+async def blocked_ids(conn: Connection) -> list[int]:
+    return [row["id"] for row in await conn.fetch("SELECT id FROM users WHERE is_blocked")]

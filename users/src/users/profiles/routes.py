@@ -1,0 +1,80 @@
+"""GET /users (admin list, username search, nearby trainers), GET/PATCH /users/{id},
+GET /users/locations/."""
+
+from typing import Annotated
+
+from litestar import Controller, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, QueryParameter
+
+from users.accounts import signup
+from users.accounts.models import EmailSignUp
+from users.pagination import Limit, Offset, UserId, clamp
+from users.profiles import service
+from users.profiles.models import Neighbourhood, ProfileUpdate, User, UserPage, UserWithImage
+from users.services import Services
+from users.tokens import Caller
+
+Username = Annotated[str | None, QueryParameter(min_length=1, max_length=100)]
+Degrees = Annotated[float | None, QueryParameter()]
+Radius = Annotated[float | None, QueryParameter(gt=0, description="metres")]
+
+
+class ProfileController(Controller):
+    path = "/users"
+    tags = ("users",)
+
+    @get("/")
+    async def search(
+        self,
+        caller: NamedDependency[Caller],
+        services: NamedDependency[Services],
+        username: Username = None,
+        latitude: Degrees = None,
+        longitude: Degrees = None,
+        radius: Radius = None,
+        offset: Offset = 0,
+        limit: Limit = 10,
+    ) -> UserWithImage | UserPage:
+        """`username` → one user (with `image`); `latitude`+`longitude`(+`radius` metres) →
+        trainers nearest first; neither → every user (admins only)."""
+        service.check_search(username, latitude, longitude)
+        if username is not None:
+            return await service.by_username(services, username)
+        if latitude is not None and longitude is not None:
+            radius = radius or services.settings.default_radius
+            return await service.nearby_trainers(
+                services, longitude, latitude, radius, offset, clamp(limit)
+            )
+        caller.require_admin()
+        return await service.page(services, offset, clamp(limit))
+
+    @post("/", status_code=201)
+    async def sign_up(
+        self, data: JSONBody[EmailSignUp], services: NamedDependency[Services]
+    ) -> User:
+        return await signup.sign_up_with_email(services, data, data.email, data.password)
+
+    @get("/locations/")
+    async def locations(self) -> list[Neighbourhood]:
+        """The 48 Buenos Aires neighbourhoods offered at sign-up (no token needed)."""
+        return service.neighbourhoods()
+
+    @get("/{user_id:int}")
+    async def read(
+        self, user_id: UserId, caller: NamedDependency[Caller], services: NamedDependency[Services]
+    ) -> User:
+        return await service.get(services, user_id)
+
+    @patch("/{user_id:int}")
+    async def edit(
+        self,
+        user_id: UserId,
+        data: JSONBody[ProfileUpdate],
+        caller: NamedDependency[Caller],
+        services: NamedDependency[Services],
+    ) -> User:
+        """Self or admin. `id`, `email`, `is_blocked`, `is_athlete`, `registration_date` in the
+        body are ignored; `coordinates` move the position."""
+        caller.require_self_or_admin(user_id)
+        return await service.update(services, user_id, data)

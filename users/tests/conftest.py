@@ -1,0 +1,286 @@
+"""Tests run the app in process against the real servers of the local stack: Postgres (db
+`users_test`), Redis (db 1), SecantusDB (db `fiufit_test_users`), the Firebase Auth emulator,
+fake-gcs, and the running authentication (and payment) services. `overlays/infra.sh start`,
+`start auth` and `start payment` bring them up; the root `make test` does it for you."""
+
+import json
+import os
+import subprocess
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from pymongo import AsyncMongoClient
+from redis.asyncio import Redis
+
+from users.app import create_app
+from users.db import Connection
+from users.profiles import repository
+from users.profiles.models import User
+from users.settings import Settings
+
+Client = AsyncTestClient[Litestar]
+
+POSTGRES = os.environ.get("USERS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+DATABASE_URL = f"{POSTGRES}/users_test"
+REDIS_URL = "redis://127.0.0.1:6379/1"
+MONGO_URL = os.environ.get("USERS_MONGO_URL", "mongodb://127.0.0.1:27017")
+MONGO_DATABASE = "fiufit_test_users"
+AUTH_URL = os.environ.get("USERS_AUTH_URL", "http://127.0.0.1:8002")
+PAYMENT_URL = os.environ.get("USERS_PAYMENT_URL", "http://127.0.0.1:8020")
+SERVICE_TOKEN = os.environ.get("USERS_SERVICE_TOKEN", "fiufit-local-service-token")
+EMULATOR = f"http://{os.environ.get('FIREBASE_AUTH_EMULATOR_HOST', '127.0.0.1:9099')}"
+PROJECT = "demo-fiufit"
+ADMIN_EMAIL = "users-test-admin@example.com"
+ADMIN_PASSWORD = "users-test-admin-password"
+STREAM = "fiufit:events"
+CLOSED_PORT_URL = "127.0.0.1:1"  # nothing listens on port 1
+
+PNG_B64 = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5E"
+    "rkJggg=="
+)
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def make_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": DATABASE_URL,
+        "database_pool_min": 1,
+        "database_pool_max": 5,
+        "redis_url": REDIS_URL,
+        "mongo_url": MONGO_URL,
+        "mongo_database": MONGO_DATABASE,
+        "mongo_timeout_ms": 1500,
+        "auth_url": AUTH_URL,
+        "payment_url": PAYMENT_URL,
+        "service_token": SERVICE_TOKEN,
+        "bootstrap_admin_email": ADMIN_EMAIL,
+        "bootstrap_admin_password": ADMIN_PASSWORD,
+        "prometheus_port": 0,
+        "log_level": "WARNING",
+        "upstream_timeout": 20.0,
+        "blocked_sync_interval": 1.0,
+        "outbox_poll_interval": 0.2,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def database() -> Iterator[None]:
+    """A fresh `users_test` database with the migrations applied by dbmate, once per run."""
+    admin_url = f"{POSTGRES}/postgres"
+    subprocess.run(
+        ["psql", admin_url, "-qc", "DROP DATABASE IF EXISTS users_test WITH (FORCE)"],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(["psql", admin_url, "-qc", "CREATE DATABASE users_test"], check=True)
+    dbmate = Path(os.environ.get("VIRTUAL_ENV", ".venv")) / "bin" / "dbmate"
+    subprocess.run(
+        [
+            str(dbmate if dbmate.exists() else "dbmate"),
+            "--url",
+            f"{DATABASE_URL}?sslmode=disable",
+            "--migrations-dir",
+            str(MIGRATIONS),
+            "--no-dump-schema",
+            "up",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    yield
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return make_settings()
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings, database: None) -> Litestar:
+    return create_app(settings)
+
+
+@pytest.fixture(scope="session")
+async def client(app: Litestar) -> AsyncIterator[Client]:
+    async with AsyncTestClient(app=app) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+async def db(database: None) -> AsyncIterator[asyncpg.Pool]:
+    pool = await asyncpg.create_pool(DATABASE_URL, min_size=1, max_size=3)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture(scope="session")
+async def redis() -> AsyncIterator[Redis]:
+    client = Redis.from_url(REDIS_URL, decode_responses=True)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture(scope="session")
+async def mongo() -> AsyncIterator[AsyncMongoClient[dict[str, Any]]]:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(MONGO_URL)
+    yield client
+    await client.drop_database(MONGO_DATABASE)
+    await client.close()
+
+
+@pytest.fixture(scope="session")
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(autouse=True)
+async def clean(
+    client: Client,
+    db: asyncpg.Pool,
+    redis: Redis,
+    mongo: AsyncMongoClient[dict[str, Any]],
+    http: httpx.AsyncClient,
+) -> AsyncIterator[None]:
+    """Each test leaves no rows, keys, positions or Firebase accounts behind (ids are not
+    restarted: the app caches the blocked set for a moment)."""
+    yield
+    async with db.acquire() as conn:
+        uids = [
+            r["firebase_uid"]
+            for r in await conn.fetch(
+                "SELECT firebase_uid FROM users UNION ALL "
+                "SELECT firebase_uid FROM admins WHERE email <> $1",
+                ADMIN_EMAIL,
+            )
+        ]
+        await conn.execute("TRUNCATE follows, outbox, users")
+        await conn.execute("DELETE FROM admins WHERE email <> $1", ADMIN_EMAIL)
+    await redis.flushdb()
+    await mongo[MONGO_DATABASE]["user_location"].delete_many({})
+    for uid in uids:
+        if not uid.startswith("fake-"):
+            await delete_firebase_account(http, uid)
+
+
+async def delete_firebase_account(http: httpx.AsyncClient, uid: str) -> None:
+    await http.post(
+        f"{EMULATOR}/identitytoolkit.googleapis.com/v1/projects/{PROJECT}/accounts:delete",
+        json={"localId": uid},
+        headers={"Authorization": "Bearer owner"},
+    )
+
+
+async def token(http: httpx.AsyncClient, role: str, id: int, is_athlete: bool | None = None) -> str:
+    body: dict[str, Any] = {"role": role, "id": id}
+    if role == "user":
+        body["is_athlete"] = is_athlete
+    response = await http.post(
+        f"{AUTH_URL}/auth/token", json=body, headers={"X-Service-Token": SERVICE_TOKEN}
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["data"])
+
+
+def bearer(jwt: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {jwt}"}
+
+
+def unique(prefix: str = "u") -> str:
+    return f"{prefix}{uuid.uuid4().hex[:10]}"
+
+
+def unique_email() -> str:
+    return f"{unique('test-')}@example.com"
+
+
+def profile(**overrides: Any) -> dict[str, Any]:
+    """A sign-up body as the mobile app sends it."""
+    body: dict[str, Any] = {
+        "email": unique_email(),
+        "password": "secret-password",
+        "username": unique(),
+        "name": "Jorge",
+        "surname": "Pérez",
+        "height": 1.75,
+        "weight": 70,
+        "birth_date": "1990-04-23",
+        "registration_date": date.today().isoformat(),
+        "location": "villa crespo",
+        "is_athlete": True,
+        "image": None,
+    }
+    body.update(overrides)
+    return body
+
+
+def google_credential(email: str) -> str:
+    """What the Firebase Auth emulator accepts as a Google id_token: unsigned JSON."""
+    return json.dumps({"sub": unique("g-"), "email": email, "email_verified": True})
+
+
+class Actor:
+    """A user row made directly in the database (no Firebase account) and its token."""
+
+    def __init__(self, user: User, headers: dict[str, str]) -> None:
+        self.user = user
+        self.id = user.id
+        self.headers = headers
+
+
+async def insert_user(conn: Connection, is_athlete: bool, **fields: Any) -> User:
+    values: dict[str, Any] = {
+        "username": unique(),
+        "name": "Ana",
+        "surname": "Gómez",
+        "height": 1.6,
+        "weight": 55,
+        "birth_date": date(1995, 1, 2),
+        "location": "palermo",
+        "is_athlete": is_athlete,
+    }
+    values.update(fields)
+    return await repository.insert_user(
+        conn, unique("fake-"), fields.get("email", unique_email()), values, "email"
+    )
+
+
+@pytest.fixture
+async def make_actor(db: asyncpg.Pool, http: httpx.AsyncClient) -> Any:
+    async def make(is_athlete: bool = True, **fields: Any) -> Actor:
+        async with db.acquire() as conn:
+            user = await insert_user(conn, is_athlete, **fields)
+        return Actor(user, bearer(await token(http, "user", user.id, is_athlete)))
+
+    return make
+
+
+@pytest.fixture
+async def admin_headers(http: httpx.AsyncClient) -> dict[str, str]:
+    return bearer(await token(http, "admin", 1))
+
+
+async def sign_up(client: Client, **overrides: Any) -> dict[str, Any]:
+    body = profile(**overrides)
+    response = await client.post("/users", json=body)
+    assert response.status_code == 201, response.text
+    return {**response.json(), "password": body["password"]}
+
+
+async def outbox_metrics(db: asyncpg.Pool) -> list[tuple[str, str | None]]:
+    async with db.acquire() as conn:
+        rows = await conn.fetch("SELECT payload FROM outbox ORDER BY created_at")
+    return [
+        (json.loads(r["payload"])["metric"], json.loads(r["payload"]).get("label")) for r in rows
+    ]

@@ -1,0 +1,87 @@
+from typing import Any
+
+import pytest
+
+from tests.conftest import Client
+
+
+async def test_healthcheck_reports_uptime_without_a_token(client: Client) -> None:
+    response = await client.get("/users/healthcheck/")
+    assert response.status_code == 200
+    uptime = response.json()["uptime"]
+    assert isinstance(uptime, float) and uptime > 0
+
+
+async def test_readiness_checks_postgres_redis_and_mongo(client: Client) -> None:
+    response = await client.get("/users/readiness/")
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "ready": True,
+        "checks": {"postgres": "ok", "redis": "ok", "mongo": "ok"},
+    }
+
+
+async def test_openapi_is_served(client: Client) -> None:
+    schema = await client.get("/users/documentation/openapi.json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    assert "/users/locations" in paths or "/users/locations/" in paths
+    assert "/admins/login" in paths
+    assert not any("/trainings" in path for path in paths)
+    ui = await client.get("/users/documentation/")
+    assert ui.status_code == 200 and "swagger" in ui.text.lower()
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "https://fiufit-backoffice.vercel.app",
+        "https://preview-123.vercel.app",
+        "http://localhost:3000",
+    ],
+)
+async def test_cors_allows_the_back_office(client: Client, origin: str) -> None:
+    response = await client.options(
+        "/users",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "PATCH",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
+    assert response.status_code in (200, 204)
+    assert response.headers["access-control-allow-origin"] == origin
+
+
+@pytest.mark.parametrize("origin", ["https://evil.example.com", "https://vercel.app.evil.com"])
+async def test_cors_refuses_other_origins(client: Client, origin: str) -> None:
+    response = await client.options(
+        "/users", headers={"Origin": origin, "Access-Control-Request-Method": "GET"}
+    )
+    assert response.status_code == 400
+    assert "access-control-allow-origin" not in response.headers
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/users", b"{not json"),
+        ("POST", "/users/login", b'{"email": '),
+        ("PATCH", "/users/1", b"]"),
+    ],
+)
+async def test_malformed_json_is_a_400_with_detail(
+    client: Client, method: str, path: str, body: bytes
+) -> None:
+    response = await client.request(
+        method, path, content=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code in (400, 401), response.text
+    assert "detail" in response.json()
+
+
+async def test_unknown_route_is_a_json_404(client: Client) -> None:
+    response = await client.get("/users/nothing/here/at-all")
+    assert response.status_code == 404
+    body: Any = response.json()
+    assert "detail" in body
