@@ -1,0 +1,3 @@
+"""FiuFit trainings service."""
+
+__version__ = "1.0.0"

@@ -1,0 +1,176 @@
+"""The application factory: settings in, a Litestar app with its pools opened in the lifespan."""
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+import httpx
+from litestar import Litestar, MediaType, Request, Response
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import HTTPException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.plugins.prometheus import PrometheusConfig
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
+from prometheus_client import start_http_server
+from redis.asyncio import Redis
+
+from trainings import __version__
+from trainings.catalogue.routes import CatalogueController
+from trainings.catalogue.service import load_catalogue
+from trainings.events.relay import OutboxRelay
+from trainings.favourites.routes import FavouriteController
+from trainings.favourites.service import FavouriteService
+from trainings.health import HealthController
+from trainings.logs import configure_logging
+from trainings.media import MediaStore
+from trainings.security import provide_caller
+from trainings.settings import Settings, get_settings
+from trainings.tokens import TokenVerifier
+from trainings.training.routes import TrainingController
+from trainings.training.service import TrainingService
+
+log = logging.getLogger(__name__)
+
+# Postgres unreachable, a dropped connection, or no free connection in time.
+DATABASE_OUTAGES = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    OSError,
+    TimeoutError,
+)
+
+
+def _internal_error(request: Request[Any, Any, Any], error: Exception) -> Response[object]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return Response(
+        {"detail": "Internal server error"},
+        status_code=HTTP_500_INTERNAL_SERVER_ERROR,
+        media_type=MediaType.JSON,
+    )
+
+
+def _unavailable(request: Request[Any, Any, Any], error: Exception) -> Response[object]:
+    log.warning("database unavailable on %s %s: %r", request.method, request.url.path, error)
+    return Response(
+        {"detail": "Database unavailable"},
+        status_code=HTTP_503_SERVICE_UNAVAILABLE,
+        media_type=MediaType.JSON,
+    )
+
+
+def _http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[object]:
+    body: dict[str, object] = {"detail": error.detail}
+    if error.extra:
+        body["errors"] = error.extra
+    return Response(body, status_code=error.status_code, headers=error.headers)
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        pool = await asyncpg.create_pool(
+            settings.database_url.get_secret_value(),
+            min_size=settings.database_pool_min,
+            max_size=settings.database_pool_max,
+            command_timeout=10,
+        )
+        redis = Redis.from_url(
+            settings.redis_url.get_secret_value(),
+            socket_timeout=2,
+            socket_connect_timeout=2,
+            decode_responses=True,
+        )
+        http = httpx.AsyncClient(
+            timeout=settings.upstream_timeout,
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+        )
+        try:
+            async with pool.acquire() as conn:
+                catalogue = await load_catalogue(conn)
+            media = MediaStore(
+                http,
+                settings.auth_url,
+                settings.service_token.get_secret_value(),
+                settings.media_cache_bytes,
+                settings.media_fetch_concurrency,
+            )
+            relay = OutboxRelay(
+                pool,
+                redis,
+                settings.events_stream,
+                settings.outbox_batch_size,
+                settings.outbox_poll_interval,
+                settings.outbox_retention_days,
+            )
+            trainings = TrainingService(pool, catalogue, media, relay)
+            app.state.update(
+                pool=pool,
+                redis=redis,
+                media=media,
+                relay=relay,
+                catalogue=catalogue,
+                trainings=trainings,
+                favourites=FavouriteService(trainings),
+                verifier=TokenVerifier(
+                    http,
+                    f"{settings.auth_url.rstrip('/')}/auth/.well-known/jwks.json",
+                    settings.jwt_issuer,
+                    redis,
+                    blocked_max_age=settings.blocked_users_max_age,
+                ),
+            )
+            relay.start()
+            if settings.prometheus_port:
+                start_http_server(settings.prometheus_port)
+            try:
+                yield
+            finally:
+                await relay.stop()
+        finally:
+            await http.aclose()
+            await redis.aclose()
+            await pool.close()
+
+    prometheus = PrometheusConfig(app_name="fiufit_trainings", group_path=True)
+    return Litestar(
+        route_handlers=[
+            HealthController,
+            CatalogueController,
+            TrainingController,
+            FavouriteController,
+        ],
+        lifespan=[lifespan],
+        dependencies={"caller": Provide(provide_caller)},
+        state=State({"settings": settings, "started_at": time.monotonic()}),
+        middleware=[prometheus.middleware],
+        cors_config=CORSConfig(
+            allow_origins=settings.cors_allowed_origins,
+            allow_origin_regex=settings.cors_allowed_origin_regex,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"],
+            allow_headers=["Authorization", "Content-Type"],
+            allow_credentials=True,
+        ),
+        openapi_config=OpenAPIConfig(
+            title="FIUFIT Trainings",
+            version=__version__,
+            path="/trainings/documentation",
+            render_plugins=[SwaggerRenderPlugin(path="/")],
+        ),
+        exception_handlers={
+            HTTPException: _http_error,
+            **dict.fromkeys(DATABASE_OUTAGES, _unavailable),
+            Exception: _internal_error,
+        },
+        # base64 inflates by a third; the decoded size limit is checked by the storage.
+        request_max_body_size=settings.max_media_bytes * 4 // 3 + 64 * 1024,
+    )

@@ -1,0 +1,89 @@
+"""Favourites and ratings, always written by the user themself."""
+
+import asyncpg
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+
+from trainings.errors import Conflict
+from trainings.events.outbox import enqueue
+from trainings.favourites import repository
+from trainings.tokens import Caller
+from trainings.training import repository as trainings
+from trainings.training.models import TrainingPage
+from trainings.training.service import (
+    MAX_LIMIT,
+    TrainingService,
+    page_total,
+    training_not_found,
+)
+
+
+class FavouriteService:
+    def __init__(self, trainings: TrainingService) -> None:
+        self.trainings = trainings
+        self.pool: asyncpg.Pool = trainings.pool
+
+    def _type(self, training: asyncpg.Record) -> str:
+        return self.trainings.catalogue.type_name(training["type_id"])
+
+    async def favourites(self, user_id: int, offset: int, limit: int) -> TrainingPage:
+        limit = min(limit, MAX_LIMIT)
+        async with self.pool.acquire() as conn:
+            rows = await repository.page(conn, user_id, offset, limit)
+            total = page_total(offset, limit, len(rows))
+            if total is None:
+                total = await repository.count(conn, user_id)
+            exercises = await trainings.exercises_of(conn, [row["id"] for row in rows])
+        items = await self.trainings.hydrate(rows, exercises)
+        return TrainingPage(items=items, offset=offset, limit=limit, count=total)
+
+    async def add(self, caller: Caller, user_id: int, training_id: int) -> None:
+        caller.require_self(user_id)
+        async with self.pool.acquire() as conn, conn.transaction():
+            training = await trainings.get(conn, training_id)
+            if training is None:
+                raise training_not_found()
+            if not await repository.add(conn, user_id, training_id):
+                raise Conflict("You already have that training as favourite.")
+            await enqueue(conn, "training_favourited_count", self._type(training))
+        self.trainings.relay.wake()
+
+    async def remove(self, caller: Caller, user_id: int, training_id: int) -> None:
+        caller.require_self(user_id)
+        async with self.pool.acquire() as conn, conn.transaction():
+            training = await trainings.get(conn, training_id)
+            if training is None:
+                raise training_not_found()
+            if not await repository.remove(conn, user_id, training_id):
+                return  # removing is idempotent
+            await enqueue(conn, "training_unfavourited_count", self._type(training))
+        self.trainings.relay.wake()
+
+    async def rate(self, caller: Caller, user_id: int, training_id: int, rate: int) -> None:
+        """Sets the user's rate (1-5) or clears it (0), and the training's totals with it."""
+        caller.require_self(user_id)
+        async with self.pool.acquire() as conn, conn.transaction():
+            training = await trainings.lock(conn, training_id)  # rates of one training queue up
+            if training is None:
+                raise training_not_found()
+            if training["trainer_id"] == user_id:
+                raise PermissionDeniedException("Trainers cannot rate their own trainings")
+            previous = await repository.rate_of(conn, user_id, training_id)
+            if previous == (rate or None):
+                return
+            if rate:
+                await repository.set_rate(conn, user_id, training_id, rate)
+                await enqueue(conn, "training_rated_count", str(rate))
+            else:
+                await repository.clear_rate(conn, user_id, training_id)
+                await enqueue(conn, "training_rating_cleared_count", self._type(training))
+            await trainings.refresh_rating(conn, training_id)
+        self.trainings.relay.wake()
+
+    async def rate_of(self, user_id: int, training_id: int) -> int:
+        async with self.pool.acquire() as conn:
+            if await trainings.get(conn, training_id) is None:
+                raise training_not_found()
+            rate = await repository.rate_of(conn, user_id, training_id)
+        if rate is None:
+            raise NotFoundException("Rating not found.")
+        return rate

@@ -1,0 +1,17 @@
+"""The caller, from the Bearer token (verified locally), as a Litestar dependency."""
+
+from typing import Annotated, Any
+
+from litestar import Request
+from litestar.params import HeaderParameter
+
+from trainings.tokens import Caller, TokenVerifier
+
+
+async def provide_caller(
+    request: Request[Any, Any, Any],
+    authorization: Annotated[str | None, HeaderParameter(name="Authorization")] = None,
+) -> Caller:
+    """401 without a valid token; permission checks (403) are the handlers' business."""
+    verifier: TokenVerifier = request.app.state.verifier
+    return await verifier.verify(authorization)

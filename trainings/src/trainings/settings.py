@@ -1,0 +1,60 @@
+"""Configuration from environment variables prefixed with ``TRAININGS_``."""
+
+from functools import lru_cache
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TRAININGS_", extra="ignore")
+
+    host: str = "0.0.0.0"
+    port: int = 8003
+    log_level: str = "INFO"
+    # 0 disables the separate Prometheus listener (tests run several apps in one process).
+    prometheus_port: int = 9003
+    cors_allowed_origins: list[str] = [
+        "http://localhost:3000",
+        "http://127.0.0.1:3000",
+        "http://localhost:8081",
+        "http://localhost:19006",
+    ]
+    # The back office is deployed on Vercel.
+    cors_allowed_origin_regex: str = r"https://.*\.vercel\.app"
+
+    # postgresql://user:password@host:port/trainings; from a Secret.
+    database_url: SecretStr
+    database_pool_min: int = Field(default=2, ge=0)
+    database_pool_max: int = Field(default=10, ge=1)
+    # Redis holds the blocked-users set (users service) and the event stream.
+    redis_url: SecretStr
+    events_stream: str = "fiufit:events"
+
+    # authentication: JWKS for local token verification, storage for media.
+    auth_url: str = "http://127.0.0.1:8002"
+    jwt_issuer: str = "fiufit-authentication"
+    # Credential presented in X-Service-Token to authentication; from a Secret.
+    service_token: SecretStr
+    # Seconds the blocked-users set (Redis) is cached between refreshes.
+    blocked_users_max_age: float = Field(default=2.0, ge=0)
+    # Seconds allowed for one call to authentication.
+    upstream_timeout: float = Field(default=10.0, gt=0)
+
+    # Largest decoded image accepted; authentication has its own limit and answers 413 as well.
+    max_media_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
+    # In-process cache of media by object name (names change on every upload, so entries never
+    # go stale); 0 disables it.
+    media_cache_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
+    # Media downloads in flight at once for one page of results.
+    media_fetch_concurrency: int = Field(default=10, ge=1)
+
+    # Outbox relay: rows per batch, idle poll interval (s), retention of sent rows (days).
+    outbox_batch_size: int = Field(default=100, ge=1)
+    outbox_poll_interval: float = Field(default=1.0, gt=0)
+    outbox_retention_days: int = Field(default=7, ge=1)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()  # type: ignore[call-arg]  # required values come from the environment

@@ -1,0 +1,79 @@
+"""/trainings: search (public), read (public), create (trainers), edit (owner or admin)."""
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from trainings.tokens import Caller
+from trainings.training.models import TrainingIn, TrainingOut, TrainingPage, TrainingPatch
+from trainings.training.service import TrainingService
+
+Offset = Annotated[int, QueryParameter(ge=0, le=2**31 - 1, description="Rows to skip")]
+Limit = Annotated[
+    int, QueryParameter(ge=1, description="Page size; values above 100 are capped at 100")
+]
+
+
+def trainings_of(request: Request[Any, Any, Any]) -> TrainingService:
+    service: TrainingService = request.app.state.trainings
+    return service
+
+
+class TrainingController(Controller):
+    path = "/trainings"
+    tags = ("trainings",)
+
+    @get("/")
+    async def search(
+        self,
+        request: Request[Any, Any, Any],
+        title: Annotated[
+            str | None, QueryParameter(max_length=100, description="Title prefix, any case")
+        ] = None,
+        training_type: Annotated[
+            str | None, QueryParameter(max_length=60, description="Training type name")
+        ] = None,
+        difficulty: Annotated[str | None, QueryParameter(max_length=60)] = None,
+        trainer_id: Annotated[str | None, QueryParameter(max_length=40)] = None,
+        blocked: Annotated[
+            bool | None, QueryParameter(description="false hides blocked trainings")
+        ] = None,
+        offset: Offset = 0,
+        limit: Limit = 10,
+    ) -> TrainingPage:
+        return await trainings_of(request).search(
+            title=title,
+            training_type=training_type,
+            difficulty=difficulty,
+            trainer_id=trainer_id,
+            blocked=blocked,
+            offset=offset,
+            limit=limit,
+        )
+
+    @post("/", status_code=201)
+    async def create(
+        self,
+        request: Request[Any, Any, Any],
+        caller: NamedDependency[Caller],
+        data: JSONBody[TrainingIn],
+    ) -> TrainingOut:
+        return await trainings_of(request).create(caller, data)
+
+    @get("/{training_id:int}")
+    async def read(
+        self, request: Request[Any, Any, Any], training_id: FromPath[int]
+    ) -> TrainingOut:
+        return await trainings_of(request).get(training_id)
+
+    @patch("/{training_id:int}")
+    async def edit(
+        self,
+        request: Request[Any, Any, Any],
+        caller: NamedDependency[Caller],
+        training_id: FromPath[int],
+        data: JSONBody[TrainingPatch],
+    ) -> TrainingOut:
+        return await trainings_of(request).edit(caller, training_id, data)

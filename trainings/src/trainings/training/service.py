@@ -1,0 +1,243 @@
+"""Trainings: search, read, create, edit and moderate."""
+
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+
+from trainings.catalogue.service import Catalogue
+from trainings.events.outbox import enqueue
+from trainings.events.relay import OutboxRelay
+from trainings.media import MediaStore, new_media_name
+from trainings.tokens import Caller
+from trainings.training import repository
+from trainings.training.models import (
+    ExerciseIn,
+    ExerciseOut,
+    TrainingEdit,
+    TrainingIn,
+    TrainingModeration,
+    TrainingOut,
+    TrainingPage,
+    TrainingPatch,
+)
+from trainings.training.repository import Filters
+
+MAX_LIMIT = 100
+_BIGINT_MAX = 2**63 - 1
+
+
+def mean_rating(total: int, count: int) -> int:
+    """The mean of the rates, rounded half up (integer arithmetic: no float surprises)."""
+    return (2 * total + count) // (2 * count) if count else 0
+
+
+def page_total(offset: int, limit: int, returned: int) -> int | None:
+    """The total when the page itself tells it (a partial page, or nothing from the start),
+    which saves the count query; None when it must be counted."""
+    if 0 < returned < limit or (returned == 0 and offset == 0):
+        return offset + returned
+    return None
+
+
+def training_not_found() -> NotFoundException:
+    return NotFoundException("Training not found.")
+
+
+def parse_trainer_id(text: str | None) -> int | None:
+    """The wire's string trainer id as the stored integer; None when it cannot be one."""
+    text = (text or "").strip()
+    if not text.isascii() or not text.isdigit() or int(text) > _BIGINT_MAX:
+        return None
+    return int(text)
+
+
+class TrainingService:
+    def __init__(
+        self, pool: asyncpg.Pool, catalogue: Catalogue, media: MediaStore, relay: OutboxRelay
+    ) -> None:
+        self.pool = pool
+        self.catalogue = catalogue
+        self.media = media
+        self.relay = relay
+
+    # Reading ---------------------------------------------------------------------------------
+
+    async def hydrate(
+        self, rows: Sequence[asyncpg.Record], exercises: dict[int, list[asyncpg.Record]]
+    ) -> list[TrainingOut]:
+        """Training objects for rows and their exercises (``repository.exercises_of``), with
+        their media fetched concurrently (after the connection went back to the pool)."""
+        media = await self.media.get_many(row["media"] for row in rows if row["media"])
+        return [self._out(row, exercises[row["id"]], media) for row in rows]
+
+    def _out(
+        self,
+        row: asyncpg.Record,
+        exercises: list[asyncpg.Record],
+        media: dict[str, str | None],
+    ) -> TrainingOut:
+        catalogue = self.catalogue
+        return TrainingOut(
+            id=row["id"],
+            trainer_id=str(row["trainer_id"]),
+            title=row["title"],
+            description=row["description"],
+            type=catalogue.type_name(row["type_id"]),
+            difficulty=catalogue.difficulty_name(row["difficulty_id"]),
+            media=media.get(row["media"]) if row["media"] else None,
+            exercises=[
+                ExerciseOut(
+                    name=exercise.name,
+                    type=exercise.type,
+                    unit=exercise.unit,
+                    count=item["count"],
+                    series=item["series"],
+                )
+                for item in exercises
+                for exercise in (catalogue.exercise(item["exercise_id"]),)
+            ],
+            rating=mean_rating(row["rating_sum"], row["rating_count"]),
+            rating_count=row["rating_count"],
+            blocked=row["blocked"],
+        )
+
+    async def search(
+        self,
+        *,
+        title: str | None,
+        training_type: str | None,
+        difficulty: str | None,
+        trainer_id: str | None,
+        blocked: bool | None,
+        offset: int,
+        limit: int,
+    ) -> TrainingPage:
+        limit = min(limit, MAX_LIMIT)
+        filters = Filters(
+            trainer_id=parse_trainer_id(trainer_id),
+            type_id=self.catalogue.type_id(training_type) if training_type else None,
+            difficulty_id=self.catalogue.difficulty_id(difficulty) if difficulty else None,
+            title_prefix=title or None,
+            blocked=blocked,
+        )
+        if trainer_id and filters.trainer_id is None:  # no training has such a trainer
+            return TrainingPage(items=[], offset=offset, limit=limit, count=0)
+        async with self.pool.acquire() as conn:
+            rows = await repository.search(conn, filters, offset, limit)
+            total = page_total(offset, limit, len(rows))
+            if total is None:
+                total = await repository.count(conn, filters)
+            exercises = await repository.exercises_of(conn, [row["id"] for row in rows])
+        items = await self.hydrate(rows, exercises)
+        return TrainingPage(items=items, offset=offset, limit=limit, count=total)
+
+    async def get(self, training_id: int) -> TrainingOut:
+        async with self.pool.acquire() as conn:
+            row = await repository.get(conn, training_id)
+            if row is None:
+                raise training_not_found()
+            exercises = await repository.exercises_of(conn, [training_id])
+        [training] = await self.hydrate([row], exercises)
+        return training
+
+    # Writing ---------------------------------------------------------------------------------
+
+    def _exercise_rows(self, exercises: list[ExerciseIn]) -> list[tuple[int, int, int | None]]:
+        ids = self.catalogue.exercise_ids([(e.name, e.unit) for e in exercises])
+        return [(i, e.count, e.series) for i, e in zip(ids, exercises, strict=True)]
+
+    async def create(self, caller: Caller, data: TrainingIn) -> TrainingOut:
+        if not caller.is_trainer:
+            raise PermissionDeniedException("Only trainers create trainings")
+        type_id = self.catalogue.type_id(data.type)
+        difficulty_id = self.catalogue.difficulty_id(data.difficulty)
+        exercises = self._exercise_rows(data.exercises)
+        async with self.pool.acquire() as conn:
+            training_id = await repository.next_id(conn)
+        media = await self._store_media(training_id, data.media)
+        try:
+            async with self.pool.acquire() as conn, conn.transaction():
+                await repository.insert(
+                    conn,
+                    training_id,
+                    caller.id,
+                    data.title,
+                    data.description,
+                    type_id,
+                    difficulty_id,
+                    media,
+                )
+                await repository.replace_exercises(conn, training_id, exercises)
+                await enqueue(conn, "training_created_count", data.type)
+        except Exception:
+            await self._drop_media(media)
+            raise
+        self.relay.wake()
+        return await self.get(training_id)
+
+    async def edit(self, caller: Caller, training_id: int, patch: TrainingPatch) -> TrainingOut:
+        async with self.pool.acquire() as conn:
+            current = await repository.get(conn, training_id)
+        if current is None:
+            raise training_not_found()
+        if caller.is_admin:
+            await self._moderate(training_id, patch.moderation())
+        elif caller.is_user(current["trainer_id"]):
+            await self._edit_content(training_id, patch.content())
+        else:
+            raise PermissionDeniedException("Only the training's trainer or an admin may edit it")
+        return await self.get(training_id)
+
+    async def _moderate(self, training_id: int, moderation: TrainingModeration) -> None:
+        if moderation.blocked is None:
+            return
+        async with self.pool.acquire() as conn, conn.transaction():
+            row = await repository.lock(conn, training_id)
+            if row is None:
+                raise training_not_found()
+            if row["blocked"] == moderation.blocked:
+                return
+            await repository.update(conn, training_id, {"blocked": moderation.blocked})
+            metric = "training_blocked_count" if moderation.blocked else "training_unblocked_count"
+            await enqueue(conn, metric, self.catalogue.type_name(row["type_id"]))
+        self.relay.wake()
+
+    async def _edit_content(self, training_id: int, edit: TrainingEdit) -> None:
+        changes: dict[str, Any] = {}
+        if edit.title is not None:
+            changes["title"] = edit.title
+        if edit.description is not None:
+            changes["description"] = edit.description
+        if edit.type is not None:
+            changes["type_id"] = self.catalogue.type_id(edit.type)
+        if edit.difficulty is not None:
+            changes["difficulty_id"] = self.catalogue.difficulty_id(edit.difficulty)
+        exercises = self._exercise_rows(edit.exercises) if edit.exercises is not None else None
+        if edit.media is not None:
+            changes["media"] = await self._store_media(training_id, edit.media)
+        try:
+            async with self.pool.acquire() as conn, conn.transaction():
+                row = await repository.lock(conn, training_id)
+                if row is None:
+                    raise training_not_found()
+                await repository.update(conn, training_id, changes)
+                if exercises is not None:
+                    await repository.replace_exercises(conn, training_id, exercises)
+        except Exception:
+            await self._drop_media(changes.get("media"))
+            raise
+        if "media" in changes and row["media"] != changes["media"]:
+            await self._drop_media(row["media"])
+
+    async def _store_media(self, training_id: int, image: str | None) -> str | None:
+        if not image:
+            return None
+        name = new_media_name(training_id)
+        await self.media.put(name, image)
+        return name
+
+    async def _drop_media(self, name: str | None) -> None:
+        if name:
+            await self.media.delete(name)

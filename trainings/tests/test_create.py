@@ -1,0 +1,165 @@
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+
+from tests.conftest import (
+    ADMIN,
+    TRAINER,
+    Client,
+    admin,
+    athlete,
+    bearer,
+    trainer,
+    training_body,
+)
+
+
+async def test_trainer_creates_a_training_as_themself(client: Client) -> None:
+    response = await client.post("/trainings", json=training_body(), headers=trainer())
+    assert response.status_code == 201, response.text
+    created = response.json()
+    assert created == {
+        "id": created["id"],
+        "trainer_id": str(TRAINER),  # from the token, not the body's "999"
+        "title": "Arm day",
+        "description": "Curls and dips",
+        "type": "Arm",
+        "difficulty": "Easy",
+        "media": None,
+        "exercises": [
+            {"name": "Bicep curl", "type": "Arm", "unit": None, "count": 10, "series": 3},
+            {"name": "Tricep dips", "type": "Arm", "unit": None, "count": 12, "series": 2},
+        ],
+        "rating": 0,
+        "rating_count": 0,
+        "blocked": False,
+    }
+    again = await client.get(f"/trainings/{created['id']}")
+    assert again.status_code == 200
+    assert again.json() == created
+
+
+async def test_body_cannot_set_id_blocked_or_rating(client: Client) -> None:
+    body = training_body(id=12345, blocked=True, rating=5, rating_count=9)
+    created = (await client.post("/trainings", json=body, headers=trainer())).json()
+    assert created["id"] != 12345
+    assert (created["blocked"], created["rating"], created["rating_count"]) == (False, 0, 0)
+
+
+async def test_units_and_numbers_as_strings_are_read(client: Client) -> None:
+    exercises = [
+        {"name": "Run", "type": "Cardio", "unit": "metre", "count": "5000", "series": "1"},
+        {"name": "Jumping jacks", "unit": "", "count": 30},
+    ]
+    response = await client.post(
+        "/trainings",
+        json=training_body(type="Cardio", difficulty="Hard", exercises=exercises),
+        headers=trainer(),
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["exercises"] == [
+        {"name": "Run", "type": "Cardio", "unit": "metre", "count": 5000, "series": 1},
+        {"name": "Jumping jacks", "type": "Cardio", "unit": None, "count": 30, "series": None},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({}, 401),
+        ({"Authorization": "Bearer not-a-jwt"}, 401),
+        ({"Authorization": "Basic dXNlcjpwYXNz"}, 401),
+        (athlete(), 403),
+        (admin(), 403),
+        (admin(TRAINER), 403),  # an admin with the trainer's numeric id is not the trainer
+    ],
+)
+async def test_only_trainers_create(client: Client, headers: dict[str, str], status: int) -> None:
+    response = await client.post("/trainings", json=training_body(), headers=headers)
+    assert response.status_code == status, response.text
+    assert "detail" in response.json()
+    assert (await client.get("/trainings")).json()["count"] == 0
+
+
+async def test_a_token_with_a_forged_signature_is_401(client: Client) -> None:
+    header, claims, _ = trainer()["Authorization"].removeprefix("Bearer ").split(".")
+    forged = f"{header}.{claims}.{'A' * 86}"
+    response = await client.post("/trainings", json=training_body(), headers=bearer(forged))
+    assert response.status_code == 401
+
+
+async def test_a_blocked_trainer_is_401(client: Client, redis: Redis) -> None:
+    await redis.sadd("fiufit:blocked_users", str(TRAINER))
+    response = await client.post("/trainings", json=training_body(), headers=trainer())
+    assert response.status_code == 401
+    assert response.json()["detail"] == "User is blocked"
+    # An admin whose id equals a blocked user's id is someone else.
+    assert (await client.get("/trainings/types/", headers=admin(TRAINER))).status_code == 200
+    assert ADMIN != TRAINER
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"type": "Yoga"}, "Unknown training type 'Yoga'"),
+        ({"difficulty": "Extreme"}, "Unknown difficulty 'Extreme'"),
+        (
+            {
+                "exercises": [
+                    {"name": "Bicep curl", "count": 1},
+                    {"name": "Moonwalk", "count": 1},
+                    {"name": "Walk", "unit": "furlong", "count": 1},
+                ]
+            },
+            "Unknown exercises: 'Moonwalk' (no unit), 'Walk' (unit 'furlong')",
+        ),
+    ],
+)
+async def test_unknown_catalogue_names_are_400_naming_them(
+    client: Client, overrides: dict[str, Any], message: str
+) -> None:
+    response = await client.post("/trainings", json=training_body(**overrides), headers=trainer())
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith(message)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"title": "ab"},
+        {"title": "x" * 41},
+        {"title": None},
+        {"description": ""},
+        {"description": "y" * 501},
+        {"type": None},
+        {"exercises": [{"name": "Squat", "count": 0}]},
+        {"exercises": [{"name": "Squat", "count": -3}]},
+        {"exercises": [{"name": "Squat", "count": 10, "series": 0}]},
+        {"exercises": [{"name": "Squat", "count": "ten"}]},
+        {"exercises": [{"name": "Squat"}]},
+        {"exercises": [{"name": "Squat", "count": 1}] * 51},
+        {"exercises": "Squat"},
+    ],
+)
+async def test_invalid_bodies_are_400(client: Client, overrides: dict[str, Any]) -> None:
+    response = await client.post("/trainings", json=training_body(**overrides), headers=trainer())
+    assert response.status_code == 400, response.text
+    assert "detail" in response.json()
+
+
+async def test_malformed_json_and_wrong_shapes_are_400(client: Client) -> None:
+    broken = await client.post(
+        "/trainings",
+        content=b'{"title": ',
+        headers={**trainer(), "Content-Type": "application/json"},
+    )
+    assert broken.status_code == 400 and "detail" in broken.json()
+    wrong = await client.post("/trainings", json=["title"], headers=trainer())
+    assert wrong.status_code == 400
+
+
+async def test_missing_training_is_404(client: Client) -> None:
+    response = await client.get("/trainings/987654")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Training not found."}
