@@ -1,0 +1,5 @@
+"""FiuFit goals service."""
+
+from importlib.metadata import version
+
+__version__ = version("fiufit-goals")

@@ -1,0 +1,1 @@
+"""Personal goals: create, list, edit (progress, completion), delete."""

@@ -1,0 +1,127 @@
+from datetime import date, datetime
+from decimal import Decimal
+
+import asyncpg
+
+from goals.db import Conn
+
+# A goal with its unit from the catalogue.
+_GOAL = """
+    g.id, g.user_id, g.title, g.description, g.metric, m.unit, g.objective, g.progress,
+    g.time_limit, g.has_image, g.created_at, g.updated_at, g.completed_at
+"""
+
+
+async def next_id(conn: Conn) -> int:
+    """Reserves an id, so the image can be stored under it before the goal row exists."""
+    goal_id: int = await conn.fetchval("SELECT nextval(pg_get_serial_sequence('goals', 'id'))")
+    return goal_id
+
+
+async def insert(
+    conn: Conn,
+    *,
+    goal_id: int,
+    user_id: int,
+    title: str,
+    description: str,
+    metric: str,
+    objective: Decimal,
+    time_limit: date,
+    has_image: bool,
+    now: datetime,
+) -> asyncpg.Record:
+    row = await conn.fetchrow(
+        f"""
+        WITH g AS (
+            INSERT INTO goals (id, user_id, title, description, metric, objective, time_limit,
+                               has_image, created_at, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+            RETURNING *
+        )
+        SELECT {_GOAL} FROM g JOIN metrics AS m ON m.name = g.metric
+        """,
+        goal_id,
+        user_id,
+        title,
+        description,
+        metric,
+        objective,
+        time_limit,
+        has_image,
+        now,
+    )
+    assert row is not None
+    return row
+
+
+async def list_for_user(conn: Conn, user_id: int) -> list[asyncpg.Record]:
+    """Completed goals first, then in creation order."""
+    return await conn.fetch(
+        f"""
+        SELECT {_GOAL} FROM goals AS g JOIN metrics AS m ON m.name = g.metric
+        WHERE g.user_id = $1
+        ORDER BY g.completed_at IS NULL, g.id
+        """,
+        user_id,
+    )
+
+
+async def lock(conn: Conn, goal_id: int) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"""
+        SELECT {_GOAL} FROM goals AS g JOIN metrics AS m ON m.name = g.metric
+        WHERE g.id = $1
+        FOR UPDATE OF g
+        """,
+        goal_id,
+    )
+
+
+async def update(
+    conn: Conn,
+    goal_id: int,
+    *,
+    title: str,
+    description: str,
+    objective: Decimal,
+    time_limit: date,
+    progress: Decimal,
+    completed_at: datetime | None,
+    now: datetime,
+) -> asyncpg.Record:
+    row = await conn.fetchrow(
+        f"""
+        WITH g AS (
+            UPDATE goals
+            SET title = $2, description = $3, objective = $4, time_limit = $5, progress = $6,
+                completed_at = $7, updated_at = $8
+            WHERE id = $1
+            RETURNING *
+        )
+        SELECT {_GOAL} FROM g JOIN metrics AS m ON m.name = g.metric
+        """,
+        goal_id,
+        title,
+        description,
+        objective,
+        time_limit,
+        progress,
+        completed_at,
+        now,
+    )
+    assert row is not None
+    return row
+
+
+async def delete_owned(conn: Conn, goal_id: int, user_id: int) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "DELETE FROM goals WHERE id = $1 AND user_id = $2 RETURNING id, has_image",
+        goal_id,
+        user_id,
+    )
+
+
+async def exists(conn: Conn, goal_id: int) -> bool:
+    found: bool = await conn.fetchval("SELECT EXISTS (SELECT 1 FROM goals WHERE id = $1)", goal_id)
+    return found

@@ -1,0 +1,55 @@
+from litestar import Controller, delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from goals.goal.models import Goal, GoalCreate, GoalUpdate
+from goals.goal.service import GoalService
+from goals.security import BEARER, authenticate
+from goals.tokens import Caller
+
+
+class GoalController(Controller):
+    path = "/goals"
+    tags = ("goals",)
+    guards = (authenticate,)
+    security = BEARER
+
+    @get("/{user_id:int}", summary="A user's goals, completed ones first (the user, or an admin)")
+    async def list_goals(
+        self,
+        user_id: FromPath[int],
+        caller: NamedDependency[Caller],
+        goals: NamedDependency[GoalService],
+    ) -> list[Goal]:
+        caller.require_self_or_admin(user_id)
+        return await goals.list(user_id)
+
+    @post("/{user_id:int}", status_code=201, summary="Set a goal (only as yourself)")
+    async def create_goal(
+        self,
+        user_id: FromPath[int],
+        data: JSONBody[GoalCreate],
+        caller: NamedDependency[Caller],
+        goals: NamedDependency[GoalService],
+    ) -> Goal:
+        caller.require_self(user_id)
+        return await goals.create(user_id, data)
+
+    @patch("/{goal_id:int}", summary="Edit a goal or record progress (its owner)")
+    async def update_goal(
+        self,
+        goal_id: FromPath[int],
+        data: JSONBody[GoalUpdate],
+        caller: NamedDependency[Caller],
+        goals: NamedDependency[GoalService],
+    ) -> Goal:
+        return await goals.update(caller, goal_id, data)
+
+    @delete("/{goal_id:int}", status_code=204, summary="Delete a goal (its owner)")
+    async def delete_goal(
+        self,
+        goal_id: FromPath[int],
+        caller: NamedDependency[Caller],
+        goals: NamedDependency[GoalService],
+    ) -> None:
+        await goals.delete(caller, goal_id)

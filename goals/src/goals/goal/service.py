@@ -1,0 +1,194 @@
+"""Goal rules: who may do what, deadlines, completion, the progress log, images and events."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+
+import asyncpg
+from litestar.exceptions import (
+    ClientException,
+    HTTPException,
+    NotFoundException,
+    PermissionDeniedException,
+)
+
+from goals.catalogue import repository as catalogue
+from goals.clock import Clock, earliest_today
+from goals.goal import repository
+from goals.goal.models import Goal, GoalCreate, GoalUpdate
+from goals.images import ImageStorage, image_name
+from goals.numbers import as_number
+from goals.outbox import events
+from goals.progress import repository as progress_log
+from goals.tokens import Caller
+
+log = logging.getLogger(__name__)
+
+_DATA_URL_PREFIX = "base64,"
+
+
+def completed_at(
+    progress: Decimal, objective: Decimal, previous: datetime | None, now: datetime
+) -> datetime | None:
+    """A goal is completed while its progress reaches its objective; the instant it got there."""
+    if progress < objective:
+        return None
+    return previous or now
+
+
+def check_deadline(time_limit: date, now: datetime) -> None:
+    if time_limit < earliest_today(now):
+        raise ClientException("time_limit is in the past")
+
+
+class GoalService:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        images: ImageStorage,
+        clock: Clock,
+        events_written: Callable[[], None],
+        image_fetch_concurrency: int,
+    ) -> None:
+        self._pool = pool
+        self._images = images
+        self._clock = clock
+        self._events_written = events_written
+        self._image_slots = asyncio.Semaphore(image_fetch_concurrency)
+
+    def _goal(self, row: asyncpg.Record, image: str | None) -> Goal:
+        completed = row["completed_at"] is not None
+        return Goal(
+            id=row["id"],
+            user_id=row["user_id"],
+            title=row["title"],
+            description=row["description"],
+            metric=row["metric"],
+            unit=row["unit"],
+            objective=as_number(row["objective"]),
+            progress=as_number(row["progress"]),
+            time_limit=row["time_limit"],
+            image=image,
+            completed=completed,
+            completed_at=row["completed_at"],
+            expired=not completed and row["time_limit"] < earliest_today(self._clock()),
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+        )
+
+    async def _image_of(self, row: asyncpg.Record) -> str | None:
+        """A goal's image, or None: a storage outage costs the picture, not the list."""
+        if not row["has_image"]:
+            return None
+        async with self._image_slots:
+            try:
+                return await self._images.get(image_name(row["id"]))
+            except HTTPException as error:
+                log.warning("image of goal %s unavailable: %s", row["id"], error.detail)
+                return None
+
+    async def _with_images(self, rows: list[asyncpg.Record]) -> list[Goal]:
+        images = await asyncio.gather(*(self._image_of(row) for row in rows))
+        return [self._goal(row, image) for row, image in zip(rows, images, strict=True)]
+
+    async def list(self, user_id: int) -> list[Goal]:
+        async with self._pool.acquire() as conn:
+            rows = await repository.list_for_user(conn, user_id)
+        return await self._with_images(rows)
+
+    async def create(self, user_id: int, data: GoalCreate) -> Goal:
+        now = self._clock()
+        check_deadline(data.time_limit, now)
+        async with self._pool.acquire() as conn:
+            if await catalogue.unit_of(conn, data.metric) is None:
+                valid = ", ".join(row["name"] for row in await catalogue.list_metrics(conn))
+                raise ClientException(f"Unknown metric {data.metric!r}; valid metrics: {valid}")
+            goal_id = await repository.next_id(conn)
+        # The image goes first: if storage refuses it, no goal row was ever written.
+        if data.image is not None:
+            await self._images.put(image_name(goal_id), data.image)
+        try:
+            async with self._pool.acquire() as conn, conn.transaction():
+                row = await repository.insert(
+                    conn,
+                    goal_id=goal_id,
+                    user_id=user_id,
+                    title=data.title,
+                    description=data.description,
+                    metric=data.metric,
+                    objective=data.objective,
+                    time_limit=data.time_limit,
+                    has_image=data.image is not None,
+                    now=now,
+                )
+                await events.enqueue(conn, events.event(events.GOAL_CREATED, now, data.metric), now)
+        except BaseException:
+            if data.image is not None:
+                with contextlib.suppress(HTTPException):
+                    await self._images.delete(image_name(goal_id))
+            raise
+        self._events_written()
+        image = data.image.rpartition(_DATA_URL_PREFIX)[2] if data.image else None
+        return self._goal(row, image)
+
+    async def update(self, caller: Caller, goal_id: int, data: GoalUpdate) -> Goal:
+        now = self._clock()
+        completed_now = False
+        async with self._pool.acquire() as conn, conn.transaction():
+            current = await repository.lock(conn, goal_id)
+            if current is None:
+                raise NotFoundException("No such goal")
+            if not caller.is_user(current["user_id"]):
+                raise PermissionDeniedException("Only the goal's owner may change it")
+            if data.time_limit is not None and data.time_limit != current["time_limit"]:
+                check_deadline(data.time_limit, now)
+            progress = current["progress"] if data.progress is None else data.progress
+            objective = current["objective"] if data.objective is None else data.objective
+            done_at = completed_at(progress, objective, current["completed_at"], now)
+            row = await repository.update(
+                conn,
+                goal_id,
+                title=data.title or current["title"],
+                description=data.description or current["description"],
+                objective=objective,
+                time_limit=data.time_limit or current["time_limit"],
+                progress=progress,
+                completed_at=done_at,
+                now=now,
+            )
+            if progress != current["progress"]:
+                await progress_log.append(
+                    conn,
+                    user_id=current["user_id"],
+                    metric=current["metric"],
+                    goal_id=goal_id,
+                    progress=progress,
+                    delta=progress - current["progress"],
+                    recorded_at=now,
+                )
+            if done_at is not None and current["completed_at"] is None:
+                completed_now = True
+                body = events.event(events.GOAL_COMPLETED, now, current["metric"])
+                await events.enqueue(conn, body, now)
+        if completed_now:
+            self._events_written()
+        [goal] = await self._with_images([row])
+        return goal
+
+    async def delete(self, caller: Caller, goal_id: int) -> None:
+        async with self._pool.acquire() as conn:
+            deleted = (
+                None if caller.is_admin else await repository.delete_owned(conn, goal_id, caller.id)
+            )
+            if deleted is None:
+                if not await repository.exists(conn, goal_id):
+                    raise NotFoundException("No such goal")
+                raise PermissionDeniedException("Only the goal's owner may delete it")
+        if deleted["has_image"]:
+            try:
+                await self._images.delete(image_name(goal_id))
+            except HTTPException as error:  # the goal is gone; an orphaned image is harmless
+                log.warning("image of deleted goal %s not removed: %s", goal_id, error.detail)

@@ -1,0 +1,83 @@
+"""Publishes unsent outbox rows with XADD and marks them sent; Redis down only delays them."""
+
+import asyncio
+import contextlib
+import logging
+import time
+
+import asyncpg
+from redis.asyncio import Redis
+
+log = logging.getLogger(__name__)
+
+_PURGE_EVERY = 60.0  # seconds between purges of old sent rows
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        redis: Redis,
+        stream: str,
+        batch_size: int,
+        poll_interval: float,
+        retention_days: float,
+    ) -> None:
+        self._pool = pool
+        self._redis = redis
+        self._stream = stream
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._retention_days = retention_days
+        self._wakeup = asyncio.Event()
+        self._purged_at = 0.0
+
+    def notify(self) -> None:
+        """Called after a commit that enqueued events: publish now rather than at the next poll."""
+        self._wakeup.set()
+
+    async def publish_pending(self) -> int:
+        """Publishes one batch and returns its size; a Redis failure raises and rolls back."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                """
+                SELECT seq, event::text AS event FROM outbox
+                WHERE sent_at IS NULL
+                ORDER BY seq
+                LIMIT $1
+                FOR UPDATE SKIP LOCKED
+                """,
+                self._batch_size,
+            )
+            if not rows:
+                return 0
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for row in rows:
+                    pipe.xadd(self._stream, {"event": row["event"]})
+                await pipe.execute()
+            await conn.execute(
+                "UPDATE outbox SET sent_at = now() WHERE seq = ANY($1::bigint[])",
+                [row["seq"] for row in rows],
+            )
+        return len(rows)
+
+    async def purge_sent(self) -> None:
+        async with self._pool.acquire() as conn:
+            await conn.execute(
+                "DELETE FROM outbox WHERE sent_at < now() - make_interval(secs => $1)",
+                self._retention_days * 86400,
+            )
+        self._purged_at = time.monotonic()
+
+    async def run(self) -> None:
+        while True:
+            self._wakeup.clear()  # a notify during the pass below makes the wait return at once
+            try:
+                while await self.publish_pending() == self._batch_size:
+                    pass
+                if time.monotonic() - self._purged_at > _PURGE_EVERY:
+                    await self.purge_sent()
+            except Exception as error:  # never let the relay die; the rows wait for the next pass
+                log.warning("outbox relay pass failed: %s", error)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), self._poll_interval)

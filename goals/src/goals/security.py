@@ -1,0 +1,23 @@
+"""Who is calling: a guard verifies the bearer token before the body or parameters are read,
+so a missing or bad token is always a 401, whatever else is wrong with the request."""
+
+from typing import Any
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.openapi.spec import SecurityRequirement
+
+from goals.tokens import Caller, TokenVerifier
+
+BEARER: tuple[SecurityRequirement, ...] = ({"BearerToken": []},)
+
+
+async def authenticate(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # type: ignore[type-arg]
+    verifier: TokenVerifier = connection.app.state.verifier
+    connection.state.caller = await verifier.verify(connection.headers.get("Authorization"))
+
+
+def provide_caller(request: Request[Any, Any, Any]) -> Caller:
+    caller: Caller = request.state.caller
+    return caller

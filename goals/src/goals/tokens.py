@@ -1,0 +1,136 @@
+"""Local verification of FiuFit JWTs against authentication's JWKS (no HTTP hop per request),
+plus the Redis set of blocked users that every service honours.
+
+Copied glue (services are versioned independently): keep it in step with the other services.
+"""
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from jose import jwk, jwt
+from jose.exceptions import JOSEError
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from goals.errors import ServiceUnavailable
+
+log = logging.getLogger(__name__)
+
+BLOCKED_USERS_KEY = "fiufit:blocked_users"
+
+
+@dataclass(frozen=True)
+class Caller:
+    role: str  # "user" or "admin"
+    id: int
+    is_athlete: bool | None  # users only: True athlete, False trainer
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_trainer(self) -> bool:
+        return self.role == "user" and self.is_athlete is False
+
+    def is_user(self, user_id: int) -> bool:
+        """The caller is this user (an admin with the same numeric id is not)."""
+        return self.role == "user" and self.id == user_id
+
+    def require_admin(self) -> None:
+        if not self.is_admin:
+            raise PermissionDeniedException("Admin only")
+
+    def require_self(self, user_id: int) -> None:
+        if not self.is_user(user_id):
+            raise PermissionDeniedException("Only the user may do this")
+
+    def require_self_or_admin(self, user_id: int) -> None:
+        if not (self.is_admin or self.is_user(user_id)):
+            raise PermissionDeniedException("Only the user or an admin may do this")
+
+
+class TokenVerifier:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        jwks_url: str,
+        issuer: str,
+        redis: Redis,
+        jwks_max_age: float = 300.0,
+        blocked_max_age: float = 2.0,
+    ) -> None:
+        self._http = http
+        self._jwks_url = jwks_url
+        self._issuer = issuer
+        self._redis = redis
+        self._jwks_max_age = jwks_max_age
+        self._blocked_max_age = blocked_max_age
+        self._keys: dict[str, tuple[str, Any]] = {}
+        self._keys_fetched = 0.0
+        self._blocked: frozenset[int] = frozenset()
+        self._blocked_fetched = 0.0
+        self._lock = asyncio.Lock()
+
+    async def _refresh_keys(self, force: bool = False) -> None:
+        async with self._lock:
+            fresh = time.monotonic() - self._keys_fetched < (10 if force else self._jwks_max_age)
+            if self._keys and fresh:
+                return
+            try:
+                response = await self._http.get(self._jwks_url)
+                response.raise_for_status()
+                keys = response.json()["keys"]
+            except (httpx.HTTPError, ValueError, KeyError) as error:
+                if self._keys:  # keep verifying with what we have
+                    log.warning("JWKS refresh failed: %s", error)
+                    return
+                raise ServiceUnavailable("Token keys are unavailable") from error
+            self._keys = {k["kid"]: (k["alg"], jwk.construct(k)) for k in keys}
+            self._keys_fetched = time.monotonic()
+
+    async def _blocked_users(self) -> frozenset[int]:
+        if time.monotonic() - self._blocked_fetched > self._blocked_max_age:
+            try:
+                members = await self._redis.smembers(BLOCKED_USERS_KEY)
+                self._blocked = frozenset(int(m) for m in members)
+                self._blocked_fetched = time.monotonic()
+            except RedisError as error:
+                # Keep the last known set: a Redis blip must not log everybody out.
+                log.warning("blocked-users refresh failed: %s", error)
+        return self._blocked
+
+    async def verify(self, authorization: str | None) -> Caller:
+        if not authorization:
+            raise NotAuthorizedException("No token")
+        scheme, _, token = authorization.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise NotAuthorizedException("Invalid token")
+        try:
+            kid = str(jwt.get_unverified_header(token).get("kid"))
+        except JOSEError as error:
+            raise NotAuthorizedException("Invalid token") from error
+        await self._refresh_keys()
+        if kid not in self._keys:
+            await self._refresh_keys(force=True)  # a key rotation may have published it
+        found = self._keys.get(kid)
+        if found is None:
+            raise NotAuthorizedException("Invalid token")
+        algorithm, key = found
+        try:
+            claims = jwt.decode(token, key, algorithms=[algorithm], issuer=self._issuer)
+        except JOSEError as error:
+            raise NotAuthorizedException("Invalid token") from error
+        role, user_id = claims.get("role"), claims.get("id")
+        if role not in ("user", "admin") or not isinstance(user_id, int):
+            raise NotAuthorizedException("Invalid token")
+        if role == "user" and user_id in await self._blocked_users():
+            raise NotAuthorizedException("User is blocked")
+        is_athlete = claims.get("is_athlete")
+        return Caller(role=role, id=user_id, is_athlete=is_athlete if role == "user" else None)
