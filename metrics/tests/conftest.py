@@ -118,20 +118,16 @@ async def events(mongo: AsyncMongoClient[dict[str, object]], redis: Redis) -> Co
 
 
 @pytest.fixture(scope="session")
-def app() -> Litestar:
-    return create_app(make_settings())
-
-
-@pytest.fixture(scope="session")
-async def anonymous(app: Litestar) -> AsyncIterator[Client]:
-    async with AsyncTestClient(app=app) as client:
+async def anonymous() -> AsyncIterator[Client]:
+    # One app per client: each client runs the app's lifespan, which owns the app's clients.
+    async with AsyncTestClient(app=create_app(make_settings())) as client:
         yield client
 
 
 @pytest.fixture(scope="session")
-async def client(app: Litestar, admin_token: str) -> AsyncIterator[Client]:
+async def client(admin_token: str) -> AsyncIterator[Client]:
     """A client carrying an admin token."""
-    async with AsyncTestClient(app=app) as client:
+    async with AsyncTestClient(app=create_app(make_settings())) as client:
         client.headers["Authorization"] = f"Bearer {admin_token}"
         yield client
 
