@@ -139,7 +139,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             except HTTPException:
                 log.warning("MongoDB indexes not created yet (unreachable)")
             tasks = [
-                asyncio.create_task(services.relay.run(), name="outbox-relay"),
                 asyncio.create_task(
                     blocking.keep_in_sync(
                         services.pool, services.redis, settings.blocked_sync_interval
@@ -148,6 +147,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 ),
                 asyncio.create_task(bootstrap_admin(services), name="bootstrap-admin"),
             ]
+            if settings.outbox_relay:
+                tasks.append(asyncio.create_task(services.relay.run(), name="outbox-relay"))
             if settings.prometheus_port:
                 start_http_server(settings.prometheus_port)
             try:

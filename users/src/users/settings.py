@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     # Where the outbox relay publishes; unset means redis_url.
     events_redis_url: str | None = None
     events_stream: str = "fiufit:events"
+    # Run the outbox relay in this process (several replicas may; rows are claimed one by one).
+    outbox_relay: bool = True
     outbox_poll_interval: float = Field(default=0.5, gt=0)
     outbox_batch_size: int = Field(default=100, ge=1, le=1000)
     # Seconds between re-writes of the blocked-users set from the database (heals Redis blips).

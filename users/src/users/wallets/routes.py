@@ -14,6 +14,7 @@ from users.pagination import Limit, Offset, UserId, clamp, envelope
 from users.profiles import repository
 from users.services import Services
 from users.tokens import Caller
+from users.wallets.payment import eth
 
 # ETH, as the mobile app allows: positive, at most 1000, at most 18 decimals.
 Amount = Annotated[Decimal, Field(gt=0, le=1000, decimal_places=18, allow_inf_nan=False)]
@@ -177,7 +178,7 @@ class WalletController(Controller):
         offset: Offset = 0,
         limit: Limit = 10,
         wallet_address: Annotated[str | None, QueryParameter(max_length=42)] = None,
-        minimum: Annotated[Decimal | None, QueryParameter(ge=0)] = None,
+        minimum: Annotated[float | None, QueryParameter(ge=0, le=10**9)] = None,
     ) -> MovementPage:
         """Admins only: the ledger, newest first."""
         caller.require_admin()
@@ -187,7 +188,7 @@ class WalletController(Controller):
                 "offset": offset,
                 "limit": limit,
                 "address": wallet_address,
-                "min_amount": None if minimum is None else str(minimum),
+                "min_amount": None if minimum is None else eth(Decimal(str(minimum))),
             }
         )
         items = [movement(entry) for entry in body.get("items", [])]

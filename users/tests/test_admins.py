@@ -1,0 +1,129 @@
+"""Admins, and the block toggle."""
+
+import asyncio
+from typing import Any
+
+import asyncpg
+import httpx
+from redis.asyncio import Redis
+
+from tests.conftest import (
+    ADMIN_EMAIL,
+    Client,
+    bearer,
+    outbox_metrics,
+    sign_up,
+    token,
+    unique,
+    unique_email,
+)
+from users.tokens import BLOCKED_USERS_KEY
+
+
+async def test_admin_routes_need_an_admin(
+    client: Client, make_actor: Any, admin_headers: Any
+) -> None:
+    user = await make_actor()
+    body = {"username": unique("adm"), "email": unique_email(), "password": "secret-pw"}
+    for method, path, payload in (("GET", "/admins", None), ("POST", "/admins", body)):
+        assert (await client.request(method, path, json=payload)).status_code == 401
+        forbidden = await client.request(method, path, json=payload, headers=user.headers)
+        assert forbidden.status_code == 403
+    listed = await client.get("/admins", headers=admin_headers)
+    assert listed.status_code == 200
+    assert [set(a) for a in listed.json()] == [{"id", "username", "email"}]
+    assert listed.json()[0]["email"] == ADMIN_EMAIL
+
+
+async def test_an_admin_creates_an_admin_who_can_log_in(client: Client, admin_headers: Any) -> None:
+    body = {"username": unique("adm"), "email": unique_email(), "password": "secret-pw"}
+    created = await client.post("/admins", json=body, headers=admin_headers)
+    assert created.status_code == 200, created.text
+    admin = created.json()
+    assert admin == {"id": admin["id"], "username": body["username"], "email": body["email"]}
+    login = await client.post(
+        "/admins/login", json={"email": body["email"], "password": body["password"]}
+    )
+    assert login.status_code == 200 and login.json()["id"] == admin["id"]
+    duplicate = await client.post(
+        "/admins", json={**body, "username": unique("adm")}, headers=admin_headers
+    )
+    assert duplicate.status_code == 409
+    # Admin ids are not user ids: the new admin's token has no user's rights.
+    assert (await client.get("/admins", headers=bearer(login.json()["token"]))).status_code == 200
+
+
+async def test_bad_admin_bodies(client: Client, admin_headers: Any) -> None:
+    for body in (
+        {"username": "x", "email": unique_email(), "password": "secret-pw"},
+        {"username": unique("adm"), "email": "nope", "password": "secret-pw"},
+        {"username": unique("adm"), "email": unique_email(), "password": "123"},
+        {"username": unique("adm"), "email": unique_email()},
+    ):
+        response = await client.post("/admins", json=body, headers=admin_headers)
+        assert response.status_code == 400, body
+
+
+async def test_block_toggle(
+    client: Client,
+    admin_headers: Any,
+    make_actor: Any,
+    http: httpx.AsyncClient,
+    redis: Redis,
+    db: asyncpg.Pool,
+) -> None:
+    user = await sign_up(client)
+    user_token = bearer(await token(http, "user", user["id"], True))
+    path = f"/users/status/{user['id']}"
+    other = await make_actor()
+    assert (await client.patch(path)).status_code == 401
+    assert (await client.patch(path, headers=other.headers)).status_code == 403
+    assert (await client.get(f"/users/{user['id']}", headers=user_token)).status_code == 200
+
+    blocked = await client.patch(path, headers=admin_headers)
+    assert blocked.status_code == 200, blocked.text
+    assert blocked.json()["is_blocked"] is True and blocked.json()["id"] == user["id"]
+    assert await redis.sismember(BLOCKED_USERS_KEY, str(user["id"]))
+    # Firebase refuses the account too.
+    firebase = await http.post(
+        "http://127.0.0.1:8002/auth/accounts/login",
+        json={"email": user["email"], "password": user["password"]},
+        headers={"X-Service-Token": "fiufit-local-service-token"},
+    )
+    assert firebase.status_code == 401
+    # Existing tokens die within seconds (the blocked set is cached for two).
+    await asyncio.sleep(2.5)
+    dead = await client.get(f"/users/{user['id']}", headers=user_token)
+    assert dead.status_code == 401 and dead.json()["detail"] == "User is blocked"
+
+    unblocked = await client.patch(path, headers=admin_headers)
+    assert unblocked.json()["is_blocked"] is False
+    assert not await redis.sismember(BLOCKED_USERS_KEY, str(user["id"]))
+    await asyncio.sleep(2.5)
+    assert (await client.get(f"/users/{user['id']}", headers=user_token)).status_code == 200
+    login = await client.post(
+        "/users/login", json={"email": user["email"], "password": user["password"]}
+    )
+    assert login.status_code == 200
+    metrics = [m for m, _ in await outbox_metrics(db)]
+    assert metrics.count("user_blocked_count") == 1
+    assert metrics.count("user_unblocked_count") == 1
+
+
+async def test_blocked_set_heals_from_the_database(
+    client: Client, admin_headers: Any, make_actor: Any, redis: Redis
+) -> None:
+    """A lost Redis write is repaired by the periodic sync (every second in tests)."""
+    user = await make_actor()
+    await client.patch(f"/users/status/{user.id}", headers=admin_headers)
+    await redis.delete(BLOCKED_USERS_KEY)
+    for _ in range(30):
+        if await redis.sismember(BLOCKED_USERS_KEY, str(user.id)):
+            break
+        await asyncio.sleep(0.2)
+    assert await redis.sismember(BLOCKED_USERS_KEY, str(user.id))
+
+
+async def test_block_toggle_of_an_unknown_user_is_404(client: Client, admin_headers: Any) -> None:
+    response = await client.patch("/users/status/99999999", headers=admin_headers)
+    assert response.status_code == 404

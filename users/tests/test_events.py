@@ -1,0 +1,74 @@
+"""Events go through the outbox: a Redis outage delays them and never fails a request."""
+
+import asyncio
+import json
+import re
+from typing import Any
+
+import asyncpg
+from litestar.testing import AsyncTestClient
+from redis.asyncio import Redis
+
+from tests.conftest import CLOSED_PORT_URL, REDIS_URL, STREAM, make_settings, profile
+from users.app import create_app
+from users.events.relay import OutboxRelay
+
+ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+
+
+async def unsent(db: asyncpg.Pool) -> int:
+    async with db.acquire() as conn:
+        count: int = await conn.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+    return count
+
+
+async def stream_events(redis: Redis) -> list[dict[str, Any]]:
+    entries = await redis.xrange(STREAM)
+    return [json.loads(fields["event"]) for _, fields in entries]
+
+
+async def test_events_wait_out_a_redis_outage(db: asyncpg.Pool, redis: Redis) -> None:
+    down = f"redis://{CLOSED_PORT_URL}/1"
+    app = create_app(
+        make_settings(events_redis_url=down, outbox_poll_interval=0.05, outbox_relay=True)
+    )
+    async with AsyncTestClient(app=app) as client:
+        response = await client.post("/users", json=profile(location="palermo"))
+        assert response.status_code == 201, response.text
+        await asyncio.sleep(0.3)  # the app's relay keeps trying meanwhile
+    assert await unsent(db) == 2
+    assert await stream_events(redis) == []
+
+    unreachable = Redis.from_url(down)
+    back = Redis.from_url(REDIS_URL)
+    try:
+        assert await OutboxRelay(db, unreachable, STREAM).drain() == 0
+        assert await unsent(db) == 2
+        assert await OutboxRelay(db, back, STREAM).drain() == 2
+    finally:
+        await unreachable.aclose()
+        await back.aclose()
+    assert await unsent(db) == 0
+    events = await stream_events(redis)
+    assert [(e["metric"], e.get("label")) for e in events] == [
+        ("user_created_count", "using_email_password"),
+        ("user_by_region_count", "palermo"),
+    ]
+    for event in events:
+        assert set(event) <= {"id", "metric", "value", "label", "date", "source"}
+        assert event["value"] == 1 and event["source"] == "users"
+        assert ISO_Z.match(event["date"]), event["date"]
+        assert len(event["id"]) == 36
+
+
+async def test_the_running_relay_publishes_on_its_own(db: asyncpg.Pool, redis: Redis) -> None:
+    app = create_app(make_settings(outbox_relay=True))
+    async with AsyncTestClient(app=app) as client:
+        assert (await client.post("/users", json=profile(location=""))).status_code == 201
+        for _ in range(50):
+            if await stream_events(redis):
+                break
+            await asyncio.sleep(0.1)
+    events = await stream_events(redis)
+    assert [e["metric"] for e in events] == ["user_created_count"]
+    assert await unsent(db) == 0
