@@ -5,8 +5,6 @@ running authentication service (tokens, JWKS, image storage) and fake-gcs behind
 import asyncio
 import os
 import random
-import shutil
-import subprocess
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +18,7 @@ from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
 from goals.app import create_app
+from goals.db import fresh_database
 from goals.settings import Settings
 
 HERE = Path(__file__).resolve().parent
@@ -76,29 +75,7 @@ def make_settings(**overrides: Any) -> Settings:
 def database() -> Iterator[None]:
     """A fresh goals_test database with the migrations applied by dbmate, as in a deployment."""
 
-    async def recreate() -> None:
-        conn = await asyncpg.connect(f"{POSTGRES}/postgres")
-        try:
-            await conn.execute("DROP DATABASE IF EXISTS goals_test WITH (FORCE)")
-            await conn.execute("CREATE DATABASE goals_test")
-        finally:
-            await conn.close()
-
-    asyncio.run(recreate())
-    dbmate = shutil.which("dbmate") or str(Path(os.sys.executable).parent / "dbmate")
-    subprocess.run(
-        [
-            dbmate,
-            "--url",
-            f"{DATABASE_URL}?sslmode=disable",
-            "--migrations-dir",
-            str(HERE.parent / "migrations"),
-            "--no-dump-schema",
-            "up",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    asyncio.run(fresh_database(POSTGRES, "goals_test", HERE.parent / "migrations"))
 
     async def offset_ids() -> None:
         # Images live in authentication's shared bucket as goals/<id>/image: keep test ids far

@@ -102,3 +102,21 @@ async def test_unknown_goal_is_404_for_any_authenticated_caller(client: Client, 
 @pytest.mark.parametrize("path", ["/goals/abc", "/goals/1.5", "/goals/abc/metricsProgress/fat"])
 async def test_non_numeric_ids_are_404(client: Client, path: str) -> None:
     assert (await client.get(path, headers=user())).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/goals/99999999999999999999"),
+        ("POST", "/goals/99999999999999999999"),
+        ("PATCH", "/goals/99999999999999999999"),
+        ("DELETE", "/goals/99999999999999999999"),
+        ("GET", "/goals/-99999999999999999999/metricsProgress/fat"),
+        ("GET", "/goals/5/metricsProgress/%00"),
+    ],
+)
+async def test_ids_beyond_a_bigint_and_nul_bytes_are_400(
+    client: Client, method: str, path: str
+) -> None:
+    response = await call(client, method, path, user())
+    assert response.status_code == 400, response.text

@@ -104,6 +104,9 @@ async def test_objective_as_number_or_numeric_string(client: Client, objective: 
         ({"objective": "1e400"}, "objective"),
         ({"objective": "NaN"}, "objective"),
         ({"title": ""}, "title"),
+        ({"title": "a\u0000b"}, "title"),
+        ({"description": "x" * 501}, "description"),
+        ({"metric": "distance\u0000"}, "metric"),
         ({"title": "x" * 101}, "title"),
         ({"description": None}, "description"),
         ({"metric": None}, "metric"),
@@ -334,3 +337,12 @@ async def test_admin_reads_goals_but_never_writes_them(client: Client) -> None:
     ).status_code == 403
     assert (await client.delete(f"/goals/{goal['id']}", headers=admin(5))).status_code == 403
     assert (await client.post("/goals/5", json=new_goal(), headers=admin(5))).status_code == 403
+
+
+async def test_database_down_is_503(clock: FakeClock) -> None:
+    settings = make_settings(database_url="postgresql://postgres@127.0.0.1:1/goals_test")
+    app = create_app(settings.model_copy(update={"database_pool_min": 0}), clock=clock)
+    async with AsyncTestClient(app=app) as other:
+        response = await other.get("/goals/5", headers=user())
+    assert response.status_code == 503
+    assert response.json() == {"detail": "Database unavailable"}

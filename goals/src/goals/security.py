@@ -3,7 +3,7 @@ so a missing or bad token is always a 401, whatever else is wrong with the reque
 
 from typing import Any
 
-from litestar import Request
+from litestar import Controller, Request
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi.spec import SecurityRequirement
@@ -21,3 +21,10 @@ async def authenticate(connection: ASGIConnection, _: BaseRouteHandler) -> None:
 def provide_caller(request: Request[Any, Any, Any]) -> Caller:
     caller: Caller = request.state.caller
     return caller
+
+
+class AuthenticatedController(Controller):
+    """Every route of a subclass needs a valid token; the caller is the `caller` dependency."""
+
+    guards = (authenticate,)
+    security = BEARER

@@ -1,10 +1,10 @@
 import asyncpg
-from litestar import Controller, get
+from litestar import get
 from litestar.di import NamedDependency
 from pydantic import BaseModel
 
 from goals.catalogue import repository
-from goals.security import BEARER, authenticate
+from goals.security import AuthenticatedController
 
 
 class Metric(BaseModel):
@@ -12,11 +12,9 @@ class Metric(BaseModel):
     unit: str
 
 
-class CatalogueController(Controller):
+class CatalogueController(AuthenticatedController):
     path = "/goals"
     tags = ("catalogue",)
-    guards = (authenticate,)
-    security = BEARER
 
     @get("/metrics", summary="The metrics a goal can be set against (any valid token)")
     async def metrics(self, db: NamedDependency[asyncpg.Pool]) -> list[Metric]:

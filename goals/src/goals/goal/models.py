@@ -7,12 +7,20 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, StringConstraints
 
 from goals.numbers import NonNegativeQuantity, PositiveQuantity
+from goals.params import NO_NUL
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-MetricName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+def _text(max_length: int) -> StringConstraints:
+    return StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=max_length, pattern=NO_NUL
+    )
+
+
+Title = Annotated[str, _text(100)]
+Description = Annotated[str, _text(500)]
+MetricName = Annotated[str, _text(64)]
 
 
 def _day(value: object) -> object:

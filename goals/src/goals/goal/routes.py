@@ -1,23 +1,22 @@
-from litestar import Controller, delete, get, patch, post
+from litestar import delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from goals.goal.models import Goal, GoalCreate, GoalUpdate
 from goals.goal.service import GoalService
-from goals.security import BEARER, authenticate
+from goals.params import GoalId, UserId
+from goals.security import AuthenticatedController
 from goals.tokens import Caller
 
 
-class GoalController(Controller):
+class GoalController(AuthenticatedController):
     path = "/goals"
     tags = ("goals",)
-    guards = (authenticate,)
-    security = BEARER
 
     @get("/{user_id:int}", summary="A user's goals, completed ones first (the user, or an admin)")
     async def list_goals(
         self,
-        user_id: FromPath[int],
+        user_id: UserId,
         caller: NamedDependency[Caller],
         goals: NamedDependency[GoalService],
     ) -> list[Goal]:
@@ -27,7 +26,7 @@ class GoalController(Controller):
     @post("/{user_id:int}", status_code=201, summary="Set a goal (only as yourself)")
     async def create_goal(
         self,
-        user_id: FromPath[int],
+        user_id: UserId,
         data: JSONBody[GoalCreate],
         caller: NamedDependency[Caller],
         goals: NamedDependency[GoalService],
@@ -38,7 +37,7 @@ class GoalController(Controller):
     @patch("/{goal_id:int}", summary="Edit a goal or record progress (its owner)")
     async def update_goal(
         self,
-        goal_id: FromPath[int],
+        goal_id: GoalId,
         data: JSONBody[GoalUpdate],
         caller: NamedDependency[Caller],
         goals: NamedDependency[GoalService],
@@ -48,7 +47,7 @@ class GoalController(Controller):
     @delete("/{goal_id:int}", status_code=204, summary="Delete a goal (its owner)")
     async def delete_goal(
         self,
-        goal_id: FromPath[int],
+        goal_id: GoalId,
         caller: NamedDependency[Caller],
         goals: NamedDependency[GoalService],
     ) -> None:

@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from dataclasses import dataclass, field
 
 import asyncpg
 from redis.asyncio import Redis
@@ -13,24 +14,16 @@ log = logging.getLogger(__name__)
 _PURGE_EVERY = 60.0  # seconds between purges of old sent rows
 
 
+@dataclass(eq=False)
 class OutboxRelay:
-    def __init__(
-        self,
-        pool: asyncpg.Pool,
-        redis: Redis,
-        stream: str,
-        batch_size: int,
-        poll_interval: float,
-        retention_days: float,
-    ) -> None:
-        self._pool = pool
-        self._redis = redis
-        self._stream = stream
-        self._batch_size = batch_size
-        self._poll_interval = poll_interval
-        self._retention_days = retention_days
-        self._wakeup = asyncio.Event()
-        self._purged_at = 0.0
+    pool: asyncpg.Pool
+    redis: Redis
+    stream: str
+    batch_size: int
+    poll_interval: float
+    retention_days: float
+    _wakeup: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+    _purged_at: float = field(default=0.0, init=False)
 
     def notify(self) -> None:
         """Called after a commit that enqueued events: publish now rather than at the next poll."""
@@ -38,7 +31,7 @@ class OutboxRelay:
 
     async def publish_pending(self) -> int:
         """Publishes one batch and returns its size; a Redis failure raises and rolls back."""
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self.pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
                 """
                 SELECT seq, event::text AS event FROM outbox
@@ -47,13 +40,13 @@ class OutboxRelay:
                 LIMIT $1
                 FOR UPDATE SKIP LOCKED
                 """,
-                self._batch_size,
+                self.batch_size,
             )
             if not rows:
                 return 0
-            async with self._redis.pipeline(transaction=False) as pipe:
+            async with self.redis.pipeline(transaction=False) as pipe:
                 for row in rows:
-                    pipe.xadd(self._stream, {"event": row["event"]})
+                    pipe.xadd(self.stream, {"event": row["event"]})
                 await pipe.execute()
             await conn.execute(
                 "UPDATE outbox SET sent_at = now() WHERE seq = ANY($1::bigint[])",
@@ -62,10 +55,10 @@ class OutboxRelay:
         return len(rows)
 
     async def purge_sent(self) -> None:
-        async with self._pool.acquire() as conn:
+        async with self.pool.acquire() as conn:
             await conn.execute(
                 "DELETE FROM outbox WHERE sent_at < now() - make_interval(secs => $1)",
-                self._retention_days * 86400,
+                self.retention_days * 86400,
             )
         self._purged_at = time.monotonic()
 
@@ -73,11 +66,11 @@ class OutboxRelay:
         while True:
             self._wakeup.clear()  # a notify during the pass below makes the wait return at once
             try:
-                while await self.publish_pending() == self._batch_size:
+                while await self.publish_pending() == self.batch_size:
                     pass
                 if time.monotonic() - self._purged_at > _PURGE_EVERY:
                     await self.purge_sent()
             except Exception as error:  # never let the relay die; the rows wait for the next pass
                 log.warning("outbox relay pass failed: %s", error)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), self._poll_interval)
+                await asyncio.wait_for(self._wakeup.wait(), self.poll_interval)

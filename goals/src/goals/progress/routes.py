@@ -1,17 +1,18 @@
 from typing import Annotated
 
 import asyncpg
-from litestar import Controller, get
+from litestar import get
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, QueryParameter
+from litestar.params import QueryParameter
 from pydantic import BaseModel
 
 from goals.clock import Clock
 from goals.numbers import as_number
+from goals.params import MetricPath, UserId
 from goals.progress import repository
 from goals.progress.window import DEFAULT_DAYS, MAX_DAYS, MIN_DAYS, window
-from goals.security import BEARER, authenticate
+from goals.security import AuthenticatedController
 from goals.tokens import Caller
 
 
@@ -19,11 +20,9 @@ class Progress(BaseModel):
     progress: int | float
 
 
-class ProgressController(Controller):
+class ProgressController(AuthenticatedController):
     path = "/goals"
     tags = ("progress",)
-    guards = (authenticate,)
-    security = BEARER
 
     @get(
         "/{user_id:int}/metricsProgress/{metric:str}",
@@ -31,8 +30,8 @@ class ProgressController(Controller):
     )
     async def metrics_progress(
         self,
-        user_id: FromPath[int],
-        metric: FromPath[str],
+        user_id: UserId,
+        metric: MetricPath,
         caller: NamedDependency[Caller],
         db: NamedDependency[asyncpg.Pool],
         clock: NamedDependency[Clock],
