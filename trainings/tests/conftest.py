@@ -125,6 +125,7 @@ async def clean(db: asyncpg.Connection, redis: Redis) -> AsyncIterator[None]:
 
 
 _tokens: dict[tuple[str, int, bool | None], str] = {}
+_auth = httpx.Client(base_url=AUTH_URL, headers={"X-Service-Token": SERVICE_TOKEN})
 
 
 def issue_token(role: str, user_id: int, is_athlete: bool | None = None) -> str:
@@ -133,9 +134,7 @@ def issue_token(role: str, user_id: int, is_athlete: bool | None = None) -> str:
         body: dict[str, Any] = {"role": role, "id": user_id}
         if is_athlete is not None:
             body["is_athlete"] = is_athlete
-        response = httpx.post(
-            f"{AUTH_URL}/auth/token", json=body, headers={"X-Service-Token": SERVICE_TOKEN}
-        )
+        response = _auth.post("/auth/token", json=body)
         assert response.status_code == 201, response.text
         _tokens[key] = response.json()["data"]
     return _tokens[key]

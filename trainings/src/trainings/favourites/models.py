@@ -1,15 +1,26 @@
-"""Bodies of the favourites and ratings routes."""
+"""Bodies of the favourites and ratings routes (numbers may arrive as numeric strings)."""
 
-from pydantic import BaseModel, Field
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, Field
+
+
+def _not_a_bool(value: Any) -> Any:
+    if isinstance(value, bool):  # pydantic would read true as 1
+        raise ValueError("must be an integer, not a boolean")
+    return value
+
+
+Integer = Annotated[int, BeforeValidator(_not_a_bool)]
 
 
 class FavouriteIn(BaseModel):
-    training_id: int = Field(ge=1)
+    training_id: Integer = Field(ge=1)
 
 
 class RateIn(BaseModel):
     # 1-5 stars; 0 clears the rating (the app sends 0 when the current star is tapped again).
-    rate: int = Field(ge=0, le=5)
+    rate: Integer = Field(ge=0, le=5)
 
 
 class RateOut(BaseModel):

@@ -184,7 +184,7 @@ class TrainingService:
             raise training_not_found()
         if caller.is_admin:
             await self._moderate(training_id, patch.moderation())
-        elif caller.is_user(current["trainer_id"]):
+        elif caller.is_trainer and caller.is_user(current["trainer_id"]):
             await self._edit_content(training_id, patch.content())
         else:
             raise PermissionDeniedException("Only the training's trainer or an admin may edit it")
