@@ -11,7 +11,6 @@ import httpx
 from litestar import Litestar, MediaType, Request, Response
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
-from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -29,7 +28,7 @@ from trainings.favourites.service import FavouriteService
 from trainings.health import HealthController
 from trainings.logs import configure_logging
 from trainings.media import MediaStore
-from trainings.security import provide_caller
+from trainings.security import DEPENDENCIES
 from trainings.settings import Settings, get_settings
 from trainings.tokens import TokenVerifier
 from trainings.training.routes import TrainingController
@@ -150,7 +149,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             FavouriteController,
         ],
         lifespan=[lifespan],
-        dependencies={"caller": Provide(provide_caller)},
+        dependencies=DEPENDENCIES,
         state=State({"settings": settings, "started_at": time.monotonic()}),
         middleware=[prometheus.middleware],
         cors_config=CORSConfig(

@@ -1,8 +1,7 @@
 """Reference data the clients fill their pickers with (no token needed)."""
 
-from typing import Any
-
-from litestar import Controller, Request, get
+from litestar import Controller, get
+from litestar.di import NamedDependency
 from pydantic import BaseModel
 
 from trainings.catalogue.service import Catalogue
@@ -22,28 +21,20 @@ class Exercises(BaseModel):
     items: list[ExerciseOut]
 
 
-def _catalogue(request: Request[Any, Any, Any]) -> Catalogue:
-    catalogue: Catalogue = request.app.state.catalogue
-    return catalogue
-
-
 class CatalogueController(Controller):
     path = "/trainings"
     tags = ("catalogue",)
 
     @get("/types/")
-    async def types(self, request: Request[Any, Any, Any]) -> Names:
-        return Names(items=list(_catalogue(request).types))
+    async def types(self, catalogue: NamedDependency[Catalogue]) -> Names:
+        return Names(items=list(catalogue.types))
 
     @get("/difficulties/")
-    async def difficulties(self, request: Request[Any, Any, Any]) -> Names:
-        return Names(items=list(_catalogue(request).difficulties))
+    async def difficulties(self, catalogue: NamedDependency[Catalogue]) -> Names:
+        return Names(items=list(catalogue.difficulties))
 
     @get("/exercises/")
-    async def exercises(self, request: Request[Any, Any, Any]) -> Exercises:
+    async def exercises(self, catalogue: NamedDependency[Catalogue]) -> Exercises:
         return Exercises(
-            items=[
-                ExerciseOut(name=e.name, type=e.type, unit=e.unit)
-                for e in _catalogue(request).exercises
-            ]
+            items=[ExerciseOut(name=e.name, type=e.type, unit=e.unit) for e in catalogue.exercises]
         )

@@ -9,12 +9,7 @@ from trainings.favourites import repository
 from trainings.tokens import Caller
 from trainings.training import repository as trainings
 from trainings.training.models import TrainingPage
-from trainings.training.service import (
-    MAX_LIMIT,
-    TrainingService,
-    page_total,
-    training_not_found,
-)
+from trainings.training.service import MAX_LIMIT, TrainingService, training_not_found
 
 
 class FavouriteService:
@@ -27,14 +22,12 @@ class FavouriteService:
 
     async def favourites(self, user_id: int, offset: int, limit: int) -> TrainingPage:
         limit = min(limit, MAX_LIMIT)
-        async with self.pool.acquire() as conn:
-            rows = await repository.page(conn, user_id, offset, limit)
-            total = page_total(offset, limit, len(rows))
-            if total is None:
-                total = await repository.count(conn, user_id)
-            exercises = await trainings.exercises_of(conn, [row["id"] for row in rows])
-        items = await self.trainings.hydrate(rows, exercises)
-        return TrainingPage(items=items, offset=offset, limit=limit, count=total)
+        return await self.trainings.page(
+            offset,
+            limit,
+            lambda conn: repository.page(conn, user_id, offset, limit),
+            lambda conn: repository.count(conn, user_id),
+        )
 
     async def add(self, caller: Caller, user_id: int, training_id: int) -> None:
         caller.require_self(user_id)

@@ -142,6 +142,8 @@ async def exercises_of(
     conn: Connection, training_ids: list[int]
 ) -> dict[int, list[asyncpg.Record]]:
     """The exercises of many trainings in one query."""
+    if not training_ids:
+        return {}
     rows = await conn.fetch(
         """
         SELECT training_id, exercise_id, count, series FROM training_exercises

@@ -1,8 +1,8 @@
 """/trainings: search (public), read (public), create (trainers), edit (owner or admin)."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, get, patch, post
+from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
@@ -16,11 +16,6 @@ Limit = Annotated[
 ]
 
 
-def trainings_of(request: Request[Any, Any, Any]) -> TrainingService:
-    service: TrainingService = request.app.state.trainings
-    return service
-
-
 class TrainingController(Controller):
     path = "/trainings"
     tags = ("trainings",)
@@ -28,7 +23,7 @@ class TrainingController(Controller):
     @get("/")
     async def search(
         self,
-        request: Request[Any, Any, Any],
+        trainings: NamedDependency[TrainingService],
         title: Annotated[
             str | None, QueryParameter(max_length=100, description="Title prefix, any case")
         ] = None,
@@ -43,7 +38,7 @@ class TrainingController(Controller):
         offset: Offset = 0,
         limit: Limit = 10,
     ) -> TrainingPage:
-        return await trainings_of(request).search(
+        return await trainings.search(
             title=title,
             training_type=training_type,
             difficulty=difficulty,
@@ -56,24 +51,24 @@ class TrainingController(Controller):
     @post("/", status_code=201)
     async def create(
         self,
-        request: Request[Any, Any, Any],
+        trainings: NamedDependency[TrainingService],
         caller: NamedDependency[Caller],
         data: JSONBody[TrainingIn],
     ) -> TrainingOut:
-        return await trainings_of(request).create(caller, data)
+        return await trainings.create(caller, data)
 
     @get("/{training_id:int}")
     async def read(
-        self, request: Request[Any, Any, Any], training_id: FromPath[int]
+        self, trainings: NamedDependency[TrainingService], training_id: FromPath[int]
     ) -> TrainingOut:
-        return await trainings_of(request).get(training_id)
+        return await trainings.get(training_id)
 
     @patch("/{training_id:int}")
     async def edit(
         self,
-        request: Request[Any, Any, Any],
+        trainings: NamedDependency[TrainingService],
         caller: NamedDependency[Caller],
         training_id: FromPath[int],
         data: JSONBody[TrainingPatch],
     ) -> TrainingOut:
-        return await trainings_of(request).edit(caller, training_id, data)
+        return await trainings.edit(caller, training_id, data)

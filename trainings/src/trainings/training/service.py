@@ -1,12 +1,13 @@
 """Trainings: search, read, create, edit and moderate."""
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import asyncpg
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 
 from trainings.catalogue.service import Catalogue
+from trainings.db import Connection
 from trainings.events.outbox import enqueue
 from trainings.events.relay import OutboxRelay
 from trainings.media import MediaStore, new_media_name
@@ -124,11 +125,26 @@ class TrainingService:
         )
         if trainer_id and filters.trainer_id is None:  # no training has such a trainer
             return TrainingPage(items=[], offset=offset, limit=limit, count=0)
+        return await self.page(
+            offset,
+            limit,
+            lambda conn: repository.search(conn, filters, offset, limit),
+            lambda conn: repository.count(conn, filters),
+        )
+
+    async def page(
+        self,
+        offset: int,
+        limit: int,
+        rows_of: Callable[[Connection], Awaitable[list[asyncpg.Record]]],
+        count_of: Callable[[Connection], Awaitable[int]],
+    ) -> TrainingPage:
+        """A page of trainings from a rows query and the count query of the same filter."""
         async with self.pool.acquire() as conn:
-            rows = await repository.search(conn, filters, offset, limit)
+            rows = await rows_of(conn)
             total = page_total(offset, limit, len(rows))
             if total is None:
-                total = await repository.count(conn, filters)
+                total = await count_of(conn)
             exercises = await repository.exercises_of(conn, [row["id"] for row in rows])
         items = await self.hydrate(rows, exercises)
         return TrainingPage(items=items, offset=offset, limit=limit, count=total)
