@@ -15,9 +15,9 @@ from litestar.testing import AsyncTestClient
 os.environ.setdefault("FIREBASE_AUTH_EMULATOR_HOST", "127.0.0.1:9099")
 os.environ.setdefault("STORAGE_EMULATOR_HOST", "http://127.0.0.1:4443")
 
-from authentication.app import create_app  # noqa: E402
-from authentication.settings import Settings  # noqa: E402
-from authentication.tokens.keys import generate_private_pem  # noqa: E402
+from authentication.app import create_app
+from authentication.settings import Settings
+from authentication.tokens.keys import generate_private_pem
 
 SERVICE_TOKEN = "test-service-token"
 PROJECT = "demo-fiufit"
@@ -29,7 +29,10 @@ PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 )
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
-WEBP = b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00\x2f\x00\x00\x00\x10\x07\x10\x11\x11\x88\x88\xfe\x07\x00"
+WEBP = (
+    b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00"
+    b"\x2f\x00\x00\x00\x10\x07\x10\x11\x11\x88\x88\xfe\x07\x00"
+)
 
 
 def make_settings(**overrides: Any) -> Settings:
@@ -96,4 +99,4 @@ async def accounts_to_delete() -> AsyncIterator[list[str]]:
 
 
 def unique_email() -> str:
-    return f"test-{uuid.uuid4().hex[:12]}@fiufit.test"
+    return f"test-{uuid.uuid4().hex[:12]}@fiufit-test.com"

@@ -1,3 +1,4 @@
+import asyncio
 import base64
 import json
 import time
@@ -34,7 +35,11 @@ def b64url(data: bytes) -> str:
 
 def forge(header: dict[str, Any], claims: dict[str, Any], signature: bytes = b"") -> str:
     return ".".join(
-        [b64url(json.dumps(header).encode()), b64url(json.dumps(claims).encode()), b64url(signature)]
+        [
+            b64url(json.dumps(header).encode()),
+            b64url(json.dumps(claims).encode()),
+            b64url(signature),
+        ]
     )
 
 
@@ -98,7 +103,9 @@ async def test_issuing_and_decoding_need_the_service_credential(
     wrong = await anonymous.post("/auth/token", json=body, headers={"X-Service-Token": "nope"})
     assert wrong.status_code == 401
     token = await issue(client, **body)
-    response = await anonymous.get("/auth/credentials", headers={"Authorization": f"Bearer {token}"})
+    response = await anonymous.get(
+        "/auth/credentials", headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 401
 
 
@@ -168,11 +175,16 @@ async def test_expired_tampered_and_foreign_issuer_tokens_are_rejected(app: Lite
 
         pem = settings.jwt_private_key.get_secret_value()  # type: ignore[union-attr]
         foreign = jwt.encode(
-            {**claims, "id": 5, "iss": "someone"}, pem, algorithm="ES256", headers={"kid": "fiufit-1"}
+            {**claims, "id": 5, "iss": "someone"},
+            pem,
+            algorithm="ES256",
+            headers={"kid": "fiufit-1"},
         )
         assert (await credentials(client, f"Bearer {foreign}")).status_code == 401
 
-        time.sleep(1.5)  # python-jose has no clock injection; exp has one-second resolution
+        await asyncio.sleep(
+            1.5
+        )  # python-jose has no clock injection; exp has one-second resolution
         response = await credentials(client, f"Bearer {token}")
         assert response.status_code == 401
 
@@ -224,3 +236,14 @@ def test_a_key_of_the_wrong_type_is_refused() -> None:
 
     with pytest.raises(ValueError, match="not a key for ES256"):
         create_app(make_settings(jwt_private_key=generate_private_pem("RS256")))
+
+
+async def test_a_one_line_pem_with_escaped_newlines_is_accepted() -> None:
+    from authentication.app import create_app
+
+    pem = generate_private_pem("ES256")
+    app = create_app(make_settings(jwt_private_key=pem.replace("\n", "\\n")))
+    async with AsyncTestClient(app=app) as client:
+        client.headers["X-Service-Token"] = SERVICE_TOKEN
+        token = await issue(client, role="admin", id=2)
+        assert (await credentials(client, f"Bearer {token}")).status_code == 200

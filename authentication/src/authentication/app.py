@@ -5,6 +5,7 @@ import secrets
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import firebase_admin
 import httpx
@@ -35,7 +36,7 @@ from authentication.tokens.service import TokenService
 log = logging.getLogger(__name__)
 
 
-def _internal_error(request: Request[object, object, object], error: Exception) -> Response[object]:
+def _internal_error(request: Request[Any, Any, Any], error: Exception) -> Response[object]:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return Response(
         {"detail": "Internal server error"},
@@ -44,7 +45,7 @@ def _internal_error(request: Request[object, object, object], error: Exception) 
     )
 
 
-def _http_error(request: Request[object, object, object], error: HTTPException) -> Response[object]:
+def _http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[object]:
     body: dict[str, object] = {"detail": error.detail}
     if error.extra:
         body["errors"] = error.extra
@@ -65,9 +66,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
 
-    private_pem = (
-        settings.jwt_private_key.get_secret_value() if settings.jwt_private_key else None
-    )
+    private_pem = settings.jwt_private_key.get_secret_value() if settings.jwt_private_key else None
     if private_pem is None:  # the settings only allow this in local mode
         log.warning("AUTH_LOCAL_MODE: signing with a key generated at start-up")
         private_pem = generate_private_pem(settings.jwt_algorithm)

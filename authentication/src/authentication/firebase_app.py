@@ -15,7 +15,7 @@ class _AnonymousCredential(credentials.Base):  # type: ignore[misc]
     """For the emulators: a service-account credential would make the SDK call Google."""
 
     def get_credential(self) -> Any:
-        return AnonymousCredentials()
+        return AnonymousCredentials()  # type: ignore[no-untyped-call]
 
 
 def using_emulators() -> bool:
@@ -32,6 +32,9 @@ def init_firebase(settings: Settings) -> firebase_admin.App:
         credential = credentials.ApplicationDefault()
     return firebase_admin.initialize_app(
         credential,
-        options={"projectId": settings.firebase_project_id, "storageBucket": settings.storage_bucket},
+        options={
+            "projectId": settings.firebase_project_id,
+            "storageBucket": settings.storage_bucket,
+        },
         name=f"fiufit-authentication-{uuid.uuid4().hex}",  # one per lifespan
     )

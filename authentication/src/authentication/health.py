@@ -1,7 +1,6 @@
 """Liveness (no dependency checks) and readiness (Firebase Auth and the bucket answer)."""
 
 import time
-
 from typing import Any
 
 from litestar import Controller, Request, get

@@ -25,3 +25,5 @@ def configure_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # httpx logs every request at INFO; our own access logging is enough.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))

@@ -2,7 +2,7 @@
 
 from functools import lru_cache
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -40,6 +40,14 @@ class Settings(BaseSettings):
     max_image_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
     # Seconds allowed for one call to Firebase or storage.
     upstream_timeout: float = Field(default=10.0, gt=0)
+
+    @field_validator("jwt_private_key", mode="before")
+    @classmethod
+    def _unescape_newlines(cls, value: object) -> object:
+        # A PEM passed through a one-line env var or Secret keeps its newlines as "\n".
+        if isinstance(value, str) and "\\n" in value:
+            return value.replace("\\n", "\n")
+        return value
 
     @model_validator(mode="after")
     def _secrets_present_outside_local_mode(self) -> "Settings":

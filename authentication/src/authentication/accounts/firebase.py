@@ -77,7 +77,9 @@ class FirebaseAccounts:
             )
         except httpx.HTTPError as error:
             raise ServiceUnavailable("Firebase Auth is unavailable") from error
-        if response.status_code >= 500:
+        # 501: the emulator cannot check this kind of credential (Google access tokens); to a
+        # caller that is a credential we could not verify, not an outage.
+        if response.status_code >= 500 and response.status_code != 501:
             raise ServiceUnavailable("Firebase Auth is unavailable")
         try:
             data = response.json()

@@ -3,8 +3,8 @@
 from typing import Annotated
 
 from litestar import Controller, delete, patch, post
-from litestar.exceptions import NotAuthorizedException
 from litestar.di import NamedDependency
+from litestar.exceptions import NotAuthorizedException
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from pydantic import BaseModel, EmailStr, Field
 
@@ -95,7 +95,5 @@ class AccountController(Controller):
         return AccountState(id=uid, disabled=data.disabled)
 
     @delete("/{uid:str}", status_code=204)
-    async def remove(
-        self, uid: FromPath[str], accounts: NamedDependency[FirebaseAccounts]
-    ) -> None:
+    async def remove(self, uid: FromPath[str], accounts: NamedDependency[FirebaseAccounts]) -> None:
         await accounts.delete(uid)

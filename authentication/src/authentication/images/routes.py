@@ -46,14 +46,10 @@ class ImageController(Controller):
         return StoredImage(name=name, content_type=content_type, size=len(content))
 
     @get("/{name:path}")
-    async def download(
-        self, name: FromPath[str], images: NamedDependency[ImageStore]
-    ) -> ImageData:
+    async def download(self, name: FromPath[str], images: NamedDependency[ImageStore]) -> ImageData:
         content = await images.get(check_object_name(name.strip("/")))
         return ImageData(image=base64.b64encode(content).decode())
 
     @delete("/{name:path}", status_code=204)
-    async def remove(
-        self, name: FromPath[str], images: NamedDependency[ImageStore]
-    ) -> None:
+    async def remove(self, name: FromPath[str], images: NamedDependency[ImageStore]) -> None:
         await images.delete(check_object_name(name.strip("/")))

@@ -4,6 +4,7 @@ import anyio.to_thread
 import firebase_admin
 from firebase_admin import storage
 from google.api_core import exceptions as gcs_errors
+from google.cloud.storage.retry import DEFAULT_RETRY
 from litestar.exceptions import NotFoundException
 from requests import exceptions as requests_errors
 
@@ -22,13 +23,15 @@ class ImageStore:
     def __init__(self, app: firebase_admin.App, timeout: float) -> None:
         self._bucket = storage.bucket(app=app)
         self._timeout = timeout
+        # The library retries for up to two minutes by default; a request cannot wait that long.
+        self._retry = DEFAULT_RETRY.with_timeout(timeout)
 
     async def put(self, name: str, data: bytes, content_type: str) -> None:
         blob = self._bucket.blob(name)
         try:
             await anyio.to_thread.run_sync(
                 lambda: blob.upload_from_string(
-                    data, content_type=content_type, timeout=self._timeout
+                    data, content_type=content_type, timeout=self._timeout, retry=self._retry
                 )
             )
         except _OUTAGES as error:
@@ -38,7 +41,7 @@ class ImageStore:
         blob = self._bucket.blob(name)
         try:
             data: bytes = await anyio.to_thread.run_sync(
-                lambda: blob.download_as_bytes(timeout=self._timeout)
+                lambda: blob.download_as_bytes(timeout=self._timeout, retry=self._retry)
             )
         except gcs_errors.NotFound as error:
             raise NotFoundException("No image with that name") from error
@@ -49,7 +52,9 @@ class ImageStore:
     async def delete(self, name: str) -> None:
         blob = self._bucket.blob(name)
         try:
-            await anyio.to_thread.run_sync(lambda: blob.delete(timeout=self._timeout))
+            await anyio.to_thread.run_sync(
+                lambda: blob.delete(timeout=self._timeout, retry=self._retry)
+            )
         except gcs_errors.NotFound:
             return  # deleting is idempotent
         except _OUTAGES as error:
@@ -58,7 +63,7 @@ class ImageStore:
     async def ping(self) -> None:
         try:
             exists = await anyio.to_thread.run_sync(
-                lambda: self._bucket.exists(timeout=self._timeout)
+                lambda: self._bucket.exists(timeout=self._timeout, retry=self._retry)
             )
         except _OUTAGES as error:
             raise ServiceUnavailable("Image storage is unavailable") from error

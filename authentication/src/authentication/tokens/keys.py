@@ -34,9 +34,7 @@ def _public_pem(private_pem: str) -> str:
     private = serialization.load_pem_private_key(private_pem.encode(), password=None)
     return (
         private.public_key()
-        .public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         .decode()
     )
 

@@ -3,8 +3,8 @@
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, get, post
-from litestar.exceptions import ClientException, NotAuthorizedException
 from litestar.di import NamedDependency
+from litestar.exceptions import ClientException, NotAuthorizedException
 from litestar.params import HeaderParameter, JSONBody
 from litestar.response import Response
 from pydantic import BaseModel, Field

@@ -18,6 +18,8 @@ class TokenService:
         self._key = key
         self._issuer = issuer
         self._lifetime = int(lifetime_seconds)
+        # Parsing the PEM once keeps signing cheap (python-jose otherwise re-parses per token).
+        self._signing_key = jwk.construct(key.private_pem, key.algorithm)
         self._verifying_keys = {k["kid"]: (k["alg"], jwk.construct(k)) for k in key.jwks["keys"]}
 
     def issue(self, role: str, user_id: int, is_athlete: bool | None) -> str:
@@ -34,7 +36,7 @@ class TokenService:
         return str(
             jwt.encode(
                 claims,
-                self._key.private_pem,
+                self._signing_key,
                 algorithm=self._key.algorithm,
                 headers={"kid": self._key.key_id},
             )

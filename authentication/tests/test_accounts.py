@@ -1,0 +1,217 @@
+import asyncio
+import json
+import os
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from authentication.app import create_app
+from tests.conftest import EMULATOR, PROJECT, SERVICE_TOKEN, make_settings, unique_email
+
+Client = AsyncTestClient[Litestar]
+
+
+async def create_account(client: Client, created: list[str], email: str, password: str) -> str:
+    response = await client.post("/auth/accounts", json={"email": email, "password": password})
+    assert response.status_code == 201, response.text
+    uid: str = response.json()["id"]
+    created.append(uid)
+    return uid
+
+
+def google_credential(email: str, sub: str = "g-1", verified: bool = True) -> str:
+    """What the Firebase Auth emulator accepts as a Google id_token: unsigned JSON."""
+    return json.dumps({"sub": sub, "email": email, "email_verified": verified})
+
+
+async def reset_codes_for(email: str) -> list[dict[str, str]]:
+    async with httpx.AsyncClient() as http:
+        response = await http.get(f"{EMULATOR}/emulator/v1/projects/{PROJECT}/oobCodes")
+    return [c for c in response.json()["oobCodes"] if c["email"] == email]
+
+
+async def test_create_then_login(client: Client, accounts_to_delete: list[str]) -> None:
+    email = unique_email()
+    uid = await create_account(client, accounts_to_delete, email, "secret-pass")
+    response = await client.post(
+        "/auth/accounts/login", json={"email": email, "password": "secret-pass"}
+    )
+    assert response.status_code == 200
+    assert response.json() == {"id": uid, "email": email}
+
+
+async def test_duplicate_email_is_409(client: Client, accounts_to_delete: list[str]) -> None:
+    email = unique_email()
+    await create_account(client, accounts_to_delete, email, "secret-pass")
+    response = await client.post("/auth/accounts", json={"email": email, "password": "other-pass"})
+    assert response.status_code == 409
+    assert response.json()["detail"] == "User with that email already present"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"email": "not-an-email", "password": "secret-pass"},
+        {"email": "a@b.co", "password": "12345"},
+        {"email": "a@b.co"},
+        {"password": "secret-pass"},
+        {"email": 5, "password": "secret-pass"},
+    ],
+)
+async def test_invalid_account_data_is_400(client: Client, body: dict[str, object]) -> None:
+    response = await client.post("/auth/accounts", json=body)
+    assert response.status_code == 400
+    assert response.json()["detail"]
+
+
+async def test_wrong_password_and_unknown_email_look_the_same(
+    client: Client, accounts_to_delete: list[str]
+) -> None:
+    email = unique_email()
+    await create_account(client, accounts_to_delete, email, "secret-pass")
+    wrong = await client.post("/auth/accounts/login", json={"email": email, "password": "nope!!"})
+    unknown = await client.post(
+        "/auth/accounts/login", json={"email": unique_email(), "password": "secret-pass"}
+    )
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json() == unknown.json() == {"detail": "Invalid credentials"}
+
+
+async def test_disable_revokes_and_enable_restores(
+    client: Client, accounts_to_delete: list[str]
+) -> None:
+    email = unique_email()
+    uid = await create_account(client, accounts_to_delete, email, "secret-pass")
+    login = {"email": email, "password": "secret-pass"}
+
+    async def valid_since() -> str:
+        async with httpx.AsyncClient() as http:
+            response = await http.post(
+                f"{EMULATOR}/identitytoolkit.googleapis.com/v1/projects/{PROJECT}/accounts:lookup",
+                json={"localId": [uid]},
+                headers={"Authorization": "Bearer owner"},
+            )
+        return str(response.json()["users"][0].get("validSince", ""))
+
+    before = await valid_since()
+    await asyncio.sleep(1.1)  # validSince has one-second resolution
+    response = await client.patch(f"/auth/accounts/{uid}", json={"disabled": True})
+    assert response.status_code == 200
+    assert response.json() == {"id": uid, "disabled": True}
+    refused = await client.post("/auth/accounts/login", json=login)
+    assert refused.status_code == 401
+    assert refused.json()["detail"] == "User is blocked"
+    assert await valid_since() != before  # refresh tokens revoked
+
+    assert (
+        await client.patch(f"/auth/accounts/{uid}", json={"disabled": False})
+    ).status_code == 200
+    assert (await client.post("/auth/accounts/login", json=login)).status_code == 200
+
+
+async def test_status_and_delete_of_unknown_account_are_404(client: Client) -> None:
+    assert (
+        await client.patch("/auth/accounts/no-such-uid", json={"disabled": True})
+    ).status_code == 404
+    assert (await client.delete("/auth/accounts/no-such-uid")).status_code == 404
+    assert (await client.patch("/auth/accounts/x", json={"disabled": "maybe"})).status_code == 400
+
+
+async def test_delete_account(client: Client, accounts_to_delete: list[str]) -> None:
+    email = unique_email()
+    uid = await create_account(client, accounts_to_delete, email, "secret-pass")
+    assert (await client.delete(f"/auth/accounts/{uid}")).status_code == 204
+    login = await client.post(
+        "/auth/accounts/login", json={"email": email, "password": "secret-pass"}
+    )
+    assert login.status_code == 401
+
+
+async def test_google_sign_in_returns_the_verified_email(
+    client: Client, accounts_to_delete: list[str]
+) -> None:
+    email = unique_email()
+    response = await client.post(
+        "/auth/accounts/login/google",
+        json={"email": email.upper()},
+        headers={"Authorization": google_credential(email, sub=email)},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["email"] == email
+    accounts_to_delete.append(response.json()["id"])
+
+
+async def test_google_sign_in_refuses_a_mismatched_email(
+    client: Client, accounts_to_delete: list[str]
+) -> None:
+    email = unique_email()
+    response = await client.post(
+        "/auth/accounts/login/google",
+        json={"email": "someone-else@fiufit-test.com"},
+        headers={"Authorization": google_credential(email, sub=email)},
+    )
+    assert response.status_code == 401
+    assert "does not match" in response.json()["detail"]
+    lookup = await client.post(
+        "/auth/accounts/login/google",
+        json={},
+        headers={"Authorization": google_credential(email, sub=email)},
+    )
+    accounts_to_delete.append(lookup.json()["id"])
+
+
+@pytest.mark.parametrize("authorization", [None, "", "garbage-credential", "{not json"])
+async def test_google_sign_in_without_a_valid_credential_is_401(
+    client: Client, authorization: str | None
+) -> None:
+    headers = {} if authorization is None else {"Authorization": authorization}
+    response = await client.post("/auth/accounts/login/google", json={}, headers=headers)
+    assert response.status_code == 401
+    assert response.json()["detail"]
+
+
+async def test_password_reset_sends_a_code_only_to_real_accounts(
+    client: Client, accounts_to_delete: list[str]
+) -> None:
+    email = unique_email()
+    await create_account(client, accounts_to_delete, email, "secret-pass")
+    response = await client.post("/auth/accounts/password-reset", json={"email": email})
+    assert response.status_code == 202
+    [code] = await reset_codes_for(email)
+    assert code["requestType"] == "PASSWORD_RESET"
+
+    stranger = unique_email()
+    response = await client.post("/auth/accounts/password-reset", json={"email": stranger})
+    assert response.status_code == 202  # no account enumeration
+    assert await reset_codes_for(stranger) == []
+
+
+async def test_accounts_need_the_service_credential(anonymous: Client) -> None:
+    body = {"email": unique_email(), "password": "secret-pass"}
+    assert (await anonymous.post("/auth/accounts", json=body)).status_code == 401
+    assert (await anonymous.post("/auth/accounts/login", json=body)).status_code == 401
+    assert (await anonymous.delete("/auth/accounts/x")).status_code == 401
+
+
+@pytest.fixture
+async def firebase_down(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Client]:
+    """The same app pointed at a port where nothing listens."""
+    monkeypatch.setenv("FIREBASE_AUTH_EMULATOR_HOST", "127.0.0.1:9")
+    async with AsyncTestClient(app=create_app(make_settings(upstream_timeout=1.0))) as client:
+        client.headers["X-Service-Token"] = SERVICE_TOKEN
+        yield client
+    monkeypatch.setenv("FIREBASE_AUTH_EMULATOR_HOST", os.environ["FIREBASE_AUTH_EMULATOR_HOST"])
+
+
+async def test_firebase_outage_is_503(firebase_down: Client) -> None:
+    body = {"email": unique_email(), "password": "secret-pass"}
+    assert (await firebase_down.post("/auth/accounts/login", json=body)).status_code == 503
+    assert (await firebase_down.post("/auth/accounts/password-reset", json=body)).status_code == 503
+    created = await firebase_down.post("/auth/accounts", json=body)
+    assert created.status_code == 503, created.text
+    readiness = await firebase_down.get("/auth/readiness/")
+    assert readiness.status_code == 503
+    assert readiness.json()["checks"]["firebase_auth"] != "ok"
