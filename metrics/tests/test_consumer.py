@@ -100,11 +100,8 @@ async def test_a_deleted_pending_entry_is_dead_lettered(
 async def test_own_pending_entries_are_re_read_at_start(
     events: Collection, redis: Redis, run_consumer: Start
 ) -> None:
-    await redis.xgroup_create(STREAM, "metrics", id="0", mkstream=True)
-    await publish_events(redis, 30)
     # The previous life of this consumer read them and died before writing.
-    await redis.xreadgroup("metrics", "test-consumer", {STREAM: ">"}, count=100)
-    assert await pending(redis) == 30
+    await leave_pending(redis, "test-consumer", 30)
     await run_consumer(consumer_claim_idle_ms=3_600_000)  # no claiming: its own pending
     await eventually(lambda: _count_is(events, 30))
     await eventually(lambda: _no_pending(redis))
@@ -113,9 +110,7 @@ async def test_own_pending_entries_are_re_read_at_start(
 async def test_entries_pending_on_a_dead_consumer_are_claimed(
     events: Collection, redis: Redis, run_consumer: Start
 ) -> None:
-    await redis.xgroup_create(STREAM, "metrics", id="0", mkstream=True)
-    await publish_events(redis, 40)
-    await redis.xreadgroup("metrics", "dead-pod", {STREAM: ">"}, count=100)
+    await leave_pending(redis, "dead-pod", 40)
     await run_consumer(consumer_claim_idle_ms=300)
     await eventually(lambda: _count_is(events, 40))
     await eventually(lambda: _no_pending(redis))
@@ -157,6 +152,14 @@ async def test_health_endpoint_reports_batches_lag_and_pending(
     last_batch = datetime.fromisoformat(body["last_batch_at"])
     assert (datetime.now(UTC) - last_batch).total_seconds() < 60
     assert missing.status_code == 404
+
+
+async def leave_pending(redis: Redis, consumer: str, count: int) -> None:
+    """Entries delivered to ``consumer`` and never acknowledged: what a crash leaves behind."""
+    await redis.xgroup_create(STREAM, "metrics", id="0", mkstream=True)
+    await publish_events(redis, count)
+    await redis.xreadgroup("metrics", consumer, {STREAM: ">"}, count=count)
+    assert await pending(redis) == count
 
 
 async def _no_pending(redis: Redis) -> bool:

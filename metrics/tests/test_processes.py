@@ -28,6 +28,7 @@ from tests.conftest import (
 )
 
 Start = Callable[..., ConsumerProcess]
+Servers = Callable[[list[str]], subprocess.Popen[bytes]]
 
 
 async def group_done(redis: Redis) -> bool:
@@ -103,7 +104,7 @@ async def test_sigterm_finishes_the_batch_in_hand_and_exits_0(
 
 
 @pytest.fixture
-def private_server() -> Iterator[Callable[[list[str]], subprocess.Popen[bytes]]]:
+def private_server() -> Iterator[Servers]:
     """Start servers of our own (the shared ones are never stopped); killed afterwards."""
     started: list[subprocess.Popen[bytes]] = []
 
@@ -125,10 +126,7 @@ async def backing_off(consumer: ConsumerProcess, step: str) -> bool:
 
 
 async def test_mongodb_outage_backs_off_and_loses_nothing(
-    redis: Redis,
-    events: Collection,
-    consumer_processes: Start,
-    private_server: Callable[[list[str]], subprocess.Popen[bytes]],
+    redis: Redis, events: Collection, consumer_processes: Start, private_server: Servers
 ) -> None:
     port = free_port()
     url = f"mongodb://127.0.0.1:{port}"
@@ -151,9 +149,7 @@ async def test_mongodb_outage_backs_off_and_loses_nothing(
 
 
 async def test_redis_outage_backs_off_and_recovers(
-    events: Collection,
-    consumer_processes: Start,
-    private_server: Callable[[list[str]], subprocess.Popen[bytes]],
+    events: Collection, consumer_processes: Start, private_server: Servers
 ) -> None:
     port = free_port()
     url = f"redis://127.0.0.1:{port}/4"
