@@ -346,3 +346,12 @@ async def test_database_down_is_503(clock: FakeClock) -> None:
         response = await other.get("/goals/5", headers=user())
     assert response.status_code == 503
     assert response.json() == {"detail": "Database unavailable"}
+
+
+async def test_validation_detail_names_the_field_and_the_problem(client: Client) -> None:
+    response = await client.post("/goals/5", json=new_goal(objective="-1"), headers=user())
+    assert response.status_code == 400
+    assert response.json()["detail"] == "objective: Input should be greater than 0"
+    assert response.json()["errors"] == [
+        {"message": "Input should be greater than 0", "key": "objective"}
+    ]

@@ -14,7 +14,7 @@ from litestar import Litestar, MediaType, Request, Response
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -59,10 +59,24 @@ def _internal_error(request: Req, error: Exception) -> Response[object]:
     )
 
 
+def _validation_summary(errors: object) -> str | None:
+    """'objective: Input should be greater than 0; …' from Litestar's list of errors."""
+    if not isinstance(errors, list):
+        return None
+    parts = [
+        f"{e['key']}: {e['message']}" if e.get("key") else str(e.get("message"))
+        for e in errors
+        if isinstance(e, dict)
+    ]
+    return "; ".join(parts) or None
+
+
 def _http_error(request: Req, error: HTTPException) -> Response[object]:
     body: dict[str, object] = {"detail": error.detail}
     if error.extra:
         body["errors"] = error.extra
+        if isinstance(error, ValidationException):
+            body["detail"] = _validation_summary(error.extra) or error.detail
     return Response(body, status_code=error.status_code, headers=error.headers)
 
 
@@ -76,6 +90,8 @@ def _state(name: str) -> Provide:
 def create_app(settings: Settings | None = None, clock: Clock = system_clock) -> Litestar:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
+    # One line per outbound call is noise at INFO; failures are logged where they are handled.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -163,6 +179,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             ),
         ),
         exception_handlers={HTTPException: _http_error, Exception: _internal_error},
+        logging_config=None,  # keep the JSON logging configured above
         # base64 inflates by a third; authentication checks the decoded size on its own.
         request_max_body_size=settings.max_image_bytes * 4 // 3 + 64 * 1024,
     )
