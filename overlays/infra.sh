@@ -87,7 +87,9 @@ install_tools() {
   if [ ! -x "$OVERLAYS/node_modules/.bin/firebase" ] || [ ! -x "$OVERLAYS/node_modules/.bin/anvil" ] \
     || ! cmp -s "$OVERLAYS/package-lock.json" "$OVERLAYS/node_modules/.fiufit-lock.json"; then
     log "npm ci (firebase-tools, anvil)"
-    (cd "$OVERLAYS" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    # Install scripts stay off: they try to download prebuilt binaries (re2), which this
+    # network refuses; the emulator and anvil run without them.
+    (cd "$OVERLAYS" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
     cp "$OVERLAYS/package-lock.json" "$OVERLAYS/node_modules/.fiufit-lock.json"
   fi
 }
