@@ -59,7 +59,8 @@ class GoalService:
         self._events_written = events_written
         self._image_slots = asyncio.Semaphore(image_fetch_concurrency)
 
-    def _goal(self, row: asyncpg.Record, image: str | None) -> Goal:
+    @staticmethod
+    def _goal(row: asyncpg.Record, image: str | None, today: date) -> Goal:
         completed = row["completed_at"] is not None
         return Goal(
             id=row["id"],
@@ -74,7 +75,7 @@ class GoalService:
             image=image,
             completed=completed,
             completed_at=row["completed_at"],
-            expired=not completed and row["time_limit"] < earliest_today(self._clock()),
+            expired=not completed and row["time_limit"] < today,
             created_at=row["created_at"],
             updated_at=row["updated_at"],
         )
@@ -92,7 +93,8 @@ class GoalService:
 
     async def _with_images(self, rows: list[asyncpg.Record]) -> list[Goal]:
         images = await asyncio.gather(*(self._image_of(row) for row in rows))
-        return [self._goal(row, image) for row, image in zip(rows, images, strict=True)]
+        today = earliest_today(self._clock())
+        return [self._goal(row, image, today) for row, image in zip(rows, images, strict=True)]
 
     async def list(self, user_id: int) -> list[Goal]:
         async with self._pool.acquire() as conn:
@@ -132,7 +134,7 @@ class GoalService:
             raise
         self._events_written()
         image = data.image.rpartition(_DATA_URL_PREFIX)[2] if data.image else None
-        return self._goal(row, image)
+        return self._goal(row, image, earliest_today(now))
 
     async def update(self, caller: Caller, goal_id: int, data: GoalUpdate) -> Goal:
         now = self._clock()
