@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,21 @@ async def client(app: Litestar) -> AsyncIterator[Client]:
     async with AsyncTestClient(app=app) as client:
         client.headers["X-Service-Token"] = SERVICE_TOKEN
         yield client
+
+
+@asynccontextmanager
+async def running(**overrides: Any) -> AsyncIterator[Client]:
+    """Another app instance (a replica, or the service after a restart) on the same database."""
+    async with AsyncTestClient(app=create_app(make_settings(**overrides))) as other:
+        other.headers["X-Service-Token"] = SERVICE_TOKEN
+        yield other
+
+
+def fresh_owner() -> str:
+    """A new funded owner key: an app started with it deploys its own contract."""
+    owner = Account.create()
+    rpc("anvil_setBalance", owner.address, hex(10**4 * 10**18))
+    return str(owner.key.hex())
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
+import asyncpg
 from litestar import Litestar, MediaType, Request, Response
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
@@ -55,6 +56,11 @@ def _http_error(request: Request[Any, Any, Any], error: HTTPException) -> Respon
     return Response(body, status_code=error.status_code, headers=error.headers)
 
 
+def _unavailable(request: Request[Any, Any, Any], error: Exception) -> Response[object]:
+    log.warning("dependency unavailable on %s %s: %r", request.method, request.url.path, error)
+    return Response({"detail": "Database unavailable"}, status_code=503)
+
+
 def _from_state(name: str) -> Provide:
     def provide(request: Request[Any, Any, Any]) -> object:
         return getattr(request.app.state, name)
@@ -69,7 +75,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        chain = Chain.connect(settings.rpc_url, settings.rpc_timeout, settings.gas_price_multiplier)
+        chain = Chain.connect(settings.rpc_url, settings.rpc_timeout, settings.priority_fee_gwei)
         owner = owner_account(settings, chain)
         pool = await create_pool(settings.database_url, settings.database_pool_size)
         redis = Redis.from_url(settings.redis_url, socket_timeout=5)
@@ -154,7 +160,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             path="/payment/documentation",
             render_plugins=[SwaggerRenderPlugin(path="/")],
         ),
-        exception_handlers={HTTPException: _http_error, Exception: _internal_error},
+        exception_handlers={
+            HTTPException: _http_error,
+            OSError: _unavailable,
+            asyncpg.InterfaceError: _unavailable,
+            asyncpg.CannotConnectNowError: _unavailable,
+            Exception: _internal_error,
+        },
         request_max_body_size=64 * 1024,
         logging_config=None,  # logs.py owns the handlers (JSON lines)
     )

@@ -44,7 +44,8 @@ class Settings(BaseSettings):
     max_amount: Decimal = Field(default=Decimal("10"), gt=0)
     # Blocks on top of the receipt's block before a transaction counts as confirmed (1 = mined).
     confirmations: int = Field(default=1, ge=1)
-    gas_price_multiplier: Decimal = Field(default=Decimal("1.25"), ge=1)
+    # EIP-1559 fees: the tip offered (gwei), and the cap = 2 * base fee + tip.
+    priority_fee_gwei: Decimal = Field(default=Decimal("1"), ge=0)
     # How long a movement request waits for confirmation before answering with its current state.
     request_wait: float = Field(default=20.0, ge=0)
     # The confirmation tracker: how often it runs, and how old a row must be before it steps in.

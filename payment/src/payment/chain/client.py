@@ -50,6 +50,15 @@ class Receipt:
 
 
 @dataclass(frozen=True)
+class Fees:
+    max_fee: int
+    tip: int
+
+    def fields(self) -> dict[str, int]:
+        return {"maxFeePerGas": self.max_fee, "maxPriorityFeePerGas": self.tip, "type": 2}
+
+
+@dataclass(frozen=True)
 class SignedTx:
     tx_hash: str
     raw: bytes
@@ -69,22 +78,22 @@ def _is_tester_failure(error: Exception) -> bool:
 
 
 class Chain:
-    def __init__(self, w3: AsyncWeb3[Any], gas_price_multiplier: Decimal) -> None:
+    def __init__(self, w3: AsyncWeb3[Any], priority_fee_gwei: Decimal) -> None:
         self.w3 = w3
-        self._multiplier = gas_price_multiplier
+        self._tip = int(priority_fee_gwei * 10**9)
         self._chain_id: int | None = None
         self.contract: AsyncContract = w3.eth.contract(abi=ARTIFACT["abi"])  # type: ignore[assignment]
 
     @classmethod
-    def connect(cls, rpc_url: str | None, timeout: float, multiplier: Decimal) -> "Chain":
+    def connect(cls, rpc_url: str | None, timeout: float, priority_fee_gwei: Decimal) -> "Chain":
         if rpc_url is None:
-            return cls(AsyncWeb3(AsyncEthereumTesterProvider()), multiplier)
+            return cls(AsyncWeb3(AsyncEthereumTesterProvider()), priority_fee_gwei)
         provider = AsyncHTTPProvider(
             rpc_url,
             request_kwargs={"timeout": aiohttp.ClientTimeout(total=timeout)},
             exception_retry_configuration=None,
         )
-        return cls(AsyncWeb3(provider), multiplier)
+        return cls(AsyncWeb3(provider), priority_fee_gwei)
 
     @property
     def is_tester(self) -> bool:
@@ -128,9 +137,11 @@ class Chain:
         checksum = self.w3.to_checksum_address(address)
         return int(await self._node(self.w3.eth.get_transaction_count(checksum, "pending")))
 
-    async def gas_price(self) -> int:
-        price = await self._node(self.w3.eth.gas_price)
-        return int(Decimal(price) * self._multiplier)
+    async def fees(self) -> Fees:
+        """EIP-1559 fees from the latest base fee (a fixed tip: no feedback from others' tips)."""
+        block = await self._node(self.w3.eth.get_block("latest"))
+        base = int(block.get("baseFeePerGas", 0))
+        return Fees(max_fee=2 * base + self._tip, tip=self._tip)
 
     async def estimate_gas(self, tx: dict[str, Any]) -> int:
         try:
@@ -187,7 +198,8 @@ class Chain:
         if "gas" not in tx:
             tx["gas"] = await self.estimate_gas({**tx, "from": signer.address}) * 3 // 2
         nonce = await self.pending_nonce(signer.address)
-        signed = await self.sign(signer, {**tx, "nonce": nonce, "gasPrice": await self.gas_price()})
+        fees = (await self.fees()).fields()
+        signed = await self.sign(signer, {**tx, "nonce": nonce, **fees})
         await self.broadcast(signed.raw)
         receipt = await self._node(
             self.w3.eth.wait_for_transaction_receipt(signed.tx_hash, 60, 0.05)  # type: ignore[arg-type]

@@ -21,7 +21,7 @@ import asyncpg
 from eth_account.signers.local import LocalAccount
 
 from payment import events
-from payment.chain.client import DEPOSIT_GAS, TRANSFER_GAS, Chain, Rejected
+from payment.chain.client import DEPOSIT_GAS, TRANSFER_GAS, Chain, Fees, Rejected
 from payment.crypto import KeyBox
 from payment.db import ACCOUNT_LOCK, Conn, advisory_lock
 from payment.errors import ChainUnavailable
@@ -91,11 +91,11 @@ class Engine:
         assert wallet is not None, f"no wallet for {row.sender_address}"
         return self.chain.account(self.keys.open(wallet.sealed_key))
 
-    async def _transaction(self, row: Row, signer: LocalAccount, gas_price: int) -> dict[str, Any]:
+    async def _transaction(self, row: Row, signer: LocalAccount, fees: Fees) -> dict[str, Any]:
         """The unsigned transaction of the row's current step, after checking funds."""
         if row.step == "deposit":
             balance = await self.chain.balance(signer.address)
-            if balance < row.amount_wei + DEPOSIT_GAS * gas_price:
+            if balance < row.amount_wei + DEPOSIT_GAS * fees.max_fee:
                 raise Rejected(INSUFFICIENT)
             return {**self.chain.deposit_call(), "value": row.amount_wei}
         if row.kind == "gas_grant":
@@ -117,18 +117,16 @@ class Engine:
             current = await ledger.get(conn, row.id)
             if current is None or current.step != row.step or current.finished:
                 return  # another worker got here first
-            gas_price = await self.chain.gas_price()
+            fees = await self.chain.fees()
             try:
-                tx = await self._transaction(current, signer, gas_price)
+                tx = await self._transaction(current, signer, fees)
             except Rejected as error:
                 await self._fail(conn, current, str(error))
                 return
             chain_nonce = await self.chain.pending_nonce(signer.address)
             async with conn.transaction():
                 nonce = max(chain_nonce, await ledger.next_nonce(conn, chain_id, signer.address))
-                signed = await self.chain.sign(
-                    signer, {**tx, "nonce": nonce, "gasPrice": gas_price}
-                )
+                signed = await self.chain.sign(signer, {**tx, "nonce": nonce, **fees.fields()})
                 if not await ledger.mark_sent(conn, row.id, row.step, signed.tx_hash, signed.raw):
                     return
                 await ledger.set_next_nonce(conn, chain_id, signer.address, nonce + 1)

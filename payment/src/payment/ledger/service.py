@@ -12,7 +12,7 @@ from web3 import Web3
 from payment.amounts import to_wei
 from payment.chain.client import Chain
 from payment.db import Conn, connection
-from payment.errors import Conflict
+from payment.errors import ChainUnavailable, Conflict
 from payment.ledger import repository as ledger
 from payment.ledger.engine import INSUFFICIENT, Engine
 from payment.ledger.repository import NewEntry, Row
@@ -101,16 +101,26 @@ class Movements:
     async def execute(self, entry: NewEntry) -> Outcome:
         """Insert the row (or find the one with this key) and drive it; a replay never sends
         anything new, it only waits for the first request's row."""
-        await self.chain.block_number()  # 503 before anything is recorded if the node is down
         async with connection(self.pool) as conn:
-            row = await ledger.insert(conn, entry)
-            replayed = row is None
-            if row is None:
-                row = await ledger.get_by_key(conn, entry.kind, entry.idempotency_key)
-                assert row is not None
-                if row.request_hash != entry.request_hash:
-                    raise Conflict("Idempotency-Key was already used with a different request")
-        return Outcome(await self.engine.run(row.id, self.wait), replayed)
+            row = await ledger.get_by_key(conn, entry.kind, entry.idempotency_key)
+        replayed = row is not None
+        if row is None:
+            await self.chain.block_number()  # 503 before anything is recorded if the node is down
+            async with connection(self.pool) as conn:
+                row = await ledger.insert(conn, entry)
+                if row is None:  # a concurrent request with the same key won the insert
+                    replayed = True
+                    row = await ledger.get_by_key(conn, entry.kind, entry.idempotency_key)
+        assert row is not None
+        if row.request_hash != entry.request_hash:
+            raise Conflict("Idempotency-Key was already used with a different request")
+        try:
+            row = await self.engine.run(row.id, self.wait)
+        except ChainUnavailable:
+            # The node went away mid-way: the row stays pending/submitted and the tracker
+            # finishes it; the caller sees its current state (and may replay the key later).
+            row = await self.get(row.id)
+        return Outcome(row, replayed)
 
     async def get(self, entry_id: int) -> Row:
         if not 1 <= entry_id < 2**63:

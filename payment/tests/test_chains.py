@@ -1,0 +1,74 @@
+"""The in-process eth-tester chain (PAYMENT_RPC_URL unset) and an unreachable node."""
+
+from decimal import Decimal
+
+from eth_account import Account
+
+from tests.conftest import running
+from tests.helpers import NO_TOKEN, Client, balance, key, top_up, wallet
+
+
+async def test_every_movement_works_on_eth_tester() -> None:
+    async with running(rpc_url=None, owner_private_key=None, initial_pool=Decimal("2")) as tester:
+        assert tester.app.state.chain.is_tester
+        alice, bob = await wallet(tester), await wallet(tester)
+        await top_up(tester, alice["user_id"], "1")
+        transfer = await tester.post(
+            "/payment/transfers",
+            json={"sender_id": alice["user_id"], "receiver_id": bob["user_id"], "amount": "0.4"},
+            headers=key(),
+        )
+        assert transfer.status_code == 201 and transfer.json()["status"] == "confirmed"
+        assert await balance(tester, bob["user_id"]) == Decimal("0.401")
+        external = Account.create().address
+        withdrawal = await tester.post(
+            "/payment/withdrawals",
+            json={"user_id": bob["user_id"], "address": external, "amount": "0.2"},
+            headers=key(),
+        )
+        assert withdrawal.status_code == 201 and withdrawal.json()["status"] == "confirmed"
+        broke = await tester.post(
+            "/payment/top-ups", json={"user_id": bob["user_id"], "amount": "5"}, headers=key()
+        )
+        assert broke.status_code == 400 and broke.json()["detail"].startswith("Insufficient")
+        poor = await tester.post(
+            "/payment/transfers",
+            json={"sender_id": bob["user_id"], "receiver_id": alice["user_id"], "amount": "3"},
+            headers=key(),
+        )
+        assert poor.status_code == 400 and poor.json()["detail"] == "Insufficient funds"
+
+
+async def test_a_configured_owner_is_funded_on_eth_tester() -> None:
+    owner = Account.create()
+    async with running(rpc_url=None, owner_private_key=owner.key.hex()) as tester:
+        user = await wallet(tester)
+        assert (await top_up(tester, user["user_id"], "0.5"))["status"] == "confirmed"
+
+
+async def test_unreachable_chain_is_503(client: Client) -> None:
+    contract = client.app.state.chain.contract_address
+    async with running(rpc_url="http://127.0.0.1:9", contract_address=contract) as down:
+        user = await wallet(down)  # the wallet is stored; its gas grant waits for the chain
+        assert (await down.get(f"/payment/wallets/{user['user_id']}")).status_code == 200
+        response = await down.get(f"/payment/wallets/{user['user_id']}/balance")
+        assert response.status_code == 503 and response.json()["detail"] == "Blockchain unreachable"
+        other = await wallet(down)
+        for path, body in (
+            ("/payment/top-ups", {"user_id": user["user_id"], "amount": "1"}),
+            (
+                "/payment/withdrawals",
+                {"user_id": user["user_id"], "address": contract, "amount": "1"},
+            ),
+            (
+                "/payment/transfers",
+                {"sender_id": user["user_id"], "receiver_id": other["user_id"], "amount": "1"},
+            ),
+        ):
+            moved = await down.post(path, json=body, headers=key())
+            assert moved.status_code in (503, 400), moved.text
+            assert moved.status_code == 503 or "contract" in moved.json()["detail"]
+        listing = await down.get("/payment/transactions", params={"status": "submitted"})
+        assert listing.json()["total"] == 0  # a 503 records no movement
+        ready = await down.get("/payment/readiness/", headers=NO_TOKEN)
+        assert ready.status_code == 503 and ready.json()["checks"]["chain"] != "ok"

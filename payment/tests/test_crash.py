@@ -1,0 +1,74 @@
+"""Crash and reconcile: a replica dies between recording a transaction and seeing it confirmed;
+the restarted service finishes the row exactly once."""
+
+import asyncio
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from litestar import Litestar
+
+from payment.chain.client import Chain
+from tests.conftest import rpc, running
+from tests.helpers import Client, balance, key, top_up, wallet
+
+
+class Crash(Exception):
+    """Stands for the process dying at this point."""
+
+
+def inject(app: Litestar, point: str) -> None:
+    engine = app.state.engine
+    if point in ("deposit", "payout"):
+
+        def before_broadcast(step: str) -> None:
+            if step == point:
+                raise Crash(step)
+
+        engine.before_broadcast = before_broadcast
+    else:  # after the broadcast, before any receipt was seen
+
+        async def receipt(*_: Any) -> None:
+            raise Crash("receipt")
+
+        engine.chain.receipt = receipt
+
+
+async def wait_finished(client: Client, entry_id: int) -> dict[str, Any]:
+    for _ in range(300):
+        entry: dict[str, Any] = (await client.get(f"/payment/transactions/{entry_id}")).json()
+        if entry["status"] in ("confirmed", "failed"):
+            return entry
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"row {entry_id} never finished: {entry}")
+
+
+def sent_payments(chain: Chain, address: str) -> int:
+    data = chain.contract.encode_abi("sentPayments", args=[address])
+    return int(rpc("eth_call", {"to": chain.contract_address, "data": data}, "latest"), 16)
+
+
+@pytest.mark.parametrize("point", ["deposit", "payout", "receipt"])
+async def test_restart_finishes_the_row_exactly_once(client: Client, point: str) -> None:
+    sender, receiver = await wallet(client), await wallet(client)
+    await top_up(client, sender["user_id"], "1")
+    body = {"sender_id": sender["user_id"], "receiver_id": receiver["user_id"], "amount": "0.3"}
+    headers = key()
+    async with running(tracker_interval=60) as doomed:
+        inject(doomed.app, point)
+        response = await doomed.post("/payment/transfers", json=body, headers=headers)
+        assert response.status_code == 500
+        [entry] = (await doomed.get("/payment/transactions", params={"kind": "transfer"})).json()[
+            "items"
+        ]
+        assert entry["status"] == "submitted"
+        assert entry["tx_hash"] is not None
+    async with running(tracker_interval=0.1, tracker_grace=0) as restarted:
+        finished = await wait_finished(restarted, entry["id"])
+        assert finished["status"] == "confirmed", finished
+        # A retry of the original request replays the row; nothing is sent again.
+        replay = await restarted.post("/payment/transfers", json=body, headers=headers)
+        assert replay.status_code == 200 and replay.json()["id"] == entry["id"]
+        chain = restarted.app.state.chain
+        assert sent_payments(chain, sender["address"]) == 3 * 10**17
+    assert await balance(client, receiver["user_id"]) == Decimal("0.301")

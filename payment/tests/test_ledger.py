@@ -1,0 +1,86 @@
+import asyncio
+import json
+
+from redis.asyncio import Redis
+
+from tests.conftest import REDIS_URL
+from tests.helpers import Client, key, top_up, wallet
+
+
+async def test_listing_pages_newest_first_with_filters(client: Client) -> None:
+    alice, bob = await wallet(client), await wallet(client)
+    small = await top_up(client, alice["user_id"], "0.01")
+    large = await top_up(client, alice["user_id"], "0.5")
+    transfer = await client.post(
+        "/payment/transfers",
+        json={"sender_id": alice["user_id"], "receiver_id": bob["user_id"], "amount": "0.2"},
+        headers=key(),
+    )
+    assert transfer.status_code == 201
+    page = (await client.get("/payment/transactions", params={"limit": 2})).json()
+    assert page["total"] == 5 and page["offset"] == 0 and page["limit"] == 2  # 2 grants too
+    assert [e["id"] for e in page["items"]] == [transfer.json()["id"], large["id"]]
+    rest = (await client.get("/payment/transactions", params={"offset": 2, "limit": 10})).json()
+    assert rest["items"][0]["id"] == small["id"] and len(rest["items"]) == 3
+
+    by_address = await client.get("/payment/transactions", params={"address": bob["address"]})
+    assert {e["kind"] for e in by_address.json()["items"]} == {"gas_grant", "transfer"}
+    lower = await client.get("/payment/transactions", params={"address": bob["address"].lower()})
+    assert lower.json()["total"] == 2
+    rich = await client.get("/payment/transactions", params={"min_amount": "0.2"})
+    assert {e["id"] for e in rich.json()["items"]} == {large["id"], transfer.json()["id"]}
+    mine = await client.get(
+        "/payment/transactions", params={"user_id": alice["user_id"], "kind": "top_up"}
+    )
+    assert mine.json()["total"] == 2
+    done = await client.get("/payment/transactions", params={"status": "confirmed"})
+    assert done.json()["total"] == 5
+    one = await client.get(f"/payment/transactions/{small['id']}")
+    assert one.status_code == 200 and one.json() == small | {"updated_at": one.json()["updated_at"]}
+
+
+async def test_bad_listing_parameters_are_400(client: Client) -> None:
+    for params in (
+        {"limit": 0},
+        {"limit": 10**6},
+        {"offset": -1},
+        {"limit": "ten"},
+        {"min_amount": "-1"},
+        {"min_amount": "abc"},
+        {"address": "0x12"},
+        {"kind": "gift"},
+        {"status": "lost"},
+        {"user_id": 0},
+    ):
+        response = await client.get("/payment/transactions", params=params)
+        assert response.status_code == 400, (params, response.text)
+        assert "detail" in response.json()
+
+
+async def test_unknown_transaction_is_404(client: Client) -> None:
+    for entry_id in ("999999", str(2**64)):
+        response = await client.get(f"/payment/transactions/{entry_id}")
+        assert response.status_code in (400, 404)
+    assert (await client.get("/payment/transactions/424242")).status_code == 404
+
+
+async def test_confirmed_movements_publish_events(client: Client) -> None:
+    redis = Redis.from_url(REDIS_URL)
+    await redis.delete("fiufit:events")
+    user = await wallet(client)
+    await top_up(client, user["user_id"], "0.01")
+    events: list[dict[str, object]] = []
+    for _ in range(50):
+        entries = await redis.xrange("fiufit:events")
+        events = [json.loads(fields[b"event"]) for _, fields in entries]
+        if len(events) >= 3:
+            break
+        await asyncio.sleep(0.1)
+    await redis.aclose()
+    names = sorted((e["metric"], e.get("label")) for e in events)
+    assert names == [
+        ("payment_confirmed_count", "gas_grant"),
+        ("payment_confirmed_count", "top_up"),
+        ("wallet_created_count", None),
+    ]
+    assert all(e["source"] == "payment" and str(e["date"]).endswith("Z") for e in events)
