@@ -38,7 +38,11 @@ CASES = [
 
 
 async def call(client: Client, method: str, path: str, headers: Headers) -> Any:
-    body = new_goal() if method in ("POST", "PATCH") else None
+    body = (
+        {**new_goal(), "title": "Hijacked", "progress": "3"}
+        if method in ("POST", "PATCH")
+        else None
+    )
     return await client.request(method, path, json=body, headers=headers)
 
 
@@ -52,7 +56,7 @@ async def test_authorization_matrix(
     if status == 403:
         assert response.json()["detail"]
         remaining = (await client.get("/goals/5", headers=user(5))).json()
-        assert [g["title"] for g in remaining] == [goal["title"]]  # nothing changed
+        assert [(g["title"], g["progress"]) for g in remaining] == [("Run", 0)]  # nothing changed
 
 
 BAD_TOKENS: dict[str, Headers] = {
