@@ -113,6 +113,7 @@ async def test_a_trainer_may_keep_favourites_too(client: Client, create: Create)
         ({"training_id": 987654}, 404),
         ({"training_id": "abc"}, 400),
         ({"training_id": 0}, 400),
+        ({"training_id": 10**20}, 400),
         ({}, 400),
         (["training_id"], 400),
     ],

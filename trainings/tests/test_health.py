@@ -58,7 +58,16 @@ async def test_cors_preflight_rejects_other_origins(client: Client) -> None:
 
 
 async def test_unknown_routes_and_bad_ids_are_json_4xx(client: Client) -> None:
-    for path in ("/trainings/nothing/here", "/trainings/abc", "/users/abc/trainings"):
+    for path in (
+        "/trainings/nothing/here",
+        "/trainings/abc",
+        "/trainings/0",
+        "/trainings/99999999999999999999",
+        "/users/abc/trainings",
+        "/users/-1/trainings",
+        "/users/99999999999999999999/trainings",
+        "/users/1/trainings/99999999999999999999/rating",
+    ):
         response = await client.get(path)
         assert 400 <= response.status_code < 500, path
         body: Any = response.json()

@@ -21,7 +21,7 @@ from tests.conftest import (
 )
 from trainings.app import create_app
 from trainings.errors import ServiceUnavailable
-from trainings.media import MediaStore
+from trainings.media import MediaStore, _Cache
 
 
 @pytest.fixture
@@ -166,3 +166,18 @@ async def test_storage_down_is_503() -> None:
         with pytest.raises(ServiceUnavailable):
             await store.get("trainings/1/media-x")
         await store.delete("trainings/1/media-x")  # best effort: no error
+
+
+def test_cache_keeps_the_most_recently_used_within_its_bound() -> None:
+    cache = _Cache(max_bytes=3 * (len("n1") + 10 + 64))
+    for name in ("n1", "n2", "n3"):
+        cache.put(name, "x" * 10)
+    assert cache.get("n1") == "x" * 10  # n1 is now the most recent
+    cache.put("n4", "y" * 10)
+    assert cache.get("n2") is None
+    assert [cache.get(name) for name in ("n1", "n3", "n4")] == ["x" * 10, "x" * 10, "y" * 10]
+    cache.put("huge", "z" * 1000)  # larger than the whole cache: not kept
+    assert cache.get("huge") is None
+    disabled = _Cache(max_bytes=0)
+    disabled.put("n1", "")
+    assert disabled.get("n1") is None

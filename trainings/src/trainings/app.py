@@ -152,6 +152,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies=DEPENDENCIES,
         state=State({"settings": settings, "started_at": time.monotonic()}),
         middleware=[prometheus.middleware],
+        logging_config=None,  # keep the JSON logs configured above
         cors_config=CORSConfig(
             allow_origins=settings.cors_allowed_origins,
             allow_origin_regex=settings.cors_allowed_origin_regex,

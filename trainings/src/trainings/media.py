@@ -1,7 +1,8 @@
 """Training media kept in authentication's storage, read back inline as base64.
 
 Every upload gets a new object name (``trainings/<id>/media-<random>``), so a name always denotes
-the same bytes: the in-process cache never goes stale, across replicas too. A page of results
+the same bytes, or once deleted nothing ever again: the in-process cache (of misses too) never
+goes stale, across replicas too. A page of results
 downloads its missing images concurrently, and concurrent requests for the same image share one
 download.
 """
@@ -30,12 +31,16 @@ def new_media_name(training_id: int) -> str:
 
 
 class _Cache:
-    """Least-recently-used base64 strings, bounded by their total length."""
+    """Least-recently-used base64 strings, bounded by their total length (names included)."""
 
     def __init__(self, max_bytes: int) -> None:
         self._max = max_bytes
         self._size = 0
         self._items: OrderedDict[str, str] = OrderedDict()
+
+    @staticmethod
+    def _cost(name: str, value: str) -> int:
+        return len(name) + len(value) + 64
 
     def get(self, name: str) -> str | None:
         value = self._items.get(name)
@@ -44,13 +49,14 @@ class _Cache:
         return value
 
     def put(self, name: str, value: str) -> None:
-        if len(value) > self._max or name in self._items:
+        cost = self._cost(name, value)
+        if cost > self._max or name in self._items:
             return
         self._items[name] = value
-        self._size += len(value)
+        self._size += cost
         while self._size > self._max:
-            _, dropped = self._items.popitem(last=False)
-            self._size -= len(dropped)
+            dropped = self._items.popitem(last=False)
+            self._size -= self._cost(*dropped)
 
 
 class MediaStore:
@@ -107,7 +113,7 @@ class MediaStore:
         cached = self._cache.get(name)
         if cached is not None:
             MEDIA_LOOKUPS.labels("cache").inc()
-            return cached
+            return cached or None  # "" records a missing object
         pending = self._in_flight.get(name)
         if pending is not None:
             MEDIA_LOOKUPS.labels("shared").inc()
@@ -128,6 +134,7 @@ class MediaStore:
             response = await self._call("GET", name)
         if response.status_code == 404:
             log.warning("media %s is missing from storage", name)
+            self._cache.put(name, "")
             return None
         if response.status_code != 200:
             log.warning("storage GET %s answered %s", name, response.status_code)

@@ -15,7 +15,7 @@ Integer = Annotated[int, BeforeValidator(_not_a_bool)]
 
 
 class FavouriteIn(BaseModel):
-    training_id: Integer = Field(ge=1)
+    training_id: Integer = Field(ge=1, le=2**63 - 1)
 
 
 class RateIn(BaseModel):

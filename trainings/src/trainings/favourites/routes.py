@@ -2,13 +2,13 @@
 
 from litestar import Controller, delete, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from trainings.favourites.models import FavouriteIn, RateIn, RateOut
 from trainings.favourites.service import FavouriteService
 from trainings.tokens import Caller
 from trainings.training.models import TrainingPage
-from trainings.training.routes import Limit, Offset
+from trainings.training.routes import Id, Limit, Offset
 
 
 class FavouriteController(Controller):
@@ -19,7 +19,7 @@ class FavouriteController(Controller):
     async def favourites(
         self,
         favourites: NamedDependency[FavouriteService],
-        user_id: FromPath[int],
+        user_id: Id,
         offset: Offset = 0,
         limit: Limit = 10,
     ) -> TrainingPage:
@@ -30,7 +30,7 @@ class FavouriteController(Controller):
         self,
         favourites: NamedDependency[FavouriteService],
         caller: NamedDependency[Caller],
-        user_id: FromPath[int],
+        user_id: Id,
         data: JSONBody[FavouriteIn],
     ) -> None:
         await favourites.add(caller, user_id, data.training_id)
@@ -40,8 +40,8 @@ class FavouriteController(Controller):
         self,
         favourites: NamedDependency[FavouriteService],
         caller: NamedDependency[Caller],
-        user_id: FromPath[int],
-        training_id: FromPath[int],
+        user_id: Id,
+        training_id: Id,
     ) -> None:
         await favourites.remove(caller, user_id, training_id)
 
@@ -50,8 +50,8 @@ class FavouriteController(Controller):
         self,
         favourites: NamedDependency[FavouriteService],
         caller: NamedDependency[Caller],
-        user_id: FromPath[int],
-        training_id: FromPath[int],
+        user_id: Id,
+        training_id: Id,
         data: JSONBody[RateIn],
     ) -> None:
         await favourites.rate(caller, user_id, training_id, data.rate)
@@ -60,7 +60,7 @@ class FavouriteController(Controller):
     async def rating(
         self,
         favourites: NamedDependency[FavouriteService],
-        user_id: FromPath[int],
-        training_id: FromPath[int],
+        user_id: Id,
+        training_id: Id,
     ) -> RateOut:
         return RateOut(rate=await favourites.rate_of(user_id, training_id))

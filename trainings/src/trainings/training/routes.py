@@ -4,12 +4,14 @@ from typing import Annotated
 
 from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from trainings.tokens import Caller
 from trainings.training.models import TrainingIn, TrainingOut, TrainingPage, TrainingPatch
 from trainings.training.service import TrainingService
 
+# Ids are Postgres bigints; anything outside is a 400, not a database error.
+Id = Annotated[int, PathParameter(ge=1, le=2**63 - 1)]
 Offset = Annotated[int, QueryParameter(ge=0, le=2**31 - 1, description="Rows to skip")]
 Limit = Annotated[
     int, QueryParameter(ge=1, description="Page size; values above 100 are capped at 100")
@@ -59,7 +61,7 @@ class TrainingController(Controller):
 
     @get("/{training_id:int}")
     async def read(
-        self, trainings: NamedDependency[TrainingService], training_id: FromPath[int]
+        self, trainings: NamedDependency[TrainingService], training_id: Id
     ) -> TrainingOut:
         return await trainings.get(training_id)
 
@@ -68,7 +70,7 @@ class TrainingController(Controller):
         self,
         trainings: NamedDependency[TrainingService],
         caller: NamedDependency[Caller],
-        training_id: FromPath[int],
+        training_id: Id,
         data: JSONBody[TrainingPatch],
     ) -> TrainingOut:
         return await trainings.edit(caller, training_id, data)
