@@ -7,6 +7,7 @@ a failed ledger row with the reason), or a value.
 
 import json
 import logging
+import time
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -34,6 +35,10 @@ T = TypeVar("T")
 
 ARTIFACT = json.loads(resources.files("payment.chain").joinpath("BasicPayments.json").read_text())
 DEPOSIT_GAS = 80_000
+# sendPayment to an account without code (our wallets) uses about 40 000.
+PAYOUT_GAS = 80_000
+# Fees are read from the latest block at most this often (max fee = 2 x base fee + tip).
+FEES_MAX_AGE = 1.0
 TRANSFER_GAS = 21_000
 # eth-tester's first pre-funded account (private key 1), used as the owner when none is set.
 TESTER_KEY = "0x" + "00" * 31 + "01"
@@ -82,6 +87,8 @@ class Chain:
         self.w3 = w3
         self._tip = int(priority_fee_gwei * 10**9)
         self._chain_id: int | None = None
+        self._fees: Fees | None = None
+        self._fees_at = 0.0
         self.contract: AsyncContract = w3.eth.contract(abi=ARTIFACT["abi"])  # type: ignore[assignment]
 
     @classmethod
@@ -93,7 +100,13 @@ class Chain:
             request_kwargs={"timeout": aiohttp.ClientTimeout(total=timeout)},
             exception_retry_configuration=None,
         )
-        return cls(AsyncWeb3(provider), priority_fee_gwei)
+        w3 = AsyncWeb3(provider)
+        # Every call here is signed locally and uses checksum addresses: the middleware that
+        # resolves ENS names, fills gas for eth_sendTransaction or re-checks the chain id on
+        # each call only adds round trips.
+        for name in ("ens_name_to_address", "gas_price_strategy", "gas_estimate", "validation"):
+            w3.middleware_onion.remove(name)
+        return cls(w3, priority_fee_gwei)
 
     @property
     def is_tester(self) -> bool:
@@ -139,9 +152,12 @@ class Chain:
 
     async def fees(self) -> Fees:
         """EIP-1559 fees from the latest base fee (a fixed tip: no feedback from others' tips)."""
-        block = await self._node(self.w3.eth.get_block("latest"))
-        base = int(block.get("baseFeePerGas", 0))
-        return Fees(max_fee=2 * base + self._tip, tip=self._tip)
+        now = time.monotonic()
+        if self._fees is None or now - self._fees_at > FEES_MAX_AGE:
+            block = await self._node(self.w3.eth.get_block("latest"))
+            base = int(block.get("baseFeePerGas", 0))
+            self._fees, self._fees_at = Fees(max_fee=2 * base + self._tip, tip=self._tip), now
+        return self._fees
 
     async def estimate_gas(self, tx: dict[str, Any]) -> int:
         try:

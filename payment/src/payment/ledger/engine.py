@@ -21,7 +21,7 @@ import asyncpg
 from eth_account.signers.local import LocalAccount
 
 from payment import events
-from payment.chain.client import DEPOSIT_GAS, TRANSFER_GAS, Chain, Fees, Rejected
+from payment.chain.client import DEPOSIT_GAS, PAYOUT_GAS, TRANSFER_GAS, Chain, Fees, Rejected
 from payment.crypto import KeyBox
 from payment.db import ACCOUNT_LOCK, Conn, advisory_lock
 from payment.errors import ChainUnavailable
@@ -91,38 +91,48 @@ class Engine:
         assert wallet is not None, f"no wallet for {row.sender_address}"
         return self.chain.account(self.keys.open(wallet.sealed_key))
 
-    async def _transaction(self, row: Row, signer: LocalAccount, fees: Fees) -> dict[str, Any]:
-        """The unsigned transaction of the row's current step, after checking funds."""
-        if row.step == "deposit":
-            balance = await self.chain.balance(signer.address)
-            if balance < row.amount_wei + DEPOSIT_GAS * fees.max_fee:
-                raise Rejected(INSUFFICIENT)
-            return {**self.chain.deposit_call(), "value": row.amount_wei}
+    async def _payout(self, row: Row) -> dict[str, Any]:
+        """The owner's unsigned payout (checked before taking the owner's lock: it is the
+        lock every movement shares, so it is held only to pick the nonce, sign and send)."""
         if row.kind == "gas_grant":
             return {"to": row.receiver_address, "value": row.amount_wei, "gas": TRANSFER_GAS}
         data = self.chain.send_payment_data(row.receiver_address, row.amount_wei)
-        call = {"from": signer.address, "to": self.chain.contract_address, "data": data}
-        try:
-            gas = await self.chain.estimate_gas(call)
-        except Rejected as error:
-            raise Rejected(
-                POOL_SHORT if "not enough balance" in str(error) else str(error)
-            ) from error
-        return {"to": self.chain.contract_address, "data": data, "value": 0, "gas": gas * 3 // 2}
+        tx = {"to": self.chain.contract_address, "data": data, "value": 0, "gas": PAYOUT_GAS}
+        if row.kind == "top_up" and await self.chain.pool_balance() < row.amount_wei:
+            raise Rejected(POOL_SHORT)
+        if row.kind == "withdrawal":  # an external receiver may be a contract: ask the node
+            call = {"from": self.owner.address, "to": tx["to"], "data": data}
+            tx["gas"] = await self.chain.estimate_gas(call) * 3 // 2
+        return tx
+
+    async def _deposit(self, row: Row, signer: LocalAccount, fees: Fees) -> dict[str, Any]:
+        """The sender's unsigned deposit; its balance is read under the sender's lock, so
+        concurrent transfers from one wallet cannot both spend the same ether."""
+        balance = await self.chain.balance(signer.address)
+        if balance < row.amount_wei + DEPOSIT_GAS * fees.max_fee:
+            raise Rejected(INSUFFICIENT)
+        return {**self.chain.deposit_call(), "value": row.amount_wei}
 
     async def _submit(self, row: Row) -> None:
         signer = await self._signer(row)
         chain_id = await self.chain.chain_id()
+        fees = await self.chain.fees()
+        try:
+            tx = await self._payout(row) if row.step == "payout" else None
+        except Rejected as error:
+            async with self.pool.acquire() as conn:
+                await self._fail(conn, row, str(error))
+            return
         async with self.pool.acquire() as conn, advisory_lock(conn, ACCOUNT_LOCK, signer.address):
             current = await ledger.get(conn, row.id)
             if current is None or current.step != row.step or current.finished:
                 return  # another worker got here first
-            fees = await self.chain.fees()
-            try:
-                tx = await self._transaction(current, signer, fees)
-            except Rejected as error:
-                await self._fail(conn, current, str(error))
-                return
+            if tx is None:
+                try:
+                    tx = await self._deposit(current, signer, fees)
+                except Rejected as error:
+                    await self._fail(conn, current, str(error))
+                    return
             chain_nonce = await self.chain.pending_nonce(signer.address)
             async with conn.transaction():
                 nonce = max(chain_nonce, await ledger.next_nonce(conn, chain_id, signer.address))
