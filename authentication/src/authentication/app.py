@@ -124,4 +124,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers={HTTPException: _http_error, Exception: _internal_error},
         # base64 inflates by a third; the decoded size limit is checked on its own.
         request_max_body_size=settings.max_image_bytes * 4 // 3 + 64 * 1024,
+        # Our JSON logging (logs.py) stays in charge; Litestar would install its own format.
+        logging_config=None,
     )
