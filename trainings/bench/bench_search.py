@@ -204,9 +204,22 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
     server.wait(timeout=30)
 
 
+async def warm(paths: list[str]) -> None:
+    """Every path once before measuring: fills the image cache and Postgres' buffers."""
+    limits = asyncio.Semaphore(8)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{PORT}", timeout=120) as http:
+
+        async def get(path: str) -> None:
+            async with limits:
+                (await http.get(path)).raise_for_status()
+
+        await asyncio.gather(*(get(path) for path in paths))
+
+
 async def load(name: str, paths: list[str], seconds: float) -> Result:
     """CONNECTIONS keep-alive connections for ``seconds``, each asking for random paths: with
     wrk when it is installed (it leaves the CPU to the server), else with httpx."""
+    await warm(paths)
     if shutil.which("wrk"):
         return load_with_wrk(name, paths, seconds)
     latencies: list[float] = []
@@ -250,9 +263,9 @@ def load_with_wrk(name: str, paths: list[str], seconds: float) -> Result:
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
         script.write(WRK_SCRIPT % ", ".join(f'"{path}"' for path in paths))
         script.flush()
-        command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds:.0f}s", "--latency"]
+        command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds:.0f}s", "--timeout", "30s"]
         output = subprocess.run(
-            [*command, "-s", script.name, f"http://127.0.0.1:{PORT}"],
+            [*command, "--latency", "-s", script.name, f"http://127.0.0.1:{PORT}"],
             check=True,
             capture_output=True,
             text=True,
