@@ -204,7 +204,8 @@ async def test_bad_movement_requests_are_400(client: Client) -> None:
     assert long_key.status_code == 400
     to_self = {**ok_body, "receiver_id": user["user_id"]}
     assert (await client.post("/payment/transfers", json=to_self, headers=key())).status_code == 400
-    for address in ("0x123", "not an address", "0x" + "g" * 40, ""):
+    contract = client.app.state.chain.contract_address
+    for address in ("0x123", "not an address", "0x" + "g" * 40, "", contract):
         response = await client.post(
             "/payment/withdrawals",
             json={"user_id": user["user_id"], "address": address, "amount": "0.1"},

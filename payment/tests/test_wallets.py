@@ -1,3 +1,6 @@
+import asyncio
+from decimal import Decimal
+
 import asyncpg
 from eth_account import Account
 
@@ -70,3 +73,15 @@ async def test_wallets_require_the_service_credential(client: Client) -> None:
     assert response.status_code == 401 and "detail" in response.json()
     wrong = await client.get("/payment/wallets/5", headers={"X-Service-Token": "wrong"})
     assert wrong.status_code == 401
+
+
+async def test_concurrent_creation_makes_one_wallet_and_one_grant(client: Client) -> None:
+    user_id = new_user_id()
+    responses = await asyncio.gather(
+        *(client.post("/payment/wallets", json={"user_id": user_id}) for _ in range(4))
+    )
+    assert sorted(r.status_code for r in responses) == [200, 200, 200, 201]
+    assert len({r.json()["address"] for r in responses}) == 1
+    grants = await client.get("/payment/transactions", params={"user_id": user_id})
+    assert grants.json()["total"] == 1
+    assert await balance(client, user_id) == Decimal("0.001")

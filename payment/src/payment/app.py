@@ -97,17 +97,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 pool=pool,
                 chain=chain,
                 engine=engine,
-                wallets=Wallets(
-                    pool,
-                    chain,
-                    keys,
-                    engine,
-                    to_wei(settings.wallet_gas_grant),
-                    settings.request_wait,
-                ),
-                movements=Movements(
-                    pool, chain, engine, settings.max_amount, settings.request_wait
-                ),
+                wallets=Wallets(engine, to_wei(settings.wallet_gas_grant), settings.request_wait),
+                movements=Movements(engine, settings.max_amount, settings.request_wait),
             )
             await reconcile(engine, pool)
             tasks.append(

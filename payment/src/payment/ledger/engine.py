@@ -15,6 +15,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -36,26 +37,17 @@ POOL_SHORT = "Insufficient funds: the contract pool cannot cover the amount"
 NEXT_STEP = {"deposit_sent": "payout", "payout_sent": "done"}
 
 
+@dataclass
 class Engine:
-    def __init__(
-        self,
-        pool: asyncpg.Pool,
-        chain: Chain,
-        keys: KeyBox,
-        owner: LocalAccount,
-        confirmations: int = 1,
-        receipt_poll: float = 0.01,
-        rebroadcast_after: float = 30.0,
-    ) -> None:
-        self.pool = pool
-        self.chain = chain
-        self.keys = keys
-        self.owner = owner
-        self.confirmations = confirmations
-        self.receipt_poll = receipt_poll
-        self.rebroadcast_after = rebroadcast_after
-        # Fault injection for the crash tests: called with the step name before a broadcast.
-        self.before_broadcast: Callable[[str], None] | None = None
+    pool: asyncpg.Pool
+    chain: Chain
+    keys: KeyBox
+    owner: LocalAccount
+    confirmations: int = 1
+    receipt_poll: float = 0.01
+    rebroadcast_after: float = 30.0
+    # Fault injection for the crash tests: called with the step name before a broadcast.
+    before_broadcast: Callable[[str], None] | None = None
 
     async def run(self, entry_id: int, wait: float) -> Row:
         """Drive the row until it is finished or ``wait`` seconds have passed."""

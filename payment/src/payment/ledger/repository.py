@@ -14,8 +14,7 @@ COLUMNS = """id, kind, idempotency_key, request_hash, sender_id, receiver_id, se
 
 
 @dataclass(frozen=True)
-class Row:
-    id: int
+class NewEntry:
     kind: str
     idempotency_key: str
     request_hash: str
@@ -24,6 +23,16 @@ class Row:
     sender_address: str
     receiver_address: str
     amount_wei: int
+
+    @property
+    def first_step(self) -> str:
+        # Transfers and withdrawals start with the sender's deposit; the owner pays the rest.
+        return "deposit" if self.kind in ("transfer", "withdrawal") else "payout"
+
+
+@dataclass(frozen=True)
+class Row(NewEntry):
+    id: int
     status: str
     step: str
     deposit_tx_hash: str | None
@@ -47,23 +56,6 @@ def _row(record: asyncpg.Record) -> Row:
         if values[raw] is not None:
             values[raw] = bytes(values[raw])
     return Row(**values)
-
-
-@dataclass(frozen=True)
-class NewEntry:
-    kind: str
-    idempotency_key: str
-    request_hash: str
-    sender_id: int | None
-    receiver_id: int | None
-    sender_address: str
-    receiver_address: str
-    amount_wei: int
-
-    @property
-    def first_step(self) -> str:
-        # Transfers and withdrawals start with the sender's deposit; the owner pays the rest.
-        return "deposit" if self.kind in ("transfer", "withdrawal") else "payout"
 
 
 async def insert(conn: Conn, entry: NewEntry) -> Row | None:
@@ -101,24 +93,32 @@ async def get_by_key(conn: Conn, kind: str, key: str) -> Row | None:
     return _row(record) if record else None
 
 
-async def mark_sent(conn: Conn, entry_id: int, step: str, tx_hash: str, raw: bytes) -> bool:
-    """Record a signed transaction before it is broadcast: step deposit → deposit_sent or
-    payout → payout_sent. False when another worker moved the row first."""
-    prefix = step  # "deposit" or "payout"
+async def _compare_and_set(
+    conn: Conn, entry_id: int, step: str, changes: str, *values: Any
+) -> bool:
+    """Apply ``changes`` only if the row is still unfinished at ``step``: of two workers racing
+    on one row, exactly one gets True."""
     done = await conn.fetchval(
         f"""
-        UPDATE ledger SET step = $2 || '_sent', status = 'submitted',
-               {prefix}_tx_hash = $3, {prefix}_raw_tx = $4,
-               submitted_at = now(), updated_at = now()
+        UPDATE ledger SET {changes}, updated_at = now()
         WHERE id = $1 AND step = $2 AND status IN ('pending', 'submitted')
         RETURNING true
         """,
         entry_id,
         step,
-        tx_hash,
-        raw,
+        *values,
     )
     return bool(done)
+
+
+async def mark_sent(conn: Conn, entry_id: int, step: str, tx_hash: str, raw: bytes) -> bool:
+    """Record a signed transaction before it is broadcast: step deposit → deposit_sent or
+    payout → payout_sent. False when another worker moved the row first."""
+    changes = (
+        f"step = $2 || '_sent', status = 'submitted', {step}_tx_hash = $3, {step}_raw_tx = $4, "
+        "submitted_at = now()"
+    )
+    return await _compare_and_set(conn, entry_id, step, changes, tx_hash, raw)
 
 
 async def mark_resent(conn: Conn, entry_id: int) -> None:
@@ -127,33 +127,13 @@ async def mark_resent(conn: Conn, entry_id: int) -> None:
 
 async def advance(conn: Conn, entry_id: int, step: str, to: str) -> bool:
     """Move a mined step forward (deposit_sent → payout, payout_sent → done/confirmed)."""
-    done = await conn.fetchval(
-        """
-        UPDATE ledger SET step = $3,
-               status = CASE WHEN $3 = 'done' THEN 'confirmed' ELSE status END,
-               updated_at = now()
-        WHERE id = $1 AND step = $2 AND status IN ('pending', 'submitted')
-        RETURNING true
-        """,
-        entry_id,
-        step,
-        to,
-    )
-    return bool(done)
+    changes = "step = $3, status = CASE WHEN $3 = 'done' THEN 'confirmed' ELSE status END"
+    return await _compare_and_set(conn, entry_id, step, changes, to)
 
 
 async def fail(conn: Conn, entry_id: int, step: str, reason: str) -> bool:
-    done = await conn.fetchval(
-        """
-        UPDATE ledger SET status = 'failed', failure_reason = $3, updated_at = now()
-        WHERE id = $1 AND step = $2 AND status IN ('pending', 'submitted')
-        RETURNING true
-        """,
-        entry_id,
-        step,
-        reason,
-    )
-    return bool(done)
+    changes = "status = 'failed', failure_reason = $3"
+    return await _compare_and_set(conn, entry_id, step, changes, reason)
 
 
 async def unfinished(conn: Conn, older_than: float, limit: int) -> list[int]:

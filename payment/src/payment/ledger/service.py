@@ -5,12 +5,10 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-import asyncpg
 from litestar.exceptions import ClientException, NotFoundException
 from web3 import Web3
 
 from payment.amounts import to_wei
-from payment.chain.client import Chain
 from payment.db import Conn, connection
 from payment.errors import ChainUnavailable, Conflict
 from payment.ledger import repository as ledger
@@ -42,12 +40,8 @@ def checksum_address(address: str) -> str:
 
 
 class Movements:
-    def __init__(
-        self, pool: asyncpg.Pool, chain: Chain, engine: Engine, max_amount: Decimal, wait: float
-    ) -> None:
-        self.pool = pool
-        self.chain = chain
-        self.engine = engine
+    def __init__(self, engine: Engine, max_amount: Decimal, wait: float) -> None:
+        self.engine, self.pool, self.chain = engine, engine.pool, engine.chain
         self.max_amount = max_amount
         self.wait = wait
 

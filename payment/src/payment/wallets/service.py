@@ -2,12 +2,9 @@
 
 import logging
 
-import asyncpg
 from litestar.exceptions import NotFoundException
 
 from payment import events
-from payment.chain.client import Chain
-from payment.crypto import KeyBox
 from payment.db import connection
 from payment.errors import ChainUnavailable
 from payment.ledger import repository as ledger
@@ -20,19 +17,13 @@ log = logging.getLogger(__name__)
 
 
 class Wallets:
-    def __init__(
-        self,
-        pool: asyncpg.Pool,
-        chain: Chain,
-        keys: KeyBox,
-        engine: Engine,
-        gas_grant_wei: int,
-        wait: float,
-    ) -> None:
-        self.pool = pool
-        self.chain = chain
-        self.keys = keys
-        self.engine = engine
+    def __init__(self, engine: Engine, gas_grant_wei: int, wait: float) -> None:
+        self.engine, self.pool, self.chain, self.keys = (
+            engine,
+            engine.pool,
+            engine.chain,
+            engine.keys,
+        )
         self.gas_grant_wei = gas_grant_wei
         self.wait = wait
 
