@@ -118,3 +118,20 @@ async def test_a_failing_relay_leaves_rows_for_the_next_attempt(
     assert event["metric"] == "test_metric"
     await asyncio.sleep(0.3)
     assert await redis.xlen(STREAM) == 1
+
+
+async def test_sent_rows_are_purged_after_the_retention(db: asyncpg.Connection) -> None:
+    await db.execute(
+        "INSERT INTO outbox (id, payload, sent_at) VALUES"
+        " (gen_random_uuid(), '{}', now() - interval '8 days'),"
+        " (gen_random_uuid(), '{}', now() - interval '1 day')"
+    )
+    pool = await asyncpg.create_pool(DATABASE_URL, min_size=1, max_size=1)
+    redis = Redis.from_url("redis://127.0.0.1:1/2")
+    try:
+        await OutboxRelay(pool, redis, STREAM, retention_days=7).purge()
+    finally:
+        await pool.close()
+        await redis.aclose()
+    remaining = await db.fetch("SELECT sent_at > now() - interval '2 days' AS recent FROM outbox")
+    assert [row["recent"] for row in remaining] == [True]

@@ -132,3 +132,26 @@ async def test_numeric_string_training_id_is_read(client: Client, create: Create
 async def test_removing_a_favourite_of_a_missing_training_is_404(client: Client) -> None:
     response = await client.delete(f"{MINE}/987654", headers=athlete())
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, athlete(), trainer(), trainer(102), admin(), {"Authorization": "Bearer expired"}],
+)
+async def test_everyone_reads_trainings_favourites_and_rates(
+    client: Client, create: Create, headers: dict[str, str]
+) -> None:
+    training = await create()
+    assert await favourite(client, training["id"]) == 204
+    put = await client.put(f"{MINE}/{training['id']}", json={"rate": 3}, headers=athlete())
+    assert put.status_code == 204
+    for path in (
+        "/trainings",
+        f"/trainings/{training['id']}",
+        MINE,
+        f"{MINE}/{training['id']}/rating",
+        "/trainings/types/",
+        "/trainings/exercises/",
+    ):
+        response = await client.get(path, headers=headers)
+        assert response.status_code == 200, path
