@@ -88,20 +88,20 @@ class TrainingService:
             type=catalogue.type_name(row["type_id"]),
             difficulty=catalogue.difficulty_name(row["difficulty_id"]),
             media=media.get(row["media"]) if row["media"] else None,
-            exercises=[
-                ExerciseOut(
-                    name=exercise.name,
-                    type=exercise.type,
-                    unit=exercise.unit,
-                    count=item["count"],
-                    series=item["series"],
-                )
-                for item in exercises
-                for exercise in (catalogue.exercise(item["exercise_id"]),)
-            ],
+            exercises=[self._exercise_out(item) for item in exercises],
             rating=mean_rating(row["rating_sum"], row["rating_count"]),
             rating_count=row["rating_count"],
             blocked=row["blocked"],
+        )
+
+    def _exercise_out(self, item: asyncpg.Record) -> ExerciseOut:
+        exercise = self.catalogue.exercise(item["exercise_id"])
+        return ExerciseOut(
+            name=exercise.name,
+            type=exercise.type,
+            unit=exercise.unit,
+            count=item["count"],
+            series=item["series"],
         )
 
     async def search(
