@@ -3,6 +3,7 @@
 fake-gcs, and the running authentication (and payment) services. `overlays/infra.sh start`,
 `start auth` and `start payment` bring them up; the root `make test` does it for you."""
 
+import asyncio
 import json
 import os
 import secrets
@@ -39,7 +40,7 @@ PAYMENT_URL = os.environ.get("USERS_PAYMENT_URL", "http://127.0.0.1:8020")
 SERVICE_TOKEN = os.environ.get("USERS_SERVICE_TOKEN", "fiufit-local-service-token")
 EMULATOR = f"http://{os.environ.get('FIREBASE_AUTH_EMULATOR_HOST', '127.0.0.1:9099')}"
 PROJECT = "demo-fiufit"
-ADMIN_EMAIL = "users-test-admin@example.com"
+ADMIN_EMAIL = f"users-test-admin-{uuid.uuid4().hex[:8]}@example.com"
 ADMIN_PASSWORD = "users-test-admin-password"
 STREAM = "fiufit:events"
 CLOSED_PORT_URL = "127.0.0.1:1"  # nothing listens on port 1
@@ -122,9 +123,25 @@ def app(settings: Settings, database: None) -> Litestar:
 
 
 @pytest.fixture(scope="session")
-async def client(app: Litestar) -> AsyncIterator[Client]:
+async def client(app: Litestar, db: asyncpg.Pool, http: httpx.AsyncClient) -> AsyncIterator[Client]:
     async with AsyncTestClient(app=app) as client:
+        await wait_for_bootstrap_admin(db, ADMIN_EMAIL)
         yield client
+    async with db.acquire() as conn:
+        uid = await conn.fetchval("SELECT firebase_uid FROM admins WHERE email = $1", ADMIN_EMAIL)
+    if uid:
+        await delete_firebase_account(http, uid)
+
+
+async def wait_for_bootstrap_admin(db: asyncpg.Pool, email: str) -> int:
+    """The app creates its first admin in the background at start-up."""
+    for _ in range(200):
+        async with db.acquire() as conn:
+            admin_id = await conn.fetchval("SELECT id FROM admins WHERE email = $1", email)
+        if admin_id:
+            return int(admin_id)
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"bootstrap admin {email} was not created")
 
 
 @pytest.fixture(scope="session")

@@ -5,18 +5,25 @@ from typing import Any
 
 import asyncpg
 import httpx
+from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
 from tests.conftest import (
     ADMIN_EMAIL,
+    AUTH_URL,
+    SERVICE_TOKEN,
     Client,
     bearer,
+    delete_firebase_account,
+    make_settings,
     outbox_metrics,
     sign_up,
     token,
     unique,
     unique_email,
+    wait_for_bootstrap_admin,
 )
+from users.app import create_app
 from users.tokens import BLOCKED_USERS_KEY
 
 
@@ -127,3 +134,55 @@ async def test_blocked_set_heals_from_the_database(
 async def test_block_toggle_of_an_unknown_user_is_404(client: Client, admin_headers: Any) -> None:
     response = await client.patch("/users/status/99999999", headers=admin_headers)
     assert response.status_code == 404
+
+
+async def test_bootstrap_adopts_an_existing_firebase_account(
+    db: asyncpg.Pool, http: httpx.AsyncClient
+) -> None:
+    """An admin row lost while its Firebase account survived: the password proves it is ours."""
+    email, password = unique_email(), "bootstrap-secret"
+    made = await http.post(
+        f"{AUTH_URL}/auth/accounts",
+        json={"email": email, "password": password},
+        headers={"X-Service-Token": SERVICE_TOKEN},
+    )
+    assert made.status_code == 201
+    app = create_app(
+        make_settings(
+            bootstrap_admin_email=email,
+            bootstrap_admin_password=password,
+            bootstrap_admin_username=unique("boot"),
+        )
+    )
+    async with AsyncTestClient(app=app) as client:
+        admin_id = await wait_for_bootstrap_admin(db, email)
+        login = await client.post("/admins/login", json={"email": email, "password": password})
+    assert login.status_code == 200 and login.json()["id"] == admin_id
+    async with db.acquire() as conn:
+        uid = await conn.fetchval("SELECT firebase_uid FROM admins WHERE id = $1", admin_id)
+    assert uid == made.json()["id"]
+
+
+async def test_bootstrap_does_not_adopt_an_account_with_another_password(
+    db: asyncpg.Pool, http: httpx.AsyncClient
+) -> None:
+    email = unique_email()
+    made = await http.post(
+        f"{AUTH_URL}/auth/accounts",
+        json={"email": email, "password": "the-real-password"},
+        headers={"X-Service-Token": SERVICE_TOKEN},
+    )
+    assert made.status_code == 201
+    app = create_app(
+        make_settings(
+            bootstrap_admin_email=email,
+            bootstrap_admin_password="a-guess-at-it",
+            bootstrap_admin_username=unique("boot"),
+        )
+    )
+    async with AsyncTestClient(app=app) as client:
+        await asyncio.sleep(1.0)
+        assert (await client.get("/users/healthcheck/")).status_code == 200
+    async with db.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM admins WHERE email = $1", email) == 0
+    await delete_firebase_account(http, made.json()["id"])

@@ -136,8 +136,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             app.state.services = services
             try:
                 await services.positions.ensure_indexes()
-            except HTTPException:
-                log.warning("MongoDB indexes not created yet (unreachable)")
+            except HTTPException as error:
+                log.warning("MongoDB indexes not created: %s", error.detail)
             tasks = [
                 asyncio.create_task(
                     blocking.keep_in_sync(
@@ -199,4 +199,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
             Exception: _internal_error,
         },
         request_max_body_size=settings.max_body_bytes,
+        logging_config=None,  # keep the JSON lines configured above
     )

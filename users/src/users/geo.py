@@ -28,11 +28,21 @@ class Positions:
         self._collection = client[database][COLLECTION]
 
     async def ensure_indexes(self) -> None:
+        """Creates the missing ones only (SecantusDB refuses to re-create an existing index)."""
+        wanted: list[tuple[str, Any, bool]] = [
+            ("location", GEOSPHERE, False),
+            ("user_id", ASCENDING, True),
+        ]
         try:
-            await self._collection.create_index([("location", GEOSPHERE)])
-            await self._collection.create_index([("user_id", ASCENDING)], unique=True)
+            existing = {
+                tuple(index["key"].items())
+                for index in await (await self._collection.list_indexes()).to_list()
+            }
+            for field, kind, unique in wanted:
+                if ((field, kind),) not in existing:
+                    await self._collection.create_index([(field, kind)], unique=unique)
         except PyMongoError as error:
-            raise ServiceUnavailable("Location store is unavailable") from error
+            raise ServiceUnavailable(f"Location store is unavailable: {error}") from error
 
     async def save(self, user_id: int, is_athlete: bool, lon: float, lat: float) -> None:
         document = {

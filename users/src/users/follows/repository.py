@@ -7,22 +7,23 @@ from users.profiles.repository import USER_COLUMNS, to_user
 _COLUMNS = ", ".join(f"u.{c.strip()}" for c in USER_COLUMNS.split(","))
 
 
-async def followed_by(conn: Connection, user_id: int) -> list[User]:
+async def _related(conn: Connection, user_id: int, key: str, other: str) -> list[User]:
     rows = await conn.fetch(
-        f"SELECT {_COLUMNS} FROM follows f JOIN users u ON u.id = f.followed_id "
-        "WHERE f.follower_id = $1 ORDER BY f.created_at, u.id",
+        f"SELECT {_COLUMNS} FROM follows f JOIN users u ON u.id = f.{other} "
+        f"WHERE f.{key} = $1 ORDER BY f.created_at, u.id",
         user_id,
     )
     return [to_user(r) for r in rows]
+
+
+async def followed_by(conn: Connection, user_id: int) -> list[User]:
+    """Whom `user_id` follows, oldest follow first (the primary key serves the look-up)."""
+    return await _related(conn, user_id, "follower_id", "followed_id")
 
 
 async def followers_of(conn: Connection, user_id: int) -> list[User]:
-    rows = await conn.fetch(
-        f"SELECT {_COLUMNS} FROM follows f JOIN users u ON u.id = f.follower_id "
-        "WHERE f.followed_id = $1 ORDER BY f.created_at, u.id",
-        user_id,
-    )
-    return [to_user(r) for r in rows]
+    """Who follows `user_id` (follows_followed_idx)."""
+    return await _related(conn, user_id, "followed_id", "follower_id")
 
 
 async def follow(conn: Connection, follower: int, followed: int) -> bool:

@@ -1,9 +1,12 @@
 """GET followed/followers (plain arrays of users); follow and unfollow only as yourself."""
 
+from collections.abc import Awaitable, Callable
+
 from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import ClientException, NotFoundException
 
+from users.db import Connection
 from users.events import outbox
 from users.follows import repository
 from users.pagination import UserId
@@ -22,19 +25,13 @@ class FollowController(Controller):
     async def followed(
         self, user_id: UserId, caller: NamedDependency[Caller], services: NamedDependency[Services]
     ) -> list[User]:
-        async with services.pool.acquire() as conn:
-            if not await repository.exists(conn, user_id):
-                raise NotFoundException(NOT_FOUND)
-            return await repository.followed_by(conn, user_id)
+        return await _listing(services, user_id, repository.followed_by)
 
     @get("/followers")
     async def followers(
         self, user_id: UserId, caller: NamedDependency[Caller], services: NamedDependency[Services]
     ) -> list[User]:
-        async with services.pool.acquire() as conn:
-            if not await repository.exists(conn, user_id):
-                raise NotFoundException(NOT_FOUND)
-            return await repository.followers_of(conn, user_id)
+        return await _listing(services, user_id, repository.followers_of)
 
     @post("/followed/{other_id:int}", status_code=200)
     async def follow(
@@ -56,6 +53,15 @@ class FollowController(Controller):
         services: NamedDependency[Services],
     ) -> list[User]:
         return await _change(services, caller, user_id, other_id, follow=False)
+
+
+async def _listing(
+    services: Services, user_id: int, fetch: Callable[[Connection, int], Awaitable[list[User]]]
+) -> list[User]:
+    async with services.pool.acquire() as conn:
+        if not await repository.exists(conn, user_id):
+            raise NotFoundException(NOT_FOUND)
+        return await fetch(conn, user_id)
 
 
 async def _change(

@@ -51,24 +51,21 @@ async def get_user_for_update(conn: Connection, user_id: int) -> User | None:
     return to_user(row) if row else None
 
 
+async def _with_extra(
+    conn: Connection, where: str, value: str, extra: str
+) -> tuple[User, Any] | None:
+    row = await conn.fetchrow(f"SELECT {USER_COLUMNS}, {extra} FROM users WHERE {where}", value)
+    return (to_user(row), row[extra]) if row else None
+
+
 async def get_by_username(conn: Connection, username: str) -> tuple[User, bool] | None:
-    """The user and whether they have an avatar."""
-    row = await conn.fetchrow(
-        f"SELECT {USER_COLUMNS}, has_image FROM users WHERE lower(username) = lower($1)", username
-    )
-    if row is None:
-        return None
-    return to_user(row), bool(row["has_image"])
+    """The user (case-insensitive username) and whether they have an avatar."""
+    return await _with_extra(conn, "lower(username) = lower($1)", username, "has_image")
 
 
 async def get_login(conn: Connection, email: str) -> tuple[User, str] | None:
-    """The user and their Firebase uid, by e-mail (case-insensitive)."""
-    row = await conn.fetchrow(
-        f"SELECT {USER_COLUMNS}, firebase_uid FROM users WHERE lower(email) = lower($1)", email
-    )
-    if row is None:
-        return None
-    return to_user(row), str(row["firebase_uid"])
+    """The user (case-insensitive e-mail) and their Firebase uid."""
+    return await _with_extra(conn, "lower(email) = lower($1)", email, "firebase_uid")
 
 
 async def firebase_uid(conn: Connection, user_id: int) -> str | None:

@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from litestar import Controller, get, patch, post
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import HeaderParameter, JSONBody, QueryParameter
 from pydantic import BaseModel, Field, StringConstraints
@@ -94,14 +94,16 @@ async def _user(services: Services, user_id: int) -> Any:
     return user
 
 
-def _key(key: str | None) -> str:
-    """Clients may send their own Idempotency-Key (retries then never pay twice)."""
-    return key or str(uuid.uuid4())
+async def _idempotency_key(idempotency_key: IdempotencyKey = None) -> str:
+    """Clients may send their own Idempotency-Key (retries then never pay twice); otherwise
+    each request is a new movement."""
+    return idempotency_key or str(uuid.uuid4())
 
 
 class WalletController(Controller):
     path = "/users"
     tags = ("wallets",)
+    dependencies = {"key": Provide(_idempotency_key)}  # noqa: RUF012
 
     @get("/{user_id:int}/wallet")
     async def wallet(
@@ -127,12 +129,12 @@ class WalletController(Controller):
         data: JSONBody[TopUp],
         caller: NamedDependency[Caller],
         services: NamedDependency[Services],
-        idempotency_key: IdempotencyKey = None,
+        key: NamedDependency[str],
     ) -> Movement:
         """Admins only: funds from the contract to the user's wallet."""
         caller.require_admin()
         await _user(services, user_id)
-        entry = await services.payment.top_up(user_id, data.amount, _key(idempotency_key))
+        entry = await services.payment.top_up(user_id, data.amount, key)
         return movement(entry)
 
     @post("/deposit", status_code=200)
@@ -141,7 +143,7 @@ class WalletController(Controller):
         data: JSONBody[Deposit],
         caller: NamedDependency[Caller],
         services: NamedDependency[Services],
-        idempotency_key: IdempotencyKey = None,
+        key: NamedDependency[str],
     ) -> Movement:
         """An athlete pays a trainer; `sender_id` must be the caller."""
         caller.require_self(data.sender_id)
@@ -149,9 +151,7 @@ class WalletController(Controller):
         receiver = await _user(services, data.receiver_id)
         if not sender.is_athlete or receiver.is_athlete:
             raise PermissionDeniedException("Invalid transfer")
-        entry = await services.payment.transfer(
-            sender.id, receiver.id, data.amount, _key(idempotency_key)
-        )
+        entry = await services.payment.transfer(sender.id, receiver.id, data.amount, key)
         return movement(entry)
 
     @post("/extraction", status_code=200)
@@ -160,13 +160,13 @@ class WalletController(Controller):
         data: JSONBody[Extraction],
         caller: NamedDependency[Caller],
         services: NamedDependency[Services],
-        idempotency_key: IdempotencyKey = None,
+        key: NamedDependency[str],
     ) -> Movement:
         """Withdraw to an external address."""
         caller.require_self(data.sender_id)
         await _user(services, data.sender_id)
         entry = await services.payment.withdraw(
-            data.sender_id, data.receiver_address, data.amount, _key(idempotency_key)
+            data.sender_id, data.receiver_address, data.amount, key
         )
         return movement(entry)
 

@@ -1,0 +1,84 @@
+"""The authorization matrix: anonymous → 401, another user → 403 (or 2xx where anyone may),
+the user themself, an admin; for every protected route."""
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import Actor, Client, unique, unique_email
+
+ANYONE = (200, 200, 200)  # other user, self, admin
+SELF = (403, 200, 403)
+SELF_OR_ADMIN = (403, 200, 200)
+ADMIN = (403, 403, 200)
+SKIP = None  # covered with real money in test_wallets.py
+
+ROUTES: list[tuple[str, str, Any, tuple[int | None, ...]]] = [
+    ("GET", "/users/{t}", None, ANYONE),
+    ("PATCH", "/users/{t}", {"name": "Otro"}, SELF_OR_ADMIN),
+    ("GET", "/users?username={t_name}", None, ANYONE),
+    ("GET", "/users?latitude=-34.6&longitude=-58.4", None, ANYONE),
+    ("GET", "/users", None, ADMIN),
+    ("GET", "/users/{t}/followed", None, ANYONE),
+    ("GET", "/users/{t}/followers", None, ANYONE),
+    ("POST", "/users/{t}/followed/{x}", None, SELF),
+    ("DELETE", "/users/{t}/followed/{x}", None, SELF),
+    ("GET", "/users/{t}/wallet", None, SELF),
+    ("GET", "/users/{t}/wallet/balance", None, SELF_OR_ADMIN),
+    ("PATCH", "/users/{t}/wallet/balance", {"amount": 0.0001}, ADMIN),
+    (
+        "POST",
+        "/users/deposit",
+        {"sender_id": "{t}", "receiver_id": "{x}", "amount": 0.0001},
+        (403, SKIP, 403),
+    ),
+    (
+        "POST",
+        "/users/extraction",
+        {"sender_id": "{t}", "receiver_address": "0x" + "cd" * 20, "amount": 0.0001},
+        (403, SKIP, 403),
+    ),
+    ("GET", "/users/transactions", None, ADMIN),
+    ("PATCH", "/users/status/{t}", None, ADMIN),
+    ("GET", "/admins", None, ADMIN),
+    ("POST", "/admins", {"username": "{new}", "email": "{email}", "password": "secret-pw"}, ADMIN),
+]
+
+
+def fill(value: Any, names: dict[str, Any]) -> Any:
+    if isinstance(value, dict):
+        return {key: fill(item, names) for key, item in value.items()}
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        return names[value[1:-1]]
+    return value
+
+
+@pytest.mark.parametrize(("method", "template", "body", "expected"), ROUTES)
+async def test_matrix(
+    client: Client,
+    make_actor: Any,
+    admin_headers: Any,
+    method: str,
+    template: str,
+    body: Any,
+    expected: tuple[int | None, ...],
+) -> None:
+    target: Actor = await make_actor()
+    other: Actor = await make_actor()
+    trainer: Actor = await make_actor(is_athlete=False)
+    names = {"t": target.id, "x": trainer.id, "t_name": target.user.username}
+    path = template.format(**names)
+
+    def payload() -> Any:
+        return fill(body, {**names, "new": unique("adm"), "email": unique_email()})
+
+    anonymous = await client.request(method, path, json=payload())
+    assert anonymous.status_code == 401, anonymous.text
+    assert anonymous.json()["detail"]
+    for headers, status in zip(
+        (other.headers, target.headers, admin_headers), expected, strict=True
+    ):
+        if status is None:
+            continue
+        response = await client.request(method, path, json=payload(), headers=headers)
+        assert response.status_code == status, (headers, response.text)
