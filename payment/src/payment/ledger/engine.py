@@ -15,6 +15,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +35,12 @@ log = logging.getLogger(__name__)
 
 INSUFFICIENT = "Insufficient funds"
 POOL_SHORT = "Insufficient funds: the contract pool cannot cover the amount"
+MAX_POLL = 0.5
 NEXT_STEP = {"deposit_sent": "payout", "payout_sent": "done"}
+
+
+class _Lost(Exception):
+    """Another worker moved the row first; the transaction block rolls back."""
 
 
 @dataclass
@@ -52,11 +58,16 @@ class Engine:
     async def run(self, entry_id: int, wait: float) -> Row:
         """Drive the row until it is finished or ``wait`` seconds have passed."""
         deadline = time.monotonic() + wait
+        delay, last_step = self.receipt_poll, ""
         while True:
             row = await self.step(entry_id)
             if row.finished or time.monotonic() >= deadline:
                 return row
-            await asyncio.sleep(self.receipt_poll)
+            # Poll fast right after a broadcast, then back off: many waiting requests must not
+            # starve the ones holding an account lock.
+            delay = self.receipt_poll if row.step != last_step else min(delay * 2, MAX_POLL)
+            last_step = row.step
+            await asyncio.sleep(delay)
 
     async def step(self, entry_id: int, rebroadcast: bool = False) -> Row:
         """Advance the row as far as possible without waiting; returns it afterwards."""
@@ -106,6 +117,10 @@ class Engine:
         return {**self.chain.deposit_call(), "value": row.amount_wei}
 
     async def _submit(self, row: Row) -> None:
+        with suppress(_Lost):
+            await self._sign_and_send(row)
+
+    async def _sign_and_send(self, row: Row) -> None:
         signer = await self._signer(row)
         chain_id = await self.chain.chain_id()
         fees = await self.chain.fees()
@@ -116,22 +131,20 @@ class Engine:
                 await self._fail(conn, row, str(error))
             return
         async with self.pool.acquire() as conn, advisory_lock(conn, ACCOUNT_LOCK, signer.address):
-            current = await ledger.get(conn, row.id)
-            if current is None or current.step != row.step or current.finished:
-                return  # another worker got here first
+            # No re-read of the row: if another worker already moved it, mark_sent's
+            # compare-and-set fails and the transaction (nonce included) rolls back unsent.
             if tx is None:
                 try:
-                    tx = await self._deposit(current, signer, fees)
+                    tx = await self._deposit(row, signer, fees)
                 except Rejected as error:
-                    await self._fail(conn, current, str(error))
+                    await self._fail(conn, row, str(error))
                     return
             chain_nonce = await self.chain.pending_nonce(signer.address)
             async with conn.transaction():
-                nonce = max(chain_nonce, await ledger.next_nonce(conn, chain_id, signer.address))
+                nonce = await ledger.take_nonce(conn, chain_id, signer.address, chain_nonce)
                 signed = await self.chain.sign(signer, {**tx, "nonce": nonce, **fees.fields()})
                 if not await ledger.mark_sent(conn, row.id, row.step, signed.tx_hash, signed.raw):
-                    return
-                await ledger.set_next_nonce(conn, chain_id, signer.address, nonce + 1)
+                    raise _Lost()
             if self.before_broadcast is not None:
                 self.before_broadcast(row.step)
             try:
@@ -140,7 +153,7 @@ class Engine:
                 # Not in any mempool: the nonce is free again and the row fails.
                 async with conn.transaction():
                     await ledger.set_next_nonce(conn, chain_id, signer.address, nonce)
-                    await self._fail(conn, current, str(error), step=f"{row.step}_sent")
+                    await self._fail(conn, row, str(error), step=f"{row.step}_sent")
             except ChainUnavailable:
                 log.warning("ledger %s: broadcast failed, the tracker will retry", row.id)
 

@@ -195,11 +195,21 @@ async def page(conn: Conn, filters: Filters, offset: int, limit: int) -> tuple[l
     return [_row(record) for record in records], int(total)
 
 
-async def next_nonce(conn: Conn, chain_id: int, address: str) -> int:
+async def take_nonce(conn: Conn, chain_id: int, address: str, chain_nonce: int) -> int:
+    """The nonce to sign with (the larger of the stored next nonce and the node's pending
+    count), bumping the stored one; call it under the account's advisory lock."""
     value = await conn.fetchval(
-        "SELECT next_nonce FROM nonces WHERE chain_id = $1 AND address = $2", chain_id, address
+        """
+        INSERT INTO nonces (chain_id, address, next_nonce) VALUES ($1, $2, $3 + 1)
+        ON CONFLICT (chain_id, address)
+            DO UPDATE SET next_nonce = greatest(nonces.next_nonce, $3) + 1
+        RETURNING next_nonce - 1
+        """,
+        chain_id,
+        address,
+        chain_nonce,
     )
-    return int(value or 0)
+    return int(value)
 
 
 async def set_next_nonce(conn: Conn, chain_id: int, address: str, nonce: int) -> None:
