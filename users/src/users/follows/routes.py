@@ -1,8 +1,9 @@
 """GET followed/followers (plain arrays of users); follow and unfollow only as yourself."""
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
-from litestar import Controller, delete, get, post
+from litestar import Controller, HttpMethod, Request, get, route
 from litestar.di import NamedDependency
 from litestar.exceptions import ClientException, NotFoundException
 
@@ -33,26 +34,22 @@ class FollowController(Controller):
     ) -> list[User]:
         return await _listing(services, user_id, repository.followers_of)
 
-    @post("/followed/{other_id:int}", status_code=200)
+    @route(
+        "/followed/{other_id:int}",
+        http_method=[HttpMethod.POST, HttpMethod.DELETE],
+        status_code=200,
+    )
     async def follow(
         self,
+        request: Request[Any, Any, Any],
         user_id: UserId,
         other_id: UserId,
         caller: NamedDependency[Caller],
         services: NamedDependency[Services],
     ) -> list[User]:
-        """Answers the updated list of followed users (as in 2023)."""
-        return await _change(services, caller, user_id, other_id, follow=True)
-
-    @delete("/followed/{other_id:int}", status_code=200)
-    async def unfollow(
-        self,
-        user_id: UserId,
-        other_id: UserId,
-        caller: NamedDependency[Caller],
-        services: NamedDependency[Services],
-    ) -> list[User]:
-        return await _change(services, caller, user_id, other_id, follow=False)
+        """POST follows, DELETE unfollows; both answer the updated followed list (as in 2023)."""
+        follow = request.method == HttpMethod.POST
+        return await _change(services, caller, user_id, other_id, follow=follow)
 
 
 async def _listing(
