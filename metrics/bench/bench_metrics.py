@@ -1,12 +1,13 @@
 """Benchmark, printed in one run (SecantusDB is slow: the default sizes take a few minutes).
 
-1. raw bulk-insert rate of the MongoDB server (insert_many, unordered, same index);
+1. raw bulk-insert (and bulk-upsert) rate of the MongoDB server (unordered, same index);
 2. events/s through the consumer end to end (XADD'ed first, then Redis → consumer → MongoDB →
    XACK), and its ratio to (1): the consumer's efficiency;
 3. p50/p99 of ``GET /metrics?name=`` against a running ``fiufit-metrics`` over N events.
 
-Uses Redis db index 4 (flushed) and the MongoDB database ``fiufit_bench_metrics`` (dropped), and
-the running authentication service for an admin token. Run: ``make bench`` (sizes: ``--help``).
+Uses a stream of its own in Redis db index 4, the MongoDB database ``fiufit_bench_metrics``
+(dropped), and the running authentication service for an admin token.
+Run: ``make bench`` (sizes: ``--help``).
 """
 
 import argparse
@@ -34,7 +35,7 @@ MONGO_URL = os.environ.get("METRICS_BENCH_MONGO_URL", "mongodb://127.0.0.1:27017
 AUTH_URL = os.environ.get("METRICS_AUTH_URL", "http://127.0.0.1:8002")
 SERVICE_TOKEN = os.environ.get("METRICS_BENCH_SERVICE_TOKEN", "fiufit-local-service-token")
 DATABASE = "fiufit_bench_metrics"
-STREAM = "fiufit:events"
+STREAM = f"fiufit:events:bench-{uuid.uuid4().hex[:8]}"  # never the test runs' streams
 BACK_OFFICE = [
     ("user_login_count", ["using_email_password", "using_idp"]),
     ("user_created_count", ["using_email_password", "using_idp"]),
@@ -179,9 +180,9 @@ def percentile(values: list[float], fraction: float) -> float:
 async def main(args: argparse.Namespace) -> None:
     redis = Redis.from_url(REDIS_URL)
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(MONGO_URL, tz_aware=True)
-    await redis.flushdb()
     await mongo.drop_database(DATABASE)
     settings = Settings(
+        events_stream=STREAM,
         redis_url=REDIS_URL,
         mongo_url=MONGO_URL,
         mongo_database=DATABASE,
@@ -210,7 +211,7 @@ async def main(args: argparse.Namespace) -> None:
             f"{args.query_events} events stored)"
         )
     finally:
-        await redis.flushdb()
+        await redis.delete(STREAM)
         await redis.aclose()
         await mongo.drop_database(DATABASE)
         await mongo.close()
@@ -218,8 +219,8 @@ async def main(args: argparse.Namespace) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=10_000, help="events for rates 1 and 2")
+    parser.add_argument("--events", type=int, default=5_000, help="events for rates 1 and 2")
     parser.add_argument("--batch", type=int, default=500, help="consumer batch size")
     parser.add_argument("--query-events", type=int, default=100_000, help="events stored for 3")
-    parser.add_argument("--requests", type=int, default=50, help="GET /metrics requests")
+    parser.add_argument("--requests", type=int, default=30, help="GET /metrics requests")
     asyncio.run(main(parser.parse_args()))

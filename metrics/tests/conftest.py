@@ -1,13 +1,19 @@
 """Tests run against the real Redis (db index 4: streams live inside it) and the real MongoDB wire
 server (SecantusDB, database ``fiufit_test_metrics``), with tokens from the running authentication
-service (`overlays/infra.sh start` and `start auth`; `make test` at the root does both)."""
+service (`overlays/infra.sh start` and `start auth`; `make test` at the root does both).
+
+Each run names its own streams and collection (a random suffix), so two runs at once (a
+developer's and CI's on one machine) never see each other's events; a run deletes only its own
+keys and collection."""
 
 import asyncio
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
 from typing import Any
@@ -31,8 +37,10 @@ MONGO_URL = os.environ.get("METRICS_TEST_MONGO_URL", "mongodb://127.0.0.1:27017"
 MONGO_DB = "fiufit_test_metrics"
 AUTH_URL = "http://127.0.0.1:8002"
 SERVICE_TOKEN = os.environ.get("METRICS_TEST_SERVICE_TOKEN", "fiufit-local-service-token")
-STREAM = "fiufit:events"
-DEAD = "fiufit:events:dead"
+RUN = uuid.uuid4().hex[:8]
+STREAM = f"fiufit:events:test-{RUN}"
+DEAD = f"fiufit:events:dead:test-{RUN}"
+COLLECTION = f"metrics_{RUN}"
 
 Client = AsyncTestClient[Litestar]
 
@@ -42,6 +50,9 @@ def make_settings(**overrides: Any) -> Settings:
         "redis_url": REDIS_URL,
         "mongo_url": MONGO_URL,
         "mongo_database": MONGO_DB,
+        "mongo_collection": COLLECTION,
+        "events_stream": STREAM,
+        "dead_letter_stream": DEAD,
         "auth_url": AUTH_URL,
         "prometheus_port": 0,
         "consumer_prometheus_port": 0,
@@ -64,7 +75,7 @@ def free_port() -> int:
         return port
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], within: float = 30.0) -> None:
+async def eventually(check: Callable[[], Awaitable[bool]], within: float = 90.0) -> None:
     """Wait until ``check`` holds (the consumer works asynchronously)."""
     deadline = time.monotonic() + within
     while not await check():
@@ -95,24 +106,23 @@ def user_token() -> str:
 async def redis() -> AsyncIterator[Redis]:
     client = Redis.from_url(REDIS_URL)
     yield client
-    await client.flushdb()  # db index 4 only, never FLUSHALL
+    await client.delete(STREAM, DEAD)
     await client.aclose()
 
 
 @pytest.fixture(scope="session")
 async def mongo() -> AsyncIterator[AsyncMongoClient[dict[str, object]]]:
     client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(MONGO_URL, tz_aware=True)
-    await client.drop_database(MONGO_DB)
     yield client
-    await client.drop_database(MONGO_DB)
+    await client[MONGO_DB].drop_collection(COLLECTION)
     await client.close()
 
 
 @pytest.fixture
 async def events(mongo: AsyncMongoClient[dict[str, object]], redis: Redis) -> Collection:
-    """The events collection, empty, with an empty Redis db 4; every test starts clean."""
-    await redis.flushdb()
-    collection = mongo[MONGO_DB]["metrics"]
+    """The events collection, empty, and no streams: every test starts clean."""
+    await redis.delete(STREAM, DEAD)
+    collection = mongo[MONGO_DB][COLLECTION]
     await collection.delete_many({})
     return collection
 
@@ -141,6 +151,9 @@ class ConsumerProcess:
             "METRICS_REDIS_URL": REDIS_URL,
             "METRICS_MONGO_URL": MONGO_URL,
             "METRICS_MONGO_DATABASE": MONGO_DB,
+            "METRICS_MONGO_COLLECTION": COLLECTION,
+            "METRICS_EVENTS_STREAM": STREAM,
+            "METRICS_DEAD_LETTER_STREAM": DEAD,
             "METRICS_CONSUMER_NAME": "process-consumer",
             "METRICS_CONSUMER_PROMETHEUS_PORT": "0",
             "METRICS_CONSUMER_HEALTH_PORT": str(self.health_port),
@@ -151,11 +164,13 @@ class ConsumerProcess:
         }
         settings.update(env)
         environment = {k: v for k, v in os.environ.items() if not k.startswith("METRICS_")}
+        # Its JSON logs go to a file (a pipe nobody reads could fill up and block it).
+        self.log = tempfile.NamedTemporaryFile(prefix="metrics-consumer-", suffix=".log")  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "-m", "metrics.consumer"],
             env={**environment, **settings},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
 
     async def health(self) -> dict[str, Any] | None:
@@ -167,7 +182,7 @@ class ConsumerProcess:
         body: dict[str, Any] = response.json()
         return body
 
-    async def wait_exit(self, within: float = 30.0) -> int:
+    async def wait_exit(self, within: float = 90.0) -> int:
         deadline = time.monotonic() + within
         while (code := self.process.poll()) is None:
             assert time.monotonic() < deadline, "the consumer did not exit"
@@ -178,8 +193,10 @@ class ConsumerProcess:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
-        if self.process.stderr:
-            self.process.stderr.close()
+        self.log.seek(0)
+        logs = self.log.read().decode(errors="replace")
+        self.log.close()
+        print(f"--- consumer {self.process.pid} logs (exit {self.process.returncode}):\n{logs}")
 
 
 @pytest.fixture

@@ -175,6 +175,8 @@ async def test_names_lists_every_metric_with_totals(client: Client, logins: Coll
         ({"name": "m", "from": "yesterday"}, "from must be an ISO-8601"),
         ({"name": "m", "from": "2026-02-30"}, "from must be an ISO-8601"),
         ({"name": "m", "to": "2026-11-28T25:00"}, "to must be an ISO-8601"),
+        ({"name": "m", "to": "9999-12-31"}, "to must be an ISO-8601"),
+        ({"name": "m", "from": "0001-01-01T00:00:00+01:00"}, "from must be an ISO-8601"),
         ({"name": "m", "from": "2026-11-02", "to": "2026-11-01"}, "from must not be after to"),
         ({"name": "m", "interval": "year"}, "interval must be one of day, week, month"),
         ({"name": "m", "interval": "DAY"}, "interval must be one of"),

@@ -143,7 +143,7 @@ async def test_health_endpoint_reports_batches_lag_and_pending(
         body = response.json()
         return response.status_code == 200 and body["stored"] == 10 and body["lag"] == 0
 
-    await eventually(reported, within=15)
+    await eventually(reported, within=60)
     async with httpx.AsyncClient() as http:
         body = (await http.get(f"http://127.0.0.1:{port}/health")).json()
         missing = await http.get(f"http://127.0.0.1:{port}/nothing")

@@ -19,6 +19,7 @@ Interval = Literal["day", "week", "month"]
 INTERVALS: tuple[Interval, ...] = ("day", "week", "month")
 NO_LABEL = "total"
 MAX_QUERY_MS = 30_000
+ONE_MS = timedelta(milliseconds=1)
 
 
 def metric_name(name: str) -> str:
@@ -40,42 +41,47 @@ def _instant(parameter: str, text: str, end: bool) -> tuple[datetime, bool]:
     """A date (``2026-11-28``) or a date-time (naive = UTC). Returns (instant, inclusive)."""
     try:
         if len(text) == 10:
-            day = date.fromisoformat(text)
+            start = datetime.combine(date.fromisoformat(text), time(), UTC)
             # A plain `to` date covers that whole day.
-            start = datetime.combine(day, time(), UTC)
             return (start + timedelta(days=1), False) if end else (start, True)
         moment = datetime.fromisoformat(text)
-    except ValueError as error:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC), True
+    except (ValueError, OverflowError) as error:  # OverflowError: beyond year 1..9999 in UTC
         raise ValidationException(
             f"{parameter} must be an ISO-8601 date or date-time, e.g. 2026-11-28"
         ) from error
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC), True
 
 
 @dataclass(frozen=True)
 class Window:
-    """``from`` ≤ date ≤ ``to`` (a plain ``to`` date includes its whole day)."""
+    """``start`` ≤ date < ``end`` (either may be open)."""
 
     start: datetime | None = None
     end: datetime | None = None
-    end_inclusive: bool = True
 
     @classmethod
     def parse(cls, date_from: str | None, date_to: str | None) -> "Window":
+        """``from`` and ``to`` are inclusive; a plain ``to`` date includes its whole day."""
         start = _instant("from", date_from, end=False)[0] if date_from else None
-        end, inclusive = _instant("to", date_to, end=True) if date_to else (None, True)
-        if start and end and (end < start or (end == start and not inclusive)):
+        end = None
+        if date_to:
+            end, inclusive = _instant("to", date_to, end=True)
+            if inclusive:
+                # Stored dates have millisecond precision: `≤ t` is `< t + 1 ms` (t in whole ms).
+                end = end.replace(microsecond=end.microsecond // 1000 * 1000) + ONE_MS
+        if start and end and end <= start:
             raise ValidationException("from must not be after to")
-        return cls(start, end, inclusive)
+        return cls(start, end)
 
     def match(self) -> dict[str, Any]:
         bounds: dict[str, datetime] = {}
         if self.start:
             bounds["$gte"] = self.start
         if self.end:
-            bounds["$lte" if self.end_inclusive else "$lt"] = self.end
+            # Always an exclusive upper bound: SecantusDB's index scan drops `$lte` equality.
+            bounds["$lt"] = self.end
         return {"date": bounds} if bounds else {}
 
 
