@@ -33,6 +33,9 @@ async def test_listing_pages_newest_first_with_filters(client: Client) -> None:
         "/payment/transactions", params={"user_id": alice["user_id"], "kind": "top_up"}
     )
     assert mine.json()["total"] == 2
+    for zero in ("0", "0.00"):
+        everything = await client.get("/payment/transactions", params={"min_amount": zero})
+        assert everything.json()["total"] == 5
     done = await client.get("/payment/transactions", params={"status": "confirmed"})
     assert done.json()["total"] == 5
     one = await client.get(f"/payment/transactions/{small['id']}")

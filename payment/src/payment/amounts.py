@@ -9,8 +9,9 @@ class AmountError(ValueError):
     pass
 
 
-def parse_eth(value: object) -> Decimal:
-    """A positive decimal ETH amount with at most 18 decimals (numbers and strings accepted)."""
+def parse_eth(value: object, allow_zero: bool = False) -> Decimal:
+    """A positive (or, if allowed, zero) decimal ETH amount with at most 18 decimals (numbers
+    and strings accepted)."""
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
         raise AmountError('amount must be a decimal string such as "0.01"')
     text = str(value).strip() if not isinstance(value, float) else repr(value)
@@ -20,7 +21,7 @@ def parse_eth(value: object) -> Decimal:
         raise AmountError('amount must be a decimal string such as "0.01"') from error
     if not amount.is_finite():
         raise AmountError("amount must be a finite number")
-    if amount <= 0:
+    if amount < 0 or (amount == 0 and not allow_zero):
         raise AmountError("amount must be greater than zero")
     exponent = amount.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -18:

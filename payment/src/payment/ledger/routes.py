@@ -87,7 +87,7 @@ class MovementController(Controller):
         min_wei = None
         if min_amount is not None:
             try:
-                min_wei = 0 if min_amount.strip() in ("0", "0.0") else to_wei(parse_eth(min_amount))
+                min_wei = to_wei(parse_eth(min_amount, allow_zero=True))
             except AmountError as error:
                 raise ClientException(f"min_amount: {error}") from error
         filters = Filters(
