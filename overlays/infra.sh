@@ -7,7 +7,7 @@
 #   overlays/infra.sh install            install tools (apt packages if missing, venv, npm)
 #   overlays/infra.sh start [component…] start components (default: all but auth)
 #                                        components: postgres redis mongo firebase gcs anvil auth payment
-#   overlays/infra.sh stop               stop what this script started
+#   overlays/infra.sh stop [component…]  stop what this script started (or only those)
 #   overlays/infra.sh status             show each component
 #   overlays/infra.sh env                print the env vars that point at the components
 set -euo pipefail
@@ -189,10 +189,15 @@ start_auth() { start_service auth authentication 8002; }
 
 start_payment() { start_service payment payment 8020; }
 
-stop_all() {
-  local f pid name i
+stop_started() { # [component…]: those given, or everything this script started
+  local f pid name i files=()
   shopt -s nullglob
-  for f in "$RUN"/*.pid; do
+  if [ $# -gt 0 ]; then
+    for name in "$@"; do [ -f "$RUN/$name.pid" ] && files+=("$RUN/$name.pid"); done
+  else
+    files=("$RUN"/*.pid)
+  fi
+  for f in "${files[@]}"; do
     name=$(basename "$f" .pid)
     pid=$(cat "$f")
     if kill -0 "$pid" 2>/dev/null; then
@@ -240,7 +245,7 @@ main() {
       [ ${#components[@]} -gt 0 ] || components=("${ALL[@]}")
       for c in "${components[@]}"; do "start_$c"; done
       ;;
-    stop) stop_all ;;
+    stop) stop_started "$@" ;;
     status) status ;;
     env) print_env ;;
     *) echo "usage: $0 install|start [component…]|stop|status|env" >&2; exit 2 ;;
