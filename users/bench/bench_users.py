@@ -190,6 +190,8 @@ async def wait_ready(base: str, log: Path) -> None:
 async def scenario(
     name: str, base: str, headers: dict[str, str], url: Callable[[int], str], requests: int
 ) -> None:
+    if requests <= 0:
+        return
     latencies: list[float] = []
     errors: Counter[str] = Counter()
     counter = iter(range(requests))

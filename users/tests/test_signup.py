@@ -9,6 +9,8 @@ from litestar.testing import AsyncTestClient
 from pymongo import AsyncMongoClient
 
 from tests.conftest import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
     AUTH_URL,
     CLOSED_PORT_URL,
     MONGO_DATABASE,
@@ -246,3 +248,32 @@ async def test_google_sign_up_needs_a_matching_google_credential(client: Client)
         "/users/usersIDP", json=profile(email=email), headers={"Authorization": "{not json"}
     )
     assert garbage.status_code == 401
+
+
+async def test_an_orphan_firebase_account_is_adopted_with_its_password(
+    client: Client, http: httpx.AsyncClient
+) -> None:
+    """A sign-up that crashed after creating the Firebase account can be repeated."""
+    body = profile()
+    made = await http.post(
+        f"{AUTH_URL}/auth/accounts",
+        json={"email": body["email"], "password": body["password"]},
+        headers={"X-Service-Token": SERVICE_TOKEN},
+    )
+    assert made.status_code == 201
+    wrong = await client.post("/users", json={**body, "password": "somebody-else"})
+    assert wrong.status_code == 400
+    assert wrong.json()["detail"] == "User with that email already present"
+    response = await client.post("/users", json=body)
+    assert response.status_code == 201, response.text
+    login = await client.post(
+        "/users/login", json={"email": body["email"], "password": body["password"]}
+    )
+    assert login.status_code == 200 and login.json()["id"] == response.json()["id"]
+
+
+async def test_an_admin_firebase_account_is_never_adopted(client: Client) -> None:
+    body = profile(email=ADMIN_EMAIL, password=ADMIN_PASSWORD)
+    response = await client.post("/users", json=body)
+    assert response.status_code == 400
+    assert response.json()["detail"] == "User with that email already present"

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 from litestar.exceptions import ClientException
 
+from users.admins import repository as admins
 from users.clients.auth import Account, avatar_name
 from users.db import Connection
 from users.errors import UpstreamError
@@ -50,19 +51,39 @@ async def sign_up_with_email(
     try:
         account = await services.auth.create_account(email, password)
     except UpstreamError as error:
-        if error.status_code == 409:
-            raise ClientException(EMAIL_TAKEN) from error
-        raise
+        if error.status_code != 409:
+            raise
+        account = await _adopt_orphan(services, email, password)
+        return await provision(services, data, account, email, via="email", owns_account=False)
     return await provision(services, data, account, email, via="email")
 
 
+async def _adopt_orphan(services: Services, email: str, password: str) -> Account:
+    """A Firebase account without a users row (a sign-up that crashed half-way) is taken over
+    when the password proves it is the same person, unless an admin owns it."""
+    try:
+        account = await services.auth.check_password(email, password)
+    except UpstreamError as error:
+        raise ClientException(EMAIL_TAKEN) from error
+    async with services.pool.acquire() as conn:
+        if await admins.uid_taken(conn, account.uid):
+            raise ClientException(EMAIL_TAKEN)
+    return account
+
+
 async def provision(
-    services: Services, data: ProfileFields, account: Account, email: str, via: str
+    services: Services,
+    data: ProfileFields,
+    account: Account,
+    email: str,
+    via: str,
+    owns_account: bool = True,
 ) -> User:
-    """Everything after the Firebase account; on any failure, the account is deleted too."""
-    undo: list[tuple[str, Callable[[], Awaitable[None]]]] = [
-        ("firebase account", lambda: services.auth.delete_account(account.uid))
-    ]
+    """Everything after the Firebase account; on any failure, the account is deleted too
+    (unless it existed before this sign-up)."""
+    undo: list[tuple[str, Callable[[], Awaitable[None]]]] = []
+    if owns_account:
+        undo.append(("firebase account", lambda: services.auth.delete_account(account.uid)))
     try:
         async with services.pool.acquire() as conn, conn.transaction():
             try:

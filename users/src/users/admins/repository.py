@@ -36,3 +36,10 @@ async def taken(conn: Connection, email: str, username: str) -> bool:
         username,
     )
     return found
+
+
+async def uid_taken(conn: Connection, firebase_uid: str) -> bool:
+    found: bool = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM admins WHERE firebase_uid = $1)", firebase_uid
+    )
+    return found
