@@ -6,6 +6,7 @@ from eth_account import Account
 
 from tests.conftest import running
 from tests.helpers import NO_TOKEN, Client, balance, key, top_up, wallet
+from tests.test_crash import inject
 
 
 async def test_every_movement_works_on_eth_tester() -> None:
@@ -72,3 +73,25 @@ async def test_unreachable_chain_is_503(client: Client) -> None:
         assert listing.json()["total"] == 0  # a 503 records no movement
         ready = await down.get("/payment/readiness/", headers=NO_TOKEN)
         assert ready.status_code == 503 and ready.json()["checks"]["chain"] != "ok"
+
+
+async def test_a_reset_chain_fails_what_it_lost_and_starts_clean() -> None:
+    tester = {"rpc_url": None, "owner_private_key": None, "tracker_interval": 60}
+    async with running(**tester) as first:
+        user = await wallet(first)
+        inject(first.app, "payout")  # dies with the top-up signed and recorded, not sent
+        lost = await first.post(
+            "/payment/top-ups", json={"user_id": user["user_id"], "amount": "0.5"}, headers=key()
+        )
+        assert lost.status_code == 500
+        [entry] = (await first.get("/payment/transactions", params={"kind": "top_up"})).json()[
+            "items"
+        ]
+        assert entry["status"] == "submitted"
+    async with running(**tester) as second:  # a new in-memory chain: the old one is gone
+        gone = (await second.get(f"/payment/transactions/{entry['id']}")).json()
+        assert gone["status"] == "failed"
+        assert gone["failure_reason"] == "The chain was reset before this movement was confirmed"
+        # the owner's stored nonce was dropped with the old chain: new movements go through
+        fresh = await wallet(second)
+        assert (await top_up(second, fresh["user_id"], "0.1"))["status"] == "confirmed"

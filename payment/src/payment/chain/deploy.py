@@ -46,6 +46,9 @@ async def ensure_contract(
             chain.use_contract(known)
             log.info("reusing BasicPayments at %s", known)
             return known
+        if known:  # the chain lost our contract: it was reset (a fresh anvil or eth-tester)
+            failed = await ledger.forget_chain(conn, chain_id)
+            log.warning("chain %s was reset: %d unfinished movements failed", chain_id, failed)
         address = await chain.deploy(owner)
         chain.use_contract(address)
         if settings.initial_pool > 0:

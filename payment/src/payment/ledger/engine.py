@@ -143,7 +143,8 @@ class Engine:
             async with conn.transaction():
                 nonce = await ledger.take_nonce(conn, chain_id, signer.address, chain_nonce)
                 signed = await self.chain.sign(signer, {**tx, "nonce": nonce, **fees.fields()})
-                if not await ledger.mark_sent(conn, row.id, row.step, signed.tx_hash, signed.raw):
+                sent = (signed.tx_hash, signed.raw, chain_id)
+                if not await ledger.mark_sent(conn, row.id, row.step, *sent):
                     raise _Lost()
             if self.before_broadcast is not None:
                 self.before_broadcast(row.step)

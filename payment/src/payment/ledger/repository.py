@@ -10,7 +10,7 @@ from payment.db import Conn
 
 COLUMNS = """id, kind, idempotency_key, request_hash, sender_id, receiver_id, sender_address,
     receiver_address, amount_wei, status, step, deposit_tx_hash, deposit_raw_tx, payout_tx_hash,
-    payout_raw_tx, submitted_at, failure_reason, created_at, updated_at"""
+    payout_raw_tx, submitted_at, failure_reason, created_at, updated_at, chain_id"""
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,7 @@ class Row(NewEntry):
     failure_reason: str | None
     created_at: datetime
     updated_at: datetime
+    chain_id: int | None
 
     @property
     def finished(self) -> bool:
@@ -52,19 +53,21 @@ class Row(NewEntry):
 def _row(record: asyncpg.Record) -> Row:
     values = dict(record)
     values["amount_wei"] = int(values["amount_wei"])
+    if values["chain_id"] is not None:
+        values["chain_id"] = int(values["chain_id"])
     for raw in ("deposit_raw_tx", "payout_raw_tx"):
         if values[raw] is not None:
             values[raw] = bytes(values[raw])
     return Row(**values)
 
 
-async def insert(conn: Conn, entry: NewEntry) -> Row | None:
+async def insert(conn: Conn, entry: NewEntry, chain_id: int | None) -> Row | None:
     """The new row, or None when (kind, idempotency_key) exists already."""
     record = await conn.fetchrow(
         f"""
         INSERT INTO ledger (kind, idempotency_key, request_hash, sender_id, receiver_id,
-                            sender_address, receiver_address, amount_wei, step)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                            sender_address, receiver_address, amount_wei, step, chain_id)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
         ON CONFLICT (kind, idempotency_key) DO NOTHING
         RETURNING {COLUMNS}
         """,
@@ -77,6 +80,7 @@ async def insert(conn: Conn, entry: NewEntry) -> Row | None:
         entry.receiver_address,
         entry.amount_wei,
         entry.first_step,
+        chain_id,
     )
     return _row(record) if record else None
 
@@ -111,14 +115,16 @@ async def _compare_and_set(
     return bool(done)
 
 
-async def mark_sent(conn: Conn, entry_id: int, step: str, tx_hash: str, raw: bytes) -> bool:
+async def mark_sent(
+    conn: Conn, entry_id: int, step: str, tx_hash: str, raw: bytes, chain_id: int
+) -> bool:
     """Record a signed transaction before it is broadcast: step deposit → deposit_sent or
     payout → payout_sent. False when another worker moved the row first."""
     changes = (
         f"step = $2 || '_sent', status = 'submitted', {step}_tx_hash = $3, {step}_raw_tx = $4, "
-        "submitted_at = now()"
+        "submitted_at = now(), chain_id = $5"
     )
-    return await _compare_and_set(conn, entry_id, step, changes, tx_hash, raw)
+    return await _compare_and_set(conn, entry_id, step, changes, tx_hash, raw, chain_id)
 
 
 async def mark_resent(conn: Conn, entry_id: int) -> None:
@@ -136,14 +142,15 @@ async def fail(conn: Conn, entry_id: int, step: str, reason: str) -> bool:
     return await _compare_and_set(conn, entry_id, step, changes, reason)
 
 
-async def unfinished(conn: Conn, older_than: float, limit: int) -> list[int]:
+async def unfinished(conn: Conn, chain_id: int, older_than: float, limit: int) -> list[int]:
     records = await conn.fetch(
         """
         SELECT id FROM ledger
-        WHERE status IN ('pending', 'submitted')
-          AND updated_at <= now() - make_interval(secs => $1)
-        ORDER BY updated_at LIMIT $2
+        WHERE status IN ('pending', 'submitted') AND (chain_id = $1 OR chain_id IS NULL)
+          AND updated_at <= now() - make_interval(secs => $2)
+        ORDER BY updated_at LIMIT $3
         """,
+        chain_id,
         older_than,
         limit,
     )
@@ -222,6 +229,22 @@ async def set_next_nonce(conn: Conn, chain_id: int, address: str, nonce: int) ->
         address,
         nonce,
     )
+
+
+async def forget_chain(conn: Conn, chain_id: int) -> int:
+    """The chain was reset (its contract is gone): drop its nonces and fail its unfinished rows,
+    whose transactions can never land. Returns how many rows failed."""
+    await conn.execute("DELETE FROM nonces WHERE chain_id = $1", chain_id)
+    failed = await conn.fetch(
+        """
+        UPDATE ledger SET status = 'failed', updated_at = now(),
+               failure_reason = 'The chain was reset before this movement was confirmed'
+        WHERE chain_id = $1 AND status IN ('pending', 'submitted')
+        RETURNING id
+        """,
+        chain_id,
+    )
+    return len(failed)
 
 
 async def deployment(conn: Conn, chain_id: int, owner: str) -> str | None:

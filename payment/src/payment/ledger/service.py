@@ -100,8 +100,9 @@ class Movements:
         replayed = row is not None
         if row is None:
             await self.chain.block_number()  # 503 before anything is recorded if the node is down
+            chain_id = await self.chain.chain_id()
             async with connection(self.pool) as conn:
-                row = await ledger.insert(conn, entry)
+                row = await ledger.insert(conn, entry, chain_id)
                 if row is None:  # a concurrent request with the same key won the insert
                     replayed = True
                     row = await ledger.get_by_key(conn, entry.kind, entry.idempotency_key)

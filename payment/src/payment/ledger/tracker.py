@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 async def sweep(engine: Engine, pool: asyncpg.Pool, older_than: float, rebroadcast: bool) -> int:
     """One pass over unfinished rows; returns how many it looked at."""
     async with pool.acquire() as conn:
-        ids = await ledger.unfinished(conn, older_than, limit=500)
+        ids = await ledger.unfinished(conn, await engine.chain.chain_id(), older_than, limit=500)
     for entry_id in ids:
         await engine.step(entry_id, rebroadcast=rebroadcast)
     return len(ids)

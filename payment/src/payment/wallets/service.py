@@ -32,12 +32,18 @@ class Wallets:
         account = self.chain.new_account()
         sealed = self.keys.seal(bytes(account.key))
         grant_id: int | None = None
+        try:
+            chain_id: int | None = await self.chain.chain_id()
+        except ChainUnavailable:
+            chain_id = None  # the tracker adopts the grant once the chain answers
         async with connection(self.pool) as conn, conn.transaction():
             created = await repository.insert(conn, user_id, account.address, sealed)
             if created:
                 await events.record(conn, "wallet_created_count")
                 if self.gas_grant_wei:
-                    grant = await ledger.insert(conn, self._grant(user_id, account.address))
+                    grant = await ledger.insert(
+                        conn, self._grant(user_id, account.address), chain_id
+                    )
                     grant_id = grant.id if grant else None
             wallet = await repository.get(conn, user_id)
         assert wallet is not None
