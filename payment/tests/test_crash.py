@@ -9,7 +9,7 @@ import pytest
 from litestar import Litestar
 
 from payment.chain.client import Chain
-from tests.conftest import rpc, running
+from tests.conftest import OWNER, rpc, running
 from tests.helpers import Client, balance, key, top_up, wallet
 
 
@@ -72,3 +72,34 @@ async def test_restart_finishes_the_row_exactly_once(client: Client, point: str)
         chain = restarted.app.state.chain
         assert sent_payments(chain, sender["address"]) == 3 * 10**17
     assert await balance(client, receiver["user_id"]) == Decimal("0.301")
+
+
+async def test_a_nonce_taken_by_another_sender_is_signed_again(client: Client) -> None:
+    """Someone else signs with the owner key between our nonce pick and our broadcast: the node
+    refuses ours as 'nonce too low', and the row is signed again with the next nonce."""
+    user = await wallet(client)
+    clashes: list[str] = []
+
+    def clash(step: str) -> None:
+        if clashes:
+            return
+        nonce = int(rpc("eth_getTransactionCount", OWNER.address, "pending"), 16)
+        fee = 2 * int(rpc("eth_getBlockByNumber", "latest", False)["baseFeePerGas"], 16) + 10**9
+        tx = {
+            "to": OWNER.address,
+            "value": 0,
+            "gas": 21_000,
+            "nonce": nonce,
+            "chainId": 31337,
+            "maxFeePerGas": fee,
+            "maxPriorityFeePerGas": 10**9,
+        }
+        clashes.append(
+            rpc("eth_sendRawTransaction", "0x" + OWNER.sign_transaction(tx).raw_transaction.hex())
+        )
+
+    async with running(tracker_interval=60) as replica:
+        replica.app.state.engine.before_broadcast = clash
+        entry = await top_up(replica, user["user_id"], "0.2")
+    assert len(clashes) == 1 and entry["tx_hash"] != clashes[0]
+    assert await balance(client, user["user_id"]) == Decimal("0.201")

@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 INSUFFICIENT = "Insufficient funds"
 POOL_SHORT = "Insufficient funds: the contract pool cannot cover the amount"
 MAX_POLL = 0.5
+# Signing attempts when the node says another transaction took the nonce.
+NONCE_ATTEMPTS = 3
+NONCE_CLASH = ("nonce", "replacement transaction underpriced")
 NEXT_STEP = {"deposit_sent": "payout", "payout_sent": "done"}
 
 
@@ -122,7 +125,6 @@ class Engine:
 
     async def _sign_and_send(self, row: Row) -> None:
         signer = await self._signer(row)
-        chain_id = await self.chain.chain_id()
         fees = await self.chain.fees()
         try:
             tx = await self._payout(row) if row.step == "payout" else None
@@ -139,24 +141,42 @@ class Engine:
                 except Rejected as error:
                     await self._fail(conn, row, str(error))
                     return
-            chain_nonce = await self.chain.pending_nonce(signer.address)
+            for attempt in range(1, NONCE_ATTEMPTS + 1):
+                if await self._send_once(conn, row, signer, {**tx, **fees.fields()}, attempt):
+                    return
+
+    async def _send_once(
+        self, conn: Conn, row: Row, signer: LocalAccount, tx: dict[str, Any], attempt: int
+    ) -> bool:
+        """Sign with the next nonce, record, broadcast. False when the node refused the nonce
+        (another sender used the account meanwhile) and the row went back for another try."""
+        chain_id = await self.chain.chain_id()
+        chain_nonce = await self.chain.pending_nonce(signer.address)
+        async with conn.transaction():
+            nonce = await ledger.take_nonce(conn, chain_id, signer.address, chain_nonce)
+            signed = await self.chain.sign(signer, {**tx, "nonce": nonce})
+            sent = (signed.tx_hash, signed.raw, chain_id)
+            if not await ledger.mark_sent(conn, row.id, row.step, *sent):
+                raise _Lost()
+        if self.before_broadcast is not None:
+            self.before_broadcast(row.step)
+        try:
+            await self.chain.broadcast(signed.raw)
+        except Rejected as error:
+            # Not in any mempool, so it can never land: the nonce is free again, and the row
+            # either goes back to be signed anew (a nonce clash) or fails.
+            clash = any(sign in str(error).lower() for sign in NONCE_CLASH)
+            retry = clash and attempt < NONCE_ATTEMPTS
             async with conn.transaction():
-                nonce = await ledger.take_nonce(conn, chain_id, signer.address, chain_nonce)
-                signed = await self.chain.sign(signer, {**tx, "nonce": nonce, **fees.fields()})
-                sent = (signed.tx_hash, signed.raw, chain_id)
-                if not await ledger.mark_sent(conn, row.id, row.step, *sent):
-                    raise _Lost()
-            if self.before_broadcast is not None:
-                self.before_broadcast(row.step)
-            try:
-                await self.chain.broadcast(signed.raw)
-            except Rejected as error:
-                # Not in any mempool: the nonce is free again and the row fails.
-                async with conn.transaction():
-                    await ledger.set_next_nonce(conn, chain_id, signer.address, nonce)
+                await ledger.set_next_nonce(conn, chain_id, signer.address, nonce)
+                if retry:
+                    await ledger.unsend(conn, row.id, row.step, row.status)
+                else:
                     await self._fail(conn, row, str(error), step=f"{row.step}_sent")
-            except ChainUnavailable:
-                log.warning("ledger %s: broadcast failed, the tracker will retry", row.id)
+            return not retry
+        except ChainUnavailable:
+            log.warning("ledger %s: broadcast failed, the tracker will retry", row.id)
+        return True
 
     async def _check_receipt(self, row: Row, rebroadcast: bool) -> bool:
         """True when the row moved on (mined), False when its transaction is still pending."""

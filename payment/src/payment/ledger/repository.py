@@ -127,6 +127,19 @@ async def mark_sent(
     return await _compare_and_set(conn, entry_id, step, changes, tx_hash, raw, chain_id)
 
 
+async def unsend(conn: Conn, entry_id: int, step: str, status: str) -> bool:
+    """Undo ``mark_sent`` for a transaction the node refused (it can never land)."""
+    changes = f"step = $2, status = $3, {step}_tx_hash = NULL, {step}_raw_tx = NULL"
+    done = await conn.fetchval(
+        f"UPDATE ledger SET {changes}, updated_at = now() "
+        "WHERE id = $1 AND step = $2 || '_sent' RETURNING true",
+        entry_id,
+        step,
+        status,
+    )
+    return bool(done)
+
+
 async def mark_resent(conn: Conn, entry_id: int) -> None:
     await conn.execute("UPDATE ledger SET submitted_at = now() WHERE id = $1", entry_id)
 
