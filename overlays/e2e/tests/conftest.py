@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from fiufit_e2e.api import Account, Gateway, neighbourhoods, png
+from fiufit_e2e.api import Account, Gateway, jitter, neighbourhoods, png
 
 
 @pytest.fixture(scope="session")
@@ -44,8 +44,9 @@ def places() -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="session")
 def trainer(gw: Gateway, places: list[dict[str, Any]]) -> Account:
-    """A trainer registered with coordinates (F2) in the first neighbourhood of the list."""
-    return gw.new_account(is_athlete=False, location=places[0], image=png(), prefix="tr_")
+    """A trainer registered with coordinates (F2): a neighbourhood's name, and a random point
+    around it so that the nearby search finds this run's trainer first."""
+    return gw.new_account(is_athlete=False, location=jitter(places[0]), image=png(), prefix="tr_")
 
 
 @pytest.fixture(scope="session")
@@ -75,8 +76,9 @@ def training(gw: Gateway, trainer: Account) -> dict[str, Any]:
             "type": "Arm",
             "difficulty": "Easy",
             "media": None,
-            "exercises": [{"name": "Bicep curl", "type": "Arm", "unit": None, "count": 10,
-                           "series": 3}],
+            "exercises": [
+                {"name": "Bicep curl", "type": "Arm", "unit": None, "count": 10, "series": 3}
+            ],
             "trainer_id": str(trainer.id),
         },
     )

@@ -58,7 +58,12 @@ def test_trailing_slash_paths_the_clients_use(gw: Gateway) -> None:
         assert response.status_code == 200, (path, response.text)
     assert len(gw.get("/users/locations/").json()) == 48
     assert gw.get("/trainings/types/").json()["items"] == [
-        "Cardio", "Leg", "Arm", "Chest", "Back", "Abdomen",
+        "Cardio",
+        "Leg",
+        "Arm",
+        "Chest",
+        "Back",
+        "Abdomen",
     ]
 
 

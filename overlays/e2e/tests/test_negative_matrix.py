@@ -44,24 +44,45 @@ ROUTES = [
     Route("GET", "/users/{a}/wallet", intruder="athlete2"),
     Route("GET", "/users/{a}/wallet/balance", intruder="athlete2"),
     Route("PATCH", "/users/{a}/wallet/balance", {"amount": 1}, intruder="athlete"),
-    Route("POST", "/users/deposit", {"receiver_id": "{t}", "sender_id": "{a}", "amount": 0.001},
-          intruder="athlete2"),
-    Route("POST", "/users/extraction",
-          {"receiver_address": "0x" + "11" * 20, "sender_id": "{a}", "amount": 0.001},
-          intruder="athlete2"),
+    Route(
+        "POST",
+        "/users/deposit",
+        {"receiver_id": "{t}", "sender_id": "{a}", "amount": 0.001},
+        intruder="athlete2",
+    ),
+    Route(
+        "POST",
+        "/users/extraction",
+        {"receiver_address": "0x" + "11" * 20, "sender_id": "{a}", "amount": 0.001},
+        intruder="athlete2",
+    ),
     Route("GET", "/users/transactions?offset=0&limit=10", intruder="athlete"),
     # back office
     Route("PATCH", "/users/status/{a2}", intruder="athlete"),
     Route("GET", "/admins", intruder="athlete"),
-    Route("POST", "/admins", {"username": "intruder_admin", "email": "intruder@example.com",
-                              "password": "secret123"}, intruder="athlete"),
+    Route(
+        "POST",
+        "/admins",
+        {"username": "intruder_admin", "email": "intruder@example.com", "password": "secret123"},
+        intruder="athlete",
+    ),
     Route("GET", "/metrics?name=user_login_count", intruder="athlete"),
     Route("GET", "/metrics/names/", intruder="athlete"),
     # trainings
-    Route("POST", "/trainings",
-          {"title": "Intruder", "description": "Nope", "type": "Arm", "difficulty": "Easy",
-           "media": None, "exercises": [], "trainer_id": "{t}"},
-          intruder="athlete"),
+    Route(
+        "POST",
+        "/trainings",
+        {
+            "title": "Intruder",
+            "description": "Nope",
+            "type": "Arm",
+            "difficulty": "Easy",
+            "media": None,
+            "exercises": [],
+            "trainer_id": "{t}",
+        },
+        intruder="athlete",
+    ),
     Route("PATCH", "/trainings/{tid}", {"title": "Hijacked"}, intruder="trainer2"),
     Route("POST", "/users/{a}/trainings", {"training_id": "{tid}"}, intruder="athlete2"),
     Route("PUT", "/users/{a}/trainings/{tid}", {"rate": 1}, intruder="athlete2"),
@@ -69,9 +90,19 @@ ROUTES = [
     # goals
     Route("GET", "/goals/metrics"),
     Route("GET", "/goals/{a}", intruder="athlete2"),
-    Route("POST", "/goals/{a}", {"title": "X", "description": "Y", "metric": "steps",
-                                 "objective": "5", "time_limit": IN_TWO_DAYS, "image": None},
-          intruder="athlete2"),
+    Route(
+        "POST",
+        "/goals/{a}",
+        {
+            "title": "X",
+            "description": "Y",
+            "metric": "steps",
+            "objective": "5",
+            "time_limit": IN_TWO_DAYS,
+            "image": None,
+        },
+        intruder="athlete2",
+    ),
     Route("PATCH", "/goals/{gid}", {"progress": "9999"}, intruder="athlete2"),
     Route("DELETE", "/goals/{gid}", intruder="athlete2"),
     Route("GET", "/goals/{a}/metricsProgress/distance?days=7", intruder="athlete2"),
@@ -80,11 +111,17 @@ ROUTES = [
 
 @pytest.fixture(scope="module")
 def ids(
-    trainer: Account, athlete: Account, other_athlete: Account, training: dict[str, Any],
+    trainer: Account,
+    athlete: Account,
+    other_athlete: Account,
+    training: dict[str, Any],
     goal: dict[str, Any],
 ) -> dict[str, int]:
     return {
-        "a": athlete.id, "a2": other_athlete.id, "t": trainer.id, "tid": training["id"],
+        "a": athlete.id,
+        "a2": other_athlete.id,
+        "t": trainer.id,
+        "tid": training["id"],
         "gid": goal["id"],
     }
 
@@ -130,7 +167,9 @@ def test_with_another_users_token_is_403(
     other_trainer: Account,
 ) -> None:
     who = {
-        "athlete": athlete, "athlete2": other_athlete, "trainer": trainer,
+        "athlete": athlete,
+        "athlete2": other_athlete,
+        "trainer": trainer,
         "trainer2": other_trainer,
     }[route.intruder or ""]
     response = _send(gw, route, ids, who.auth)

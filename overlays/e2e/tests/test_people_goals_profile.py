@@ -14,9 +14,7 @@ def _ids(response: Any) -> list[int]:
     return [user["id"] for user in response.json()]
 
 
-def test_f5_find_nearby_follow_unfollow(
-    gw: Gateway, trainer: Account, athlete: Account
-) -> None:
+def test_f5_find_nearby_follow_unfollow(gw: Gateway, trainer: Account, athlete: Account) -> None:
     # 1. By username: one object with the id (and the image, when there is one).
     found = gw.get("/users", params={"username": trainer.username}, headers=athlete.auth)
     assert found.status_code == 200, found.text
@@ -33,17 +31,19 @@ def test_f5_find_nearby_follow_unfollow(
     assert near.status_code == 200, near.text
     page = near.json()
     assert set(page) >= {"items", "total", "page", "size", "pages"}
-    everyone = list(page["items"])
-    for number in range(2, min(int(page["pages"]), 50) + 1):
-        more = gw.get(
-            "/users",
-            params={"latitude": lat, "longitude": lon, "radius": 1000, "page": number},
-            headers=athlete.auth,
-        )
-        everyone += more.json()["items"]
-    assert trainer.id in [u["id"] for u in everyone]
+    # Nearest first: the trainer registered exactly at this point comes first.
+    assert page["items"], page
+    assert page["items"][0]["id"] == trainer.id
     assert all(u["is_athlete"] is False for u in page["items"])
-    assert athlete.id not in [u["id"] for u in everyone]
+    assert athlete.id not in [u["id"] for u in page["items"]]
+    # Far away (Córdoba), nobody from this run.
+    far = gw.get(
+        "/users",
+        params={"latitude": -31.4201, "longitude": -64.1888, "radius": 1000},
+        headers=athlete.auth,
+    )
+    assert far.status_code == 200
+    assert trainer.id not in [u["id"] for u in far.json()["items"]]
     # 3. Public profile: do I follow them?
     followed = f"/users/{athlete.id}/followed"
     assert trainer.id not in _ids(gw.get(followed, headers=athlete.auth))
@@ -146,8 +146,14 @@ def test_goal_with_image_comes_back_inline(gw: Gateway, other_athlete: Account) 
     created = gw.post(
         f"/goals/{other_athlete.id}",
         headers=other_athlete.auth,
-        json={"title": "Muscle", "description": "Gain", "metric": "muscle", "objective": "2",
-              "time_limit": today().isoformat(), "image": image},
+        json={
+            "title": "Muscle",
+            "description": "Gain",
+            "metric": "muscle",
+            "objective": "2",
+            "time_limit": today().isoformat(),
+            "image": image,
+        },
     )
     assert created.status_code == 201, created.text
     listed = gw.get(f"/goals/{other_athlete.id}", headers=other_athlete.auth).json()

@@ -103,8 +103,15 @@ def test_an_athlete_cannot_create_a_training(gw: Gateway, athlete: Account) -> N
     response = gw.post(
         "/trainings",
         headers=athlete.auth,
-        json={"title": "Nope", "description": "Nope", "type": "Arm", "difficulty": "Easy",
-              "media": None, "exercises": [], "trainer_id": str(athlete.id)},
+        json={
+            "title": "Nope",
+            "description": "Nope",
+            "type": "Arm",
+            "difficulty": "Easy",
+            "media": None,
+            "exercises": [],
+            "trainer_id": str(athlete.id),
+        },
     )
     assert response.status_code == 403, response.text
 
@@ -114,7 +121,12 @@ def test_f4_athlete_searches_favourites_rates_and_unrates(
 ) -> None:
     prefix = "Fav " + "".join(c for c in unique("") if c.isalpha())[:5] + "q"
     training = _create(
-        gw, trainer, title=prefix + " legs", type="Leg", difficulty="Medium", media=None,
+        gw,
+        trainer,
+        title=prefix + " legs",
+        type="Leg",
+        difficulty="Medium",
+        media=None,
         exercises=[{"name": "Squat", "type": "Leg", "unit": None, "count": 15, "series": 4}],
     )
     tid = training["id"]
@@ -129,8 +141,16 @@ def test_f4_athlete_searches_favourites_rates_and_unrates(
     assert [t["id"] for t in by_title.json()["items"]] == [tid]
     item = by_title.json()["items"][0]
     assert set(item) >= {
-        "id", "title", "description", "type", "difficulty", "media", "rating", "exercises",
-        "blocked", "trainer_id",
+        "id",
+        "title",
+        "description",
+        "type",
+        "difficulty",
+        "media",
+        "rating",
+        "exercises",
+        "blocked",
+        "trainer_id",
     }
     # 3-4. Favourite it (twice → 409).
     fav_path = f"/users/{athlete.id}/trainings"
@@ -149,7 +169,8 @@ def test_f4_athlete_searches_favourites_rates_and_unrates(
     assert gw.get(f"{fav_path}/{tid}/rating").json()["rate"] == 4
     assert gw.get(f"/trainings/{tid}").json()["rating"] == 4
     other = gw.put(
-        f"/users/{other_athlete.id}/trainings/{tid}", headers=other_athlete.auth,
+        f"/users/{other_athlete.id}/trainings/{tid}",
+        headers=other_athlete.auth,
         json={"rate": "5"},
     )
     assert 200 <= other.status_code < 300, other.text

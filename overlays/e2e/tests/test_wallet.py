@@ -98,7 +98,8 @@ def test_f7_top_up_pay_a_trainer_and_withdraw(
     items = poll(listed, lambda rows: len(rows) >= 2, timeout=30, what="the transactions")
     assert all(set(row) >= {"sender", "receiver", "date", "amount"} for row in items)
     payments = [
-        row for row in items
+        row
+        for row in items
         if str(row["sender"]).lower() == address.lower()
         and str(row["receiver"]).lower() == trainer_address.lower()
     ]
@@ -110,7 +111,10 @@ def test_f7_top_up_pay_a_trainer_and_withdraw(
 
 
 def test_f7_transfers_only_go_from_athlete_to_trainer(
-    gw: Gateway, trainer: Account, other_trainer: Account, athlete: Account,
+    gw: Gateway,
+    trainer: Account,
+    other_trainer: Account,
+    athlete: Account,
     other_athlete: Account,
 ) -> None:
     athlete_to_athlete = gw.post(

@@ -8,6 +8,7 @@ import base64
 import datetime as dt
 import json
 import os
+import random
 import struct
 import time
 import uuid
@@ -58,6 +59,18 @@ def neighbourhoods() -> list[dict[str, Any]]:
     )
     data: list[dict[str, Any]] = json.loads(text)
     return data
+
+
+def jitter(place: dict[str, Any], spread: float = 0.02) -> dict[str, Any]:
+    """The neighbourhood's name with a random point up to `spread` degrees (~2 km) around it."""
+    lon, lat = place["coordinates"]
+    return {
+        "location": place["location"],
+        "coordinates": [
+            round(lon + random.uniform(-spread, spread), 6),
+            round(lat + random.uniform(-spread, spread), 6),
+        ],
+    }
 
 
 def unique(prefix: str) -> str:
