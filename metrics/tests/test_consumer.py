@@ -1,5 +1,6 @@
 """The consumer in process, on the real Redis (db 4) and SecantusDB."""
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -7,6 +8,8 @@ from datetime import UTC, datetime
 import httpx
 from redis.asyncio import Redis
 
+from metrics.consumer.health import serve_health
+from metrics.consumer.status import ConsumerStatus
 from metrics.consumer.worker import Consumer
 from metrics.events import event_json
 from metrics.store import Collection
@@ -169,3 +172,21 @@ async def _no_pending(redis: Redis) -> bool:
 
 async def _count_is(events: Collection, expected: int) -> bool:
     return await events.count_documents({}) == expected
+
+
+async def test_health_fails_when_the_loop_stops_turning() -> None:
+    status = ConsumerStatus("hung-pod", liveness_seconds=0.2)
+    port = free_port()
+    server = await serve_health(status, "127.0.0.1", port)
+    try:
+        async with httpx.AsyncClient() as http:
+            assert (await http.get(f"http://127.0.0.1:{port}/health")).status_code == 200
+            await asyncio.sleep(0.3)  # no tick: a hung loop
+            hung = await http.get(f"http://127.0.0.1:{port}/health")
+            status.tick("backing off (write)")  # an outage still turns the loop
+            waiting = await http.get(f"http://127.0.0.1:{port}/health")
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert hung.status_code == 503 and hung.json()["alive"] is False
+    assert waiting.status_code == 200 and waiting.json()["state"] == "backing off (write)"
