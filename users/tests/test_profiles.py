@@ -5,7 +5,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Actor, Client, bearer, token
+from tests.conftest import PNG_B64, Actor, Client, bearer, token
 
 USER = "/users/{id}"
 
@@ -248,3 +248,19 @@ async def test_locations_are_the_48_neighbourhoods(client: Client) -> None:
     assert locations[2]["location"] == "villa crespo"
     lon, lat = locations[0]["coordinates"]
     assert -59 < lon < -58 and -35 < lat < -34
+
+
+async def test_patch_replaces_the_avatar(client: Client, make_actor: Any) -> None:
+    actor: Actor = await make_actor()
+    changed = await client.patch(
+        USER.format(id=actor.id), json={"image": PNG_B64}, headers=actor.headers
+    )
+    assert changed.status_code == 200
+    found = await client.get(
+        "/users", params={"username": actor.user.username}, headers=actor.headers
+    )
+    assert found.json()["image"] == PNG_B64
+    refused = await client.patch(
+        USER.format(id=actor.id), json={"image": "bm90IGFuIGltYWdl"}, headers=actor.headers
+    )
+    assert refused.status_code == 400

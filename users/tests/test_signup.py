@@ -277,3 +277,18 @@ async def test_an_admin_firebase_account_is_never_adopted(client: Client) -> Non
     response = await client.post("/users", json=body)
     assert response.status_code == 400
     assert response.json()["detail"] == "User with that email already present"
+
+
+async def test_a_failed_google_sign_up_leaves_nothing_behind(
+    client: Client, db: asyncpg.Pool
+) -> None:
+    email = unique_email()
+    credential = {"Authorization": google_credential(email)}
+    body = profile(email=email, password="", image="bm90IGFuIGltYWdl")
+    failed = await client.post("/users/usersIDP", json=body, headers=credential)
+    assert failed.status_code == 400, failed.text
+    assert await count_users(db, email) == 0
+    retried = await client.post(
+        "/users/usersIDP", json={**body, "image": PNG_B64}, headers=credential
+    )
+    assert retried.status_code == 201, retried.text
