@@ -5,9 +5,12 @@ against the same stack. Nothing here talks to a service directly: only the gatew
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from fiufit_e2e.api import Account, Gateway, jitter, neighbourhoods, png
@@ -15,13 +18,24 @@ from fiufit_e2e.api import Account, Gateway, jitter, neighbourhoods, png
 
 @pytest.fixture(scope="session")
 def gw() -> Iterator[Gateway]:
+    """The gateway, once every public service answers its health check through it (waits up to
+    $FIUFIT_E2E_WAIT seconds, default 180, so the suite can start right after `make up`)."""
     gateway = Gateway()
-    try:
-        response = gateway.get("/users/healthcheck/")
-    except Exception as error:  # pragma: no cover - only when the stack is down
-        pytest.exit(f"the gateway {gateway.base_url} does not answer: {error}", returncode=2)
-    if response.status_code != 200:
-        pytest.exit(f"{gateway.base_url}/users/healthcheck/ answered {response.status_code}", 2)
+    deadline = time.monotonic() + float(os.environ.get("FIUFIT_E2E_WAIT", "180"))
+    pending = [f"/{prefix}/healthcheck/" for prefix in ("users", "trainings", "goals", "metrics")]
+    last = ""
+    while pending:
+        try:
+            response = gateway.http.get(pending[0])
+            if response.status_code == 200:
+                pending.pop(0)
+                continue
+            last = f"{pending[0]} answered {response.status_code}"
+        except httpx.TransportError as error:
+            last = f"{pending[0]}: {error!r}"
+        if time.monotonic() > deadline:
+            pytest.exit(f"the gateway {gateway.base_url} is not ready: {last}", returncode=2)
+        time.sleep(1)
     yield gateway
     gateway.close()
 

@@ -95,6 +95,15 @@ def test_bearer_re_login(gw: Gateway, athlete: Any) -> None:
     assert response.json()["id"] == athlete.id
     fresh = bearer(response.json()["token"])
     assert gw.get(f"/users/{athlete.id}", headers=fresh).status_code == 200
+    # The app's login screen through the shared axios instance: a stored Bearer plus the
+    # credentials typed in.
+    both = gw.post(
+        "/users/login",
+        headers=athlete.auth,
+        json={"email": athlete.email, "password": athlete.password},
+    )
+    assert both.status_code == 200, both.text
+    assert both.json()["id"] == athlete.id
 
 
 def test_bad_bearer_is_401(gw: Gateway, athlete: Any) -> None:
