@@ -1,0 +1,309 @@
+"""Offline checks of every Kubernetes manifest (run by overlays/validate.sh).
+
+For each kustomization (every service's kubernetes/, k8s/ and overlays/k8s) it renders the
+kustomization with `kubectl kustomize`, validates every rendered document and every file of the
+folder against the Kubernetes schemas (kubernetes-validate, strict: unknown fields fail),
+substituting dummy values for `$PLACEHOLDERS` first, and then checks what the schemas cannot:
+every file is listed or is the Secret template, the Secret template holds placeholders only,
+Deployments carry probes, resources, the security context, preStop, grace period and a rolling
+update, the public port names, HPAs, migration Jobs, ConfigMaps without secrets, in-cluster URLs
+naming real Services, the Ingress naming real Services and ports, and selectors (Services,
+NetworkPolicies) matching real pods. Prints what it checked; exits 1 on any problem.
+
+Usage: python overlays/check_manifests.py KUBECTL
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+K8S_VERSION = "1.33.0"
+SERVICES = ["authentication", "payment", "users", "trainings", "goals", "metrics"]
+# Service object name, port, port name: what the Ingress and the other services rely on.
+SERVICE_OBJECTS = {
+    "authentication": ("auth-service", 8002, "auth-svc"),
+    "payment": ("payment-service", 8020, "payment-svc"),
+    "users": ("users-service", 8000, "users-svc"),
+    "trainings": ("trainings-service", 8003, "trainings-svc"),
+    "goals": ("goals-service", 8004, "goals-svc"),
+    "metrics": ("metrics-service", 8005, "metrics-svc"),
+}
+SECRET_KEY = re.compile(r"(TOKEN|PASSWORD|PRIVATE_KEY|SECRET|ENCRYPTION|API_KEY|CREDENTIALS)")
+PLACEHOLDER = re.compile(r"\$\{?([A-Z][A-Z0-9_]*)\}?")
+URL_HOST = re.compile(r"^https?://([a-z0-9-]+)(?:\.[a-z0-9.-]+)?:(\d+)")
+
+problems: list[str] = []
+
+
+def problem(where: str, message: str) -> None:
+    problems.append(f"{where}: {message}")
+
+
+def substitute(text: str) -> str:
+    """What envsubst would produce with throw-away values."""
+    return PLACEHOLDER.sub(lambda m: f"dummy-{m.group(1).lower().replace('_', '-')}", text)
+
+
+def documents(text: str, where: str) -> list[dict[str, Any]]:
+    try:
+        return [d for d in yaml.safe_load_all(text) if d]
+    except yaml.YAMLError as error:
+        problem(where, f"not YAML: {error}")
+        return []
+
+
+def validate(doc: dict[str, Any], where: str) -> None:
+    try:
+        kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
+    except kubernetes_validate.ValidationError as error:
+        name = doc.get("metadata", {}).get("name")
+        problem(where, f"{doc.get('kind')}/{name}: {error.message} at {list(error.path)}")
+    except kubernetes_validate.SchemaNotFoundError:
+        problem(where, f"no schema for {doc.get('apiVersion')} {doc.get('kind')}")
+
+
+def render(kubectl: str, folder: Path) -> list[dict[str, Any]]:
+    where = str(folder.relative_to(ROOT))
+    done = subprocess.run(
+        [kubectl, "kustomize", str(folder)], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        problem(where, f"kustomize failed: {done.stderr.strip()}")
+        return []
+    docs = documents(substitute(done.stdout), where)
+    for doc in docs:
+        validate(doc, f"{where} (rendered)")
+    print(f"  rendered {where}: {len(docs)} objects")
+    return docs
+
+
+def check_files(folder: Path) -> None:
+    """Each file validates on its own; each is listed in the kustomization or is the template."""
+    where = str(folder.relative_to(ROOT))
+    kustomization = yaml.safe_load((folder / "kustomization.yaml").read_text())
+    listed = set(kustomization.get("resources", [])) | {
+        p for key in ("patches",) for p in (x.get("path") for x in kustomization.get(key, [])) if p
+    }
+    for path in sorted(folder.glob("*.yaml")):
+        if path.name == "kustomization.yaml":
+            continue
+        text = path.read_text()
+        if path.name.endswith(".template.yaml"):
+            check_template(path, text)
+        elif path.name not in listed:
+            problem(where, f"{path.name} is not listed in kustomization.yaml")
+        if path.name in {p for p in listed if p.startswith("patch")}:
+            continue
+        for doc in documents(substitute(text), f"{where}/{path.name}"):
+            validate(doc, f"{where}/{path.name}")
+
+
+def check_template(path: Path, text: str) -> None:
+    where = str(path.relative_to(ROOT))
+    for doc in documents(text, where):
+        if doc.get("kind") != "Secret":
+            problem(where, f"a template holds only Secrets, not {doc.get('kind')}")
+        for key, value in (doc.get("stringData") or {}).items():
+            if not PLACEHOLDER.search(str(value)):
+                problem(where, f"{key} is not a $PLACEHOLDER (never commit a secret value)")
+    okteto = path.parent.parent / "okteto.yml"
+    if okteto.exists() and f"kubernetes/{path.name}" not in okteto.read_text():
+        problem(str(okteto.relative_to(ROOT)), f"does not fill kubernetes/{path.name}")
+
+
+def pods(docs: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """(kind/name, pod labels, pod spec) of every workload."""
+    out = []
+    for doc in docs:
+        if doc.get("kind") in {"Deployment", "Job", "StatefulSet"}:
+            template = doc["spec"]["template"]
+            name = f"{doc['kind']}/{doc['metadata']['name']}"
+            out.append((name, template["metadata"].get("labels", {}), template["spec"]))
+    return out
+
+
+def matches(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    for key, value in (selector.get("matchLabels") or {}).items():
+        if labels.get(key) != value:
+            return False
+    for expr in selector.get("matchExpressions") or []:
+        present, value = expr["key"] in labels, labels.get(expr["key"])
+        op = expr["operator"]
+        if (op == "In" and value not in expr["values"]) or (op == "Exists" and not present):
+            return False
+        if (op == "NotIn" and value in expr["values"]) or (op == "DoesNotExist" and present):
+            return False
+    return True
+
+
+def check_workload(where: str, name: str, spec: dict[str, Any], serves: bool) -> None:
+    if not (spec.get("securityContext") or {}).get("runAsNonRoot"):
+        problem(where, f"{name}: pod securityContext.runAsNonRoot is not true")
+    for container in spec["containers"]:
+        ctx = container.get("securityContext") or {}
+        cname = f"{name} container {container['name']}"
+        if ctx.get("readOnlyRootFilesystem") is not True:
+            problem(where, f"{cname}: readOnlyRootFilesystem is not true")
+        if ctx.get("allowPrivilegeEscalation") is not False:
+            problem(where, f"{cname}: allowPrivilegeEscalation is not false")
+        resources = container.get("resources") or {}
+        if not resources.get("requests") or not resources.get("limits"):
+            problem(where, f"{cname}: resources need requests and limits")
+        if name.startswith("Job/"):
+            continue
+        if "livenessProbe" not in container:
+            problem(where, f"{cname}: no livenessProbe")
+        if serves and "readinessProbe" not in container:
+            problem(where, f"{cname}: no readinessProbe")
+        if serves and "preStop" not in (container.get("lifecycle") or {}):
+            problem(where, f"{cname}: no preStop hook")
+
+
+def check_service(service: str, docs: list[dict[str, Any]]) -> None:
+    where = f"{service}/kubernetes"
+    by_kind: dict[str, list[dict[str, Any]]] = {}
+    for doc in docs:
+        by_kind.setdefault(doc["kind"], []).append(doc)
+    name, port, port_name = SERVICE_OBJECTS[service]
+    services = {s["metadata"]["name"]: s for s in by_kind.get("Service", [])}
+    if name not in services:
+        problem(where, f"no Service named {name}")
+    else:
+        ports = {(p.get("name"), p["port"]) for p in services[name]["spec"]["ports"]}
+        if (port_name, port) not in ports:
+            problem(where, f"Service {name} must expose port {port} named {port_name}")
+    workloads = pods(docs)
+    for deployment in by_kind.get("Deployment", []):
+        dname = deployment["metadata"]["name"]
+        spec = deployment["spec"]
+        labels = spec["template"]["metadata"].get("labels", {})
+        serves = any(matches({"matchLabels": s["spec"].get("selector")}, labels)
+                     for s in services.values())
+        if (spec.get("strategy") or {}).get("type") != "RollingUpdate":
+            problem(where, f"Deployment/{dname}: strategy.type is not RollingUpdate")
+        if "terminationGracePeriodSeconds" not in spec["template"]["spec"]:
+            problem(where, f"Deployment/{dname}: no terminationGracePeriodSeconds")
+        hpas = [h for h in by_kind.get("HorizontalPodAutoscaler", [])
+                if h["spec"]["scaleTargetRef"]["name"] == dname]
+        if serves and not hpas:
+            problem(where, f"Deployment/{dname} serves HTTP but has no HorizontalPodAutoscaler")
+        for key in ("app.kubernetes.io/name", "app.kubernetes.io/part-of"):
+            if key not in labels:
+                problem(where, f"Deployment/{dname}: pod template lacks the label {key}")
+    for wname, _, spec in workloads:
+        serves = any(wname == f"Deployment/{d['metadata']['name']}" and any(
+            matches({"matchLabels": s["spec"].get("selector")},
+                    d["spec"]["template"]["metadata"].get("labels", {}))
+            for s in services.values()) for d in by_kind.get("Deployment", []))
+        check_workload(where, wname, spec, serves)
+    if (ROOT / service / "migrations").is_dir() and "Job" not in by_kind:
+        problem(where, "the service has migrations/ but no migration Job")
+    if "NetworkPolicy" not in by_kind:
+        problem(where, "no NetworkPolicy")
+    for configmap in by_kind.get("ConfigMap", []):
+        for key in configmap.get("data", {}):
+            if SECRET_KEY.search(key):
+                problem(where, f"ConfigMap {configmap['metadata']['name']} holds {key}: a secret")
+    if not (ROOT / service / "kubernetes" / "secret.template.yaml").exists():
+        problem(where, "no secret.template.yaml")
+
+
+def check_platform(docs: list[dict[str, Any]], where: str) -> None:
+    """Cross-object references in the assembled platform."""
+    services = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Service"}
+    workloads = pods(docs)
+    for name, svc in services.items():
+        selector = {"matchLabels": svc["spec"].get("selector") or {}}
+        if not any(matches(selector, labels) for _, labels, _ in workloads):
+            problem(where, f"Service {name} selects no pod")
+    for policy in (d for d in docs if d["kind"] == "NetworkPolicy"):
+        pname = policy["metadata"]["name"]
+        if policy["spec"]["podSelector"] and not any(
+            matches(policy["spec"]["podSelector"], labels) for _, labels, _ in workloads
+        ):
+            problem(where, f"NetworkPolicy {pname} applies to no pod")
+        for rule in policy["spec"].get("ingress", []) + policy["spec"].get("egress", []):
+            for peer in rule.get("from", []) + rule.get("to", []):
+                selector = peer.get("podSelector")
+                if selector and "namespaceSelector" not in peer and not any(
+                    matches(selector, labels) for _, labels, _ in workloads
+                ):
+                    problem(where, f"NetworkPolicy {pname}: peer {selector} matches no pod")
+    for configmap in (d for d in docs if d["kind"] == "ConfigMap"):
+        for key, value in (configmap.get("data") or {}).items():
+            found = URL_HOST.match(str(value))
+            if not found or found.group(1) in {"localhost", "dummy"}:
+                continue
+            host, port = found.group(1), int(found.group(2))
+            ports = [p["port"] for p in (services.get(host) or {}).get("spec", {}).get("ports", [])]
+            if port not in ports:
+                problem(where, f"{configmap['metadata']['name']} {key}={value}: no Service "
+                               f"{host} with port {port}")
+    for ingress in (d for d in docs if d["kind"] == "Ingress"):
+        for rule in ingress["spec"]["rules"]:
+            for path in rule["http"]["paths"]:
+                backend = path["backend"]["service"]
+                target = services.get(backend["name"])
+                names = [p.get("name") for p in (target or {}).get("spec", {}).get("ports", [])]
+                if backend["port"].get("name") not in names:
+                    problem(where, f"Ingress {path['path']} → {backend}: no such Service port")
+
+
+def check_ingress(docs: list[dict[str, Any]]) -> None:
+    expected = [
+        ("/users/.*/trainings", "trainings-service"), ("/users", "users-service"),
+        ("/admins", "users-service"), ("/trainings", "trainings-service"),
+        ("/goals", "goals-service"), ("/metrics", "metrics-service"),
+    ]
+    ingresses = [d for d in docs if d["kind"] == "Ingress"]
+    if len(ingresses) != 1:
+        problem("k8s", f"expected one Ingress, found {len(ingresses)}")
+        return
+    ingress = ingresses[0]
+    if ingress["metadata"].get("annotations", {}).get(
+        "nginx.ingress.kubernetes.io/use-regex"
+    ) != "true":
+        problem("k8s/ingress.yaml", "needs nginx.ingress.kubernetes.io/use-regex: 'true'")
+    paths = [(p["path"], p["backend"]["service"]["name"])
+             for r in ingress["spec"]["rules"] for p in r["http"]["paths"]]
+    if paths != expected:
+        problem("k8s/ingress.yaml", f"routing table {paths} is not the 2023 one {expected}")
+
+
+def main() -> int:
+    kubectl = sys.argv[1]
+    platform: list[dict[str, Any]] = []
+    for service in SERVICES:
+        folder = ROOT / service / "kubernetes"
+        if not (ROOT / service / "pyproject.toml").exists():
+            continue
+        print(f"- {service}/kubernetes: files, render, schema (Kubernetes {K8S_VERSION}), "
+              "consistency")
+        check_files(folder)
+        docs = render(kubectl, folder)
+        check_service(service, docs)
+        platform += docs
+    print("- k8s: files, render, schema, the 2023 routing table")
+    check_files(ROOT / "k8s")
+    shared = render(kubectl, ROOT / "k8s")
+    check_ingress(shared)
+    check_platform(platform + shared, "services + k8s")
+    print("- overlays/k8s: files, render, schema, references across the whole platform")
+    check_files(ROOT / "overlays" / "k8s")
+    check_platform(render(kubectl, ROOT / "overlays" / "k8s"), "overlays/k8s (rendered)")
+    for line in problems:
+        print(f"  PROBLEM {line}")
+    print(f"  manifests: {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

