@@ -122,7 +122,6 @@ def test_f6_goals_progress_and_dashboard(gw: Gateway, athlete: Account) -> None:
     # Empty progress field: the app sends the number 0, which leaves it alone.
     same = gw.patch(f"/goals/{gid}", headers=auth, json=dict(card, progress=0))
     assert same.status_code == 200, same.text
-    assert gw.get(f"/goals/{athlete.id}", headers=auth).json()[0]["progress"] in (0, 4, 10000)
     assert {g["id"]: g for g in gw.get(f"/goals/{athlete.id}", headers=auth).json()}[gid][
         "progress"
     ] == 4

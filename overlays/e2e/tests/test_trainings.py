@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fiufit_e2e.api import Account, Gateway, png, unique
+from fiufit_e2e.api import Account, Gateway, letters, png
 
 
 def _create(gw: Gateway, trainer: Account, **overrides: Any) -> dict[str, Any]:
@@ -37,7 +37,7 @@ def test_catalogues(gw: Gateway) -> None:
 
 
 def test_f2_trainer_creates_and_edits_a_training(gw: Gateway, trainer: Account) -> None:
-    title = "Arms " + "".join(c for c in unique("") if c.isalpha())[:6] + "x"
+    title = "Arms " + letters(10)
     created = _create(gw, trainer, title=title)
     assert created["trainer_id"] == str(trainer.id)
     assert created["type"] == "Arm"
@@ -119,7 +119,7 @@ def test_an_athlete_cannot_create_a_training(gw: Gateway, athlete: Account) -> N
 def test_f4_athlete_searches_favourites_rates_and_unrates(
     gw: Gateway, trainer: Account, athlete: Account, other_athlete: Account
 ) -> None:
-    prefix = "Fav " + "".join(c for c in unique("") if c.isalpha())[:5] + "q"
+    prefix = "Fav " + letters(10)
     training = _create(
         gw,
         trainer,

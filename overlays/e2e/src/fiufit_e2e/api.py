@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import os
 import random
+import string
 import struct
 import time
 import uuid
@@ -76,6 +77,11 @@ def jitter(place: dict[str, Any], spread: float = 0.02) -> dict[str, Any]:
 def unique(prefix: str) -> str:
     """A username-safe unique token (`[A-Za-z0-9_-]`, short enough for 20 characters)."""
     return f"{prefix}{uuid.uuid4().hex[:10]}"
+
+
+def letters(count: int) -> str:
+    """Random lowercase letters, for titles the clients allow (letters and spaces only)."""
+    return "".join(random.choice(string.ascii_lowercase) for _ in range(count))
 
 
 def bearer(token: str) -> dict[str, str]:
