@@ -1,6 +1,7 @@
 import asyncio
 import json
 import os
+import uuid
 from collections.abc import AsyncIterator
 
 import httpx
@@ -41,6 +42,17 @@ async def test_create_then_login(client: Client, accounts_to_delete: list[str]) 
     )
     assert response.status_code == 200
     assert response.json() == {"id": uid, "email": email}
+
+
+async def test_special_use_domains_such_as_the_local_admin_are_accepted(
+    client: Client, accounts_to_delete: list[str]
+) -> None:
+    email = f"admin-{uuid.uuid4().hex[:8]}@fiufit.local"
+    await create_account(client, accounts_to_delete, email, "fiufit-admin")
+    login = await client.post(
+        "/auth/accounts/login", json={"email": email, "password": "fiufit-admin"}
+    )
+    assert login.status_code == 200
 
 
 async def test_duplicate_email_is_409(client: Client, accounts_to_delete: list[str]) -> None:
