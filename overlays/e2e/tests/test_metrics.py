@@ -4,6 +4,7 @@ through outboxes, a Redis stream and an asynchronous consumer: poll with a deadl
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from fiufit_e2e.api import Gateway, bearer, google_credential, poll, unique
 
@@ -86,7 +87,9 @@ def test_f9_the_five_counters_rise(
     )
 
 
-def test_other_services_publish_too(gw: Gateway, admin_token: str) -> None:
+def test_other_services_publish_too(
+    gw: Gateway, admin_token: str, training: dict[str, Any], goal: dict[str, Any]
+) -> None:
     """Trainings and goals events reach the metrics store (names listed by /metrics/names/)."""
 
     def names() -> set[str]:
@@ -96,8 +99,8 @@ def test_other_services_publish_too(gw: Gateway, admin_token: str) -> None:
 
     poll(
         names,
-        lambda found: {"user_login_count", "training_created_count"} <= found,
+        lambda found: {"user_login_count", "training_created_count", "goal_created_count"} <= found,
         timeout=60,
         interval=1.0,
-        what="training events in the metrics store",
+        what="trainings and goals events in the metrics store",
     )
