@@ -171,6 +171,17 @@ start_anvil() {
   wait_port anvil 8545 20
 }
 
+jwt_key() {
+  # The local stack's signing key: generated once, kept under .local so tokens survive restarts.
+  local key="$DATA/secrets/jwt-es256.pem"
+  if [ ! -s "$key" ]; then
+    mkdir -p "$DATA/secrets" && chmod 700 "$DATA/secrets"
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$key" 2>/dev/null
+    chmod 600 "$key"
+  fi
+  echo "$key"
+}
+
 start_service() { # name folder port: a FiuFit service that other services' tests call
   if listening "$3"; then log "$1: reusing the service on $3"; return; fi
   make -C "$ROOT/$2" --no-print-directory install
@@ -179,6 +190,8 @@ start_service() { # name folder port: a FiuFit service that other services' test
     # shellcheck disable=SC1091
     source "$OVERLAYS/local.env"
     set +a
+    AUTH_JWT_PRIVATE_KEY=$(cat "$(jwt_key)")
+    export AUTH_JWT_PRIVATE_KEY
     if grep -q '^migrate:' "$ROOT/$2/Makefile"; then make -C "$ROOT/$2" --no-print-directory migrate; fi
     spawn "$1" "$ROOT/$2/.venv/bin/fiufit-$2"
   )
@@ -248,6 +261,7 @@ main() {
     stop) stop_started "$@" ;;
     status) status ;;
     env) print_env ;;
+    jwt-key) jwt_key ;;
     *) echo "usage: $0 install|start [component…]|stop|status|env" >&2; exit 2 ;;
   esac
 }

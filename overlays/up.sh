@@ -25,6 +25,8 @@ set -a
 # shellcheck disable=SC1091
 source overlays/local.env
 set +a
+AUTH_JWT_PRIVATE_KEY=$(cat "$(overlays/infra.sh jwt-key)")
+export AUTH_JWT_PRIVATE_KEY
 
 services=$(overlays/services.sh)
 procfile="$DATA/Procfile"

@@ -67,11 +67,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
     configure_logging(settings.log_level)
 
     private_pem = settings.jwt_private_key.get_secret_value() if settings.jwt_private_key else None
+    key_id = settings.jwt_key_id
     if private_pem is None:  # the settings only allow this in local mode
         log.warning("AUTH_LOCAL_MODE: signing with a key generated at start-up")
         private_pem = generate_private_pem(settings.jwt_algorithm)
+        # A fresh kid per generated key: verifiers that cached the previous key refetch the JWKS.
+        key_id = f"{key_id}-{secrets.token_hex(4)}"
     key = load_signing_key(
-        private_pem, settings.jwt_algorithm, settings.jwt_key_id, settings.jwt_previous_public_keys
+        private_pem, settings.jwt_algorithm, key_id, settings.jwt_previous_public_keys
     )
     tokens = TokenService(key, settings.jwt_issuer, settings.jwt_expiration_hours * 3600)
     service_token = (
