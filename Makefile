@@ -1,7 +1,7 @@
 # FiuFit backend: the two commands (`make up`, `make test`) and a few helpers.
 SHELL := /bin/bash
 
-.PHONY: up test infra stop status lint wipe
+.PHONY: up test infra stop status lint wipe seed
 
 ## Run the whole platform locally, in the foreground (Ctrl-C stops everything it started).
 up:
@@ -24,7 +24,14 @@ status:
 
 lint:
 	for service in $$(overlays/services.sh); do $(MAKE) -C $$service lint || exit 1; done
+	$(MAKE) -C overlays/e2e --no-print-directory lint
 
-## Delete local data (databases of the local stack stay in Postgres; drop them by hand).
+## Load demo data through the gateway (needs `make up` running in another terminal).
+seed:
+	$(MAKE) -C overlays/e2e --no-print-directory seed
+
+## Delete the local stack's data: its Postgres databases, MongoDB, objects, chain, keys.
 wipe: stop
-	rm -rf .local/mongo .local/gcs .local/anvil .local/redis
+	for db in users payment trainings goals; do \
+	  psql -h 127.0.0.1 -U postgres -qc "drop database if exists $$db with (force)"; done
+	rm -rf .local/mongo .local/gcs .local/anvil .local/redis .local/firebase .local/secrets

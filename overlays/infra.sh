@@ -137,9 +137,17 @@ start_mongo() {
 
 start_firebase() {
   if listening 9099; then log "firebase: reusing the emulator on 9099"; return; fi
+  # Accounts persist for `make up` (exported on exit, imported at start); tests start empty.
+  local keep=()
+  if [ "$EPHEMERAL" != 1 ]; then
+    mkdir -p "$DATA/firebase"
+    keep=(--export-on-exit "$DATA/firebase")
+    [ -f "$DATA/firebase/firebase-export-metadata.json" ] && keep+=(--import "$DATA/firebase")
+  fi
   # The emulator needs firebase.json in its working directory; CI=true skips a network fetch.
   (cd "$OVERLAYS" && spawn firebase env CI=true "$OVERLAYS/node_modules/.bin/firebase" \
-    emulators:start --only auth --project "$FIREBASE_PROJECT" --config "$OVERLAYS/firebase.json")
+    emulators:start --only auth --project "$FIREBASE_PROJECT" --config "$OVERLAYS/firebase.json" \
+    "${keep[@]}")
   wait_port firebase 9099 60
 }
 
@@ -215,7 +223,8 @@ stop_started() { # [component…]: those given, or everything this script starte
     pid=$(cat "$f")
     if kill -0 "$pid" 2>/dev/null; then
       kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-      for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      # 20 s: the Firebase emulator exports its accounts before it exits.
+      for ((i = 0; i < 200; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
       kill -KILL -- "-$pid" 2>/dev/null || true
       log "$name: stopped (pid $pid)"
     fi
