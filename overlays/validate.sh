@@ -45,6 +45,12 @@ step "overlays/docker-compose.yml against the compose specification"
 "$VENV/bin/check-jsonschema" --builtin-schema vendor.compose-spec overlays/docker-compose.yml \
   || failed+=("docker-compose.yml")
 
+step "nginx -t overlays/nginx.compose.conf (the compose gateway)"
+scratch=$(mktemp -d) && mkdir -p "$scratch/logs"
+nginx -t -q -p "$scratch" -c "$ROOT/overlays/nginx.compose.conf" -g "pid $scratch/nginx.pid;" \
+  && echo "  ok" || failed+=("nginx.compose.conf")
+rm -rf "$scratch"
+
 pipelines=(.gitlab-ci.yml overlays/gitlab-ci.service.yml)
 for service in $(overlays/services.sh); do
   pipelines+=("$service/.gitlab-ci.yml")
@@ -56,7 +62,7 @@ step "GitLab CI schema: ${pipelines[*]}"
 
 for service in $(overlays/services.sh); do
   step "hadolint $service/Dockerfile"
-  "$VENV/bin/hadolint" "$service/Dockerfile" || failed+=("$service/Dockerfile")
+  "$VENV/bin/hadolint" "$service/Dockerfile" && echo "  ok" || failed+=("$service/Dockerfile")
 done
 
 step "README configuration reference is generated from the settings classes"
