@@ -26,6 +26,7 @@ source overlays/local.env
 set +a
 
 failed=()
+overlays/validate.sh || failed+=("deployment files (overlays/validate.sh)")
 for service in $services; do
   echo "=== $service: lint"
   make -C "$service" --no-print-directory lint || { failed+=("$service (lint)"); continue; }
