@@ -195,10 +195,13 @@ def check_service(service: str, docs: list[dict[str, Any]]) -> None:
                 if h["spec"]["scaleTargetRef"]["name"] == dname]
         if serves and not hpas:
             problem(where, f"Deployment/{dname} serves HTTP but has no HorizontalPodAutoscaler")
+    for wname, labels, spec in workloads:
+        # The runbook selects workloads and their pods by these labels.
+        kind, wn = wname.split("/")
+        meta = next(d for d in docs if d["kind"] == kind and d["metadata"]["name"] == wn)
         for key in ("app.kubernetes.io/name", "app.kubernetes.io/part-of"):
-            if key not in labels:
-                problem(where, f"Deployment/{dname}: pod template lacks the label {key}")
-    for wname, _, spec in workloads:
+            if key not in labels or key not in meta["metadata"].get("labels", {}):
+                problem(where, f"{wname}: it and its pod template need the label {key}")
         serves = any(wname == f"Deployment/{d['metadata']['name']}" and any(
             matches({"matchLabels": s["spec"].get("selector")},
                     d["spec"]["template"]["metadata"].get("labels", {}))
