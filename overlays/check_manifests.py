@@ -195,6 +195,8 @@ def check_service(service: str, docs: list[dict[str, Any]]) -> None:
                 if h["spec"]["scaleTargetRef"]["name"] == dname]
         if serves and not hpas:
             problem(where, f"Deployment/{dname} serves HTTP but has no HorizontalPodAutoscaler")
+        if hpas and "replicas" in spec:
+            problem(where, f"Deployment/{dname}: sets replicas, which its HPA owns")
     for wname, labels, spec in workloads:
         # The runbook selects workloads and their pods by these labels.
         kind, wn = wname.split("/")
