@@ -65,8 +65,9 @@ async def test_the_running_relay_publishes_on_its_own(db: asyncpg.Pool, redis: R
     app = create_app(make_settings(outbox_relay=True))
     async with AsyncTestClient(app=app) as client:
         assert (await client.post("/users", json=profile(location=""))).status_code == 201
-        for _ in range(50):
-            if await stream_events(redis):
+        # Published, then marked sent: wait for both while the relay still runs.
+        for _ in range(100):
+            if await stream_events(redis) and await unsent(db) == 0:
                 break
             await asyncio.sleep(0.1)
     events = await stream_events(redis)
