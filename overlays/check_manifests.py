@@ -114,6 +114,10 @@ def check_template(path: Path, text: str) -> None:
         for key, value in (doc.get("stringData") or {}).items():
             if not PLACEHOLDER.search(str(value)):
                 problem(where, f"{key} is not a $PLACEHOLDER (never commit a secret value)")
+    runbook = (ROOT / "k8s" / "RUNBOOK.md").read_text()
+    for name in sorted(set(PLACEHOLDER.findall(text))):
+        if f"`{name}`" not in runbook:
+            problem(where, f"${name} is missing from the deploy variables of k8s/RUNBOOK.md")
     okteto = path.parent.parent / "okteto.yml"
     if okteto.exists() and f"kubernetes/{path.name}" not in okteto.read_text():
         problem(str(okteto.relative_to(ROOT)), f"does not fill kubernetes/{path.name}")
