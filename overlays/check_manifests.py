@@ -184,35 +184,33 @@ def check_service(service: str, docs: list[dict[str, Any]]) -> None:
         ports = {(p.get("name"), p["port"]) for p in services[name]["spec"]["ports"]}
         if (port_name, port) not in ports:
             problem(where, f"Service {name} must expose port {port} named {port_name}")
-    workloads = pods(docs)
+    def serves(labels: dict[str, str]) -> bool:
+        """Whether a Service of this folder sends traffic to pods with these labels."""
+        return any(matches({"matchLabels": s["spec"].get("selector")}, labels)
+                   for s in services.values())
+
     for deployment in by_kind.get("Deployment", []):
         dname = deployment["metadata"]["name"]
         spec = deployment["spec"]
-        labels = spec["template"]["metadata"].get("labels", {})
-        serves = any(matches({"matchLabels": s["spec"].get("selector")}, labels)
-                     for s in services.values())
+        serving = serves(spec["template"]["metadata"].get("labels", {}))
         if (spec.get("strategy") or {}).get("type") != "RollingUpdate":
             problem(where, f"Deployment/{dname}: strategy.type is not RollingUpdate")
         if "terminationGracePeriodSeconds" not in spec["template"]["spec"]:
             problem(where, f"Deployment/{dname}: no terminationGracePeriodSeconds")
         hpas = [h for h in by_kind.get("HorizontalPodAutoscaler", [])
                 if h["spec"]["scaleTargetRef"]["name"] == dname]
-        if serves and not hpas:
+        if serving and not hpas:
             problem(where, f"Deployment/{dname} serves HTTP but has no HorizontalPodAutoscaler")
         if hpas and "replicas" in spec:
             problem(where, f"Deployment/{dname}: sets replicas, which its HPA owns")
-    for wname, labels, spec in workloads:
+    for wname, labels, spec in pods(docs):
         # The runbook selects workloads and their pods by these labels.
         kind, wn = wname.split("/")
         meta = next(d for d in docs if d["kind"] == kind and d["metadata"]["name"] == wn)
         for key in ("app.kubernetes.io/name", "app.kubernetes.io/part-of"):
             if key not in labels or key not in meta["metadata"].get("labels", {}):
                 problem(where, f"{wname}: it and its pod template need the label {key}")
-        serves = any(wname == f"Deployment/{d['metadata']['name']}" and any(
-            matches({"matchLabels": s["spec"].get("selector")},
-                    d["spec"]["template"]["metadata"].get("labels", {}))
-            for s in services.values()) for d in by_kind.get("Deployment", []))
-        check_workload(where, wname, spec, serves)
+        check_workload(where, wname, spec, kind == "Deployment" and serves(labels))
     if (ROOT / service / "migrations").is_dir() and "Job" not in by_kind:
         problem(where, "the service has migrations/ but no migration Job")
     if "NetworkPolicy" not in by_kind:
