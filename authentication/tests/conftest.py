@@ -5,6 +5,7 @@ import base64
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -70,10 +71,27 @@ def app(settings: Settings) -> Litestar:
     return create_app(settings)
 
 
-@pytest.fixture(scope="session")
-async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+@asynccontextmanager
+async def service_client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """A client that presents the internal service credential, as FiuFit services do."""
     async with AsyncTestClient(app=app) as client:
         client.headers["X-Service-Token"] = SERVICE_TOKEN
+        yield client
+
+
+@asynccontextmanager
+async def client_with_env(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """A fresh app built while an environment variable (an emulator address) is overridden."""
+    monkeypatch.setenv(name, value)
+    async with service_client(create_app(make_settings(upstream_timeout=1.0))) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with service_client(app) as client:
         yield client
 
 

@@ -1,6 +1,5 @@
 import asyncio
 import json
-import os
 import uuid
 from collections.abc import AsyncIterator
 
@@ -9,8 +8,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from authentication.app import create_app
-from tests.conftest import EMULATOR, PROJECT, SERVICE_TOKEN, make_settings, unique_email
+from tests.conftest import EMULATOR, PROJECT, client_with_env, unique_email
 
 Client = AsyncTestClient[Litestar]
 
@@ -211,11 +209,8 @@ async def test_accounts_need_the_service_credential(anonymous: Client) -> None:
 @pytest.fixture
 async def firebase_down(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Client]:
     """The same app pointed at a port where nothing listens."""
-    monkeypatch.setenv("FIREBASE_AUTH_EMULATOR_HOST", "127.0.0.1:9")
-    async with AsyncTestClient(app=create_app(make_settings(upstream_timeout=1.0))) as client:
-        client.headers["X-Service-Token"] = SERVICE_TOKEN
+    async with client_with_env(monkeypatch, "FIREBASE_AUTH_EMULATOR_HOST", "127.0.0.1:9") as client:
         yield client
-    monkeypatch.setenv("FIREBASE_AUTH_EMULATOR_HOST", os.environ["FIREBASE_AUTH_EMULATOR_HOST"])
 
 
 async def test_firebase_outage_is_503(firebase_down: Client) -> None:

@@ -6,8 +6,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from authentication.app import create_app
-from tests.conftest import JPEG, PNG, SERVICE_TOKEN, WEBP, make_settings
+from tests.conftest import JPEG, PNG, WEBP, client_with_env
 
 Client = AsyncTestClient[Litestar]
 
@@ -91,9 +90,9 @@ async def test_images_need_the_service_credential(anonymous: Client) -> None:
 
 @pytest.fixture
 async def storage_down(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Client]:
-    monkeypatch.setenv("STORAGE_EMULATOR_HOST", "http://127.0.0.1:9")
-    async with AsyncTestClient(app=create_app(make_settings(upstream_timeout=1.0))) as client:
-        client.headers["X-Service-Token"] = SERVICE_TOKEN
+    async with client_with_env(
+        monkeypatch, "STORAGE_EMULATOR_HOST", "http://127.0.0.1:9"
+    ) as client:
         yield client
 
 

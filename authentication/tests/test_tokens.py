@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from authentication.settings import Settings
 from authentication.tokens.keys import generate_private_pem
-from tests.conftest import SERVICE_TOKEN, make_settings
+from tests.conftest import make_settings, service_client
 
 Client = AsyncTestClient[Litestar]
 
@@ -162,9 +162,7 @@ async def test_expired_tampered_and_foreign_issuer_tokens_are_rejected(app: Lite
     from authentication.app import create_app
 
     short_lived = create_app(settings)
-    headers = {"X-Service-Token": SERVICE_TOKEN}
-    async with AsyncTestClient(app=short_lived) as client:
-        client.headers.update(headers)
+    async with service_client(short_lived) as client:
         token = await issue(client, role="user", id=5, is_athlete=True)
         assert (await credentials(client, f"Bearer {token}")).status_code == 200
         header, payload, signature = token.split(".")
@@ -194,9 +192,7 @@ async def test_rs256_keys_and_retired_keys_verify() -> None:
 
     old_pem = generate_private_pem("RS256")
     old = create_app(make_settings(jwt_private_key=old_pem, jwt_algorithm="RS256"))
-    headers = {"X-Service-Token": SERVICE_TOKEN}
-    async with AsyncTestClient(app=old) as client:
-        client.headers.update(headers)
+    async with service_client(old) as client:
         old_token = await issue(client, role="user", id=9, is_athlete=False)
         old_jwks = (await client.get("/auth/.well-known/jwks.json")).json()
     assert old_jwks["keys"][0]["kty"] == "RSA"
@@ -213,8 +209,7 @@ async def test_rs256_keys_and_retired_keys_verify() -> None:
     rotated = create_app(
         make_settings(jwt_key_id="fiufit-2", jwt_previous_public_keys=[old_public])
     )
-    async with AsyncTestClient(app=rotated) as client:
-        client.headers.update(headers)
+    async with service_client(rotated) as client:
         kids = [k["kid"] for k in (await client.get("/auth/.well-known/jwks.json")).json()["keys"]]
         assert kids == ["fiufit-2", "fiufit-2-previous-1"]
         # The old token named kid fiufit-1, which is no longer published.
@@ -243,7 +238,6 @@ async def test_a_one_line_pem_with_escaped_newlines_is_accepted() -> None:
 
     pem = generate_private_pem("ES256")
     app = create_app(make_settings(jwt_private_key=pem.replace("\n", "\\n")))
-    async with AsyncTestClient(app=app) as client:
-        client.headers["X-Service-Token"] = SERVICE_TOKEN
+    async with service_client(app) as client:
         token = await issue(client, role="admin", id=2)
         assert (await credentials(client, f"Bearer {token}")).status_code == 200
