@@ -163,6 +163,36 @@ async def test_bootstrap_adopts_an_existing_firebase_account(
     assert uid == made.json()["id"]
 
 
+async def test_bootstrap_recreates_a_missing_firebase_account(
+    db: asyncpg.Pool, http: httpx.AsyncClient
+) -> None:
+    """The row survived while its Firebase account did not (a reset emulator): the next start
+    creates the account again, so the configured credentials sign in."""
+    email, password = unique_email(), "bootstrap-secret"
+    settings = make_settings(
+        bootstrap_admin_email=email,
+        bootstrap_admin_password=password,
+        bootstrap_admin_username=unique("boot"),
+    )
+    async with AsyncTestClient(app=create_app(settings)):
+        admin_id = await wait_for_bootstrap_admin(db, email)
+    async with db.acquire() as conn:
+        lost_uid = await conn.fetchval("SELECT firebase_uid FROM admins WHERE id = $1", admin_id)
+    await delete_firebase_account(http, lost_uid)
+
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        login: Any = None
+        for _ in range(100):
+            login = await client.post("/admins/login", json={"email": email, "password": password})
+            if login.status_code == 200:
+                break
+            await asyncio.sleep(0.1)
+    assert login.status_code == 200 and login.json()["id"] == admin_id
+    async with db.acquire() as conn:
+        uid = await conn.fetchval("SELECT firebase_uid FROM admins WHERE id = $1", admin_id)
+    assert uid != lost_uid
+
+
 async def test_bootstrap_does_not_adopt_an_account_with_another_password(
     db: asyncpg.Pool, http: httpx.AsyncClient
 ) -> None:

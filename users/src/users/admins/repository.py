@@ -43,3 +43,7 @@ async def uid_taken(conn: Connection, firebase_uid: str) -> bool:
         "SELECT EXISTS (SELECT 1 FROM admins WHERE firebase_uid = $1)", firebase_uid
     )
     return found
+
+
+async def set_firebase_uid(conn: Connection, admin_id: int, firebase_uid: str) -> None:
+    await conn.execute("UPDATE admins SET firebase_uid = $2 WHERE id = $1", admin_id, firebase_uid)

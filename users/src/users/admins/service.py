@@ -58,14 +58,16 @@ async def bootstrap_admin(services: Services) -> None:
     password = settings.bootstrap_admin_password.get_secret_value()
     delay = 1.0
     while True:
-        async with services.pool.acquire() as conn:
-            if await repository.get_login(conn, email) is not None:
-                return
         try:
-            admin = await create_admin(
-                services, settings.bootstrap_admin_username, email, password, existing_ok=True
-            )
-            log.info("bootstrap admin %s created with id %s", email, admin.id)
+            async with services.pool.acquire() as conn:
+                existing = await repository.get_login(conn, email)
+            if existing is None:
+                admin = await create_admin(
+                    services, settings.bootstrap_admin_username, email, password, existing_ok=True
+                )
+                log.info("bootstrap admin %s created with id %s", email, admin.id)
+            else:
+                await _restore_missing_account(services, existing.id, email, password)
             return
         except (ClientException, UpstreamError, Conflict) as error:
             log.error("bootstrap admin %s not created: %s", email, error.detail)
@@ -74,6 +76,28 @@ async def bootstrap_admin(services: Services) -> None:
             log.warning("bootstrap admin: %s; retrying in %.0f s", error, delay)
         await asyncio.sleep(delay)
         delay = min(delay * 2, 60)
+
+
+async def _restore_missing_account(
+    services: Services, admin_id: int, email: str, password: str
+) -> None:
+    """The bootstrap admin's row outlived its Firebase account (a reset emulator, a deleted
+    account): create the account again so the configured credentials sign in."""
+    try:
+        await services.auth.check_password(email, password)
+        return
+    except UpstreamError as error:
+        if error.status_code != 401:
+            raise
+    try:
+        account = await services.auth.create_account(email, password)
+    except UpstreamError as error:
+        if error.status_code == 409:  # it exists with another password: an operator's choice
+            return
+        raise
+    async with services.pool.acquire() as conn:
+        await repository.set_firebase_uid(conn, admin_id, account.uid)
+    log.warning("bootstrap admin %s had no Firebase account; created it again", email)
 
 
 async def toggle_block(services: Services, user_id: int) -> User:
