@@ -105,6 +105,16 @@ class TokenVerifier:
                 log.warning("blocked-users refresh failed: %s", error)
         return self._blocked
 
+    async def _is_blocked(self, user_id: int) -> bool:
+        if user_id not in await self._blocked_users():
+            return False
+        # The cached set may predate an unblock: confirm a refusal against Redis itself, so an
+        # unblocked user is never turned away (blocked users are few; this costs them one call).
+        try:
+            return bool(await self._redis.sismember(BLOCKED_USERS_KEY, str(user_id)))
+        except RedisError:
+            return True
+
     async def verify(self, authorization: str | None) -> Caller:
         if not authorization:
             raise NotAuthorizedException("No token")
@@ -130,7 +140,7 @@ class TokenVerifier:
         role, user_id = claims.get("role"), claims.get("id")
         if role not in ("user", "admin") or not isinstance(user_id, int):
             raise NotAuthorizedException("Invalid token")
-        if role == "user" and user_id in await self._blocked_users():
+        if role == "user" and await self._is_blocked(user_id):
             raise NotAuthorizedException("User is blocked")
         is_athlete = claims.get("is_athlete")
         return Caller(role=role, id=user_id, is_athlete=is_athlete if role == "user" else None)
