@@ -5,7 +5,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
@@ -119,10 +119,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             for task in tasks:
                 task.cancel()
-                with suppress(asyncio.CancelledError):
-                    await task
+            # Shutdown is bounded: a call stuck on the chain or a lock must not keep the process
+            # alive. Whatever it left unfinished is a ledger row that start-up reconciles.
+            if tasks:
+                await asyncio.wait(tasks, timeout=settings.shutdown_timeout)
             await redis.aclose()
-            await pool.close()
+            try:
+                await asyncio.wait_for(pool.close(), timeout=settings.shutdown_timeout)
+            except TimeoutError:
+                log.warning("database connections still busy at shutdown; terminating them")
+                pool.terminate()
             await chain.close()
 
     prometheus = PrometheusConfig(app_name="fiufit_payment", group_path=True)

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     priority_fee_gwei: Decimal = Field(default=Decimal("1"), ge=0)
     # How long a movement request waits for confirmation before answering with its current state.
     request_wait: float = Field(default=20.0, ge=0)
+    # Seconds the lifespan waits for background tasks and busy connections when stopping.
+    shutdown_timeout: float = Field(default=10.0, gt=0)
     # The confirmation tracker: how often it runs, and how old a row must be before it steps in.
     tracker_interval: float = Field(default=2.0, gt=0)
     tracker_grace: float = Field(default=5.0, ge=0)
