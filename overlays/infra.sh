@@ -9,7 +9,7 @@
 #                                        components: postgres redis mongo firebase gcs anvil auth payment
 #   overlays/infra.sh stop [component…]  stop what this script started (or only those)
 #   overlays/infra.sh status             show each component
-#   overlays/infra.sh env                print the env vars that point at the components
+#   overlays/infra.sh jwt-key            path of the local stack's signing key (made once)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -234,25 +234,12 @@ stop_started() { # [component…]: those given, or everything this script starte
 
 status() {
   local c
-  for c in "${ALL[@]}"; do
+  for c in "${ALL[@]}" auth payment; do
     if listening "${PORT[$c]}"; then
       if [ -f "$RUN/$c.pid" ]; then echo "$c: up on ${PORT[$c]} (started here, pid $(cat "$RUN/$c.pid"))"
       else echo "$c: up on ${PORT[$c]} (external)"; fi
     else echo "$c: down"; fi
   done
-}
-
-print_env() {
-  cat <<EOF
-FIREBASE_AUTH_EMULATOR_HOST=127.0.0.1:9099
-STORAGE_EMULATOR_HOST=http://127.0.0.1:4443
-FIUFIT_FIREBASE_PROJECT=$FIREBASE_PROJECT
-FIUFIT_GCS_BUCKET=$GCS_BUCKET
-FIUFIT_POSTGRES_HOST=127.0.0.1
-FIUFIT_REDIS_URL=redis://127.0.0.1:6379
-FIUFIT_MONGO_URL=mongodb://127.0.0.1:27017
-FIUFIT_RPC_URL=http://127.0.0.1:8545
-EOF
 }
 
 main() {
@@ -269,9 +256,8 @@ main() {
       ;;
     stop) stop_started "$@" ;;
     status) status ;;
-    env) print_env ;;
     jwt-key) jwt_key ;;
-    *) echo "usage: $0 install|start [component…]|stop|status|env" >&2; exit 2 ;;
+    *) echo "usage: $0 install|start [component…]|stop [component…]|status|jwt-key" >&2; exit 2 ;;
   esac
 }
 
