@@ -38,9 +38,9 @@ OWNER = Account.create()
 Client = AsyncTestClient[Litestar]
 
 
-def rpc(method: str, *params: Any) -> Any:
+def rpc(method: str, *params: Any, url: str = ANVIL_URL) -> Any:
     response = httpx.post(
-        ANVIL_URL, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
+        url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
     )
     body = response.json()
     assert "error" not in body, body

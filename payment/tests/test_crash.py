@@ -7,10 +7,13 @@ from typing import Any
 
 import pytest
 from litestar import Litestar
+from web3 import Web3
 
-from payment.chain.client import Chain
-from tests.conftest import OWNER, rpc, running
+from payment.chain.client import ARTIFACT
+from tests.conftest import ANVIL_URL, OWNER, rpc, running
 from tests.helpers import Client, balance, key, top_up, wallet
+
+CONTRACT = Web3().eth.contract(abi=ARTIFACT["abi"])  # only encodes calls
 
 
 class Crash(Exception):
@@ -43,9 +46,10 @@ async def wait_finished(client: Client, entry_id: int) -> dict[str, Any]:
     raise AssertionError(f"row {entry_id} never finished: {entry}")
 
 
-def sent_payments(chain: Chain, address: str) -> int:
-    data = chain.contract.encode_abi("sentPayments", args=[address])
-    return int(rpc("eth_call", {"to": chain.contract_address, "data": data}, "latest"), 16)
+def sent_payments(contract: str, sender: str, url: str = ANVIL_URL) -> int:
+    """What the contract at ``contract`` counts as deposited by ``sender``."""
+    data = CONTRACT.encode_abi("sentPayments", args=[sender])
+    return int(rpc("eth_call", {"to": contract, "data": data}, "latest", url=url), 16)
 
 
 @pytest.mark.parametrize("point", ["deposit", "payout", "receipt"])
@@ -69,8 +73,8 @@ async def test_restart_finishes_the_row_exactly_once(client: Client, point: str)
         # A retry of the original request replays the row; nothing is sent again.
         replay = await restarted.post("/payment/transfers", json=body, headers=headers)
         assert replay.status_code == 200 and replay.json()["id"] == entry["id"]
-        chain = restarted.app.state.chain
-        assert sent_payments(chain, sender["address"]) == 3 * 10**17
+        contract = restarted.app.state.chain.contract_address
+        assert sent_payments(contract, sender["address"]) == 3 * 10**17
     assert await balance(client, receiver["user_id"]) == Decimal("0.301")
 
 

@@ -1,24 +1,48 @@
 """A real crash: the service process is SIGKILLed in the middle of a burst of transfers, started
-again, and every request retried with its key. Each key executes exactly once."""
+again, and every request retried with its key. Each key executes exactly once.
+
+"In the middle" is a state, not a moment. The burst runs on a private anvil whose mining the
+test switches off, and the test holds two senders' account locks, so that at the kill each
+sender's rows are at a known point of their life:
+
+- sender A: deposit mined, the owner's payout broadcast and waiting in the mempool;
+- sender B: deposit broadcast and waiting in the mempool;
+- sender C: nothing signed yet (its requests wait for the account lock).
+
+The private anvil has its own chain id, so the session's in-process app (which tracks rows of
+the shared anvil on 8545) never touches these rows, and the shared anvil's mining is left alone.
+"""
 
 import asyncio
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
 
-from tests.conftest import ANVIL_URL, DATABASE_URL, ENCRYPTION_KEY, OWNER, REDIS_URL, SERVICE_TOKEN
-from tests.helpers import Client, balance, top_up, wallet
+from payment.db import ACCOUNT_LOCK
+from tests.conftest import DATABASE_URL, ENCRYPTION_KEY, REDIS_URL, ROOT, SERVICE_TOKEN, rpc
+from tests.helpers import balance, top_up, wallet
 from tests.test_crash import sent_payments
+
+ANVIL = Path(os.environ.get("PAYMENT_TEST_ANVIL", ROOT.parent / "overlays/node_modules/.bin/anvil"))
+CHAIN_ID = 31338  # not the shared anvil's 31337
+# Only turns a hang into a failure: every wait below ends as soon as its state is reached.
+DEADLINE = 120.0
 
 
 def free_port() -> int:
@@ -28,7 +52,34 @@ def free_port() -> int:
 
 
 @contextmanager
-def service(port: int) -> Iterator[subprocess.Popen[bytes]]:
+def private_anvil() -> Iterator[str]:
+    """An anvil of our own, on a port it picks and names in its banner (no port race)."""
+    command = [str(ANVIL), "--host", "127.0.0.1", "--port", "0", "--chain-id", str(CHAIN_ID)]
+    with (
+        open(os.devnull, "wb") as sink,
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as process,
+    ):
+        assert process.stdout is not None
+        try:
+            for line in process.stdout:  # blocks until the banner's line, or EOF if it died
+                if found := re.search(rb"Listening on 127\.0\.0\.1:(\d+)", line):
+                    break
+            else:
+                raise AssertionError(f"anvil exited during start-up ({process.wait()})")
+            # It logs every call from now on: drain its pipe so that it never blocks on a write.
+            threading.Thread(
+                target=shutil.copyfileobj, args=(process.stdout, sink), daemon=True
+            ).start()
+            yield f"http://127.0.0.1:{found[1].decode()}"
+        finally:
+            process.terminate()
+            process.wait(30)
+
+
+@contextmanager
+def service(node: str, owner: LocalAccount) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """The real service process against the private anvil; yields its base URL and process."""
+    port = free_port()
     env = {
         **os.environ,
         "PAYMENT_PORT": str(port),
@@ -37,14 +88,18 @@ def service(port: int) -> Iterator[subprocess.Popen[bytes]]:
         "PAYMENT_REDIS_URL": REDIS_URL,
         "PAYMENT_SERVICE_TOKEN": SERVICE_TOKEN,
         "PAYMENT_WALLET_ENCRYPTION_KEY": ENCRYPTION_KEY,
-        "PAYMENT_RPC_URL": ANVIL_URL,
-        "PAYMENT_OWNER_PRIVATE_KEY": OWNER.key.hex(),
+        "PAYMENT_RPC_URL": node,
+        "PAYMENT_OWNER_PRIVATE_KEY": owner.key.hex(),
         "PAYMENT_PROMETHEUS_PORT": "0",
         "PAYMENT_LOG_LEVEL": "WARNING",
         "PAYMENT_TRACKER_INTERVAL": "0.2",
         "PAYMENT_TRACKER_GRACE": "0",
+        # Past this a request answers early with its row still "submitted": here only the
+        # confirmation or the kill may end a request, however slow the machine.
+        "PAYMENT_REQUEST_WAIT": str(DEADLINE),
     }
     env.pop("PAYMENT_CONTRACT_ADDRESS", None)
+    base = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
         [os.path.join(os.path.dirname(sys.executable), "fiufit-payment")],
         env=env,
@@ -52,77 +107,142 @@ def service(port: int) -> Iterator[subprocess.Popen[bytes]]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        for _ in range(300):
+        deadline = time.monotonic() + DEADLINE
+        while True:  # until it answers its healthcheck
             try:
-                if httpx.get(f"http://127.0.0.1:{port}/payment/healthcheck/").status_code == 200:
+                if httpx.get(f"{base}/payment/healthcheck/").status_code == 200:
                     break
             except httpx.TransportError:
                 pass
-            if process.poll() is not None:
-                raise AssertionError("the service exited during start-up")
+            assert process.poll() is None, "the service exited during start-up"
+            assert time.monotonic() < deadline, "the service never answered"
             time.sleep(0.1)
-        yield process
+        yield base, process
     finally:
         if process.poll() is None:
             process.terminate()
             process.wait(30)
 
 
+@asynccontextmanager
+async def client_of(base: str) -> AsyncIterator[httpx.AsyncClient]:
+    # No timeout: a request ends when the service answers or dies, never by our clock.
+    headers = {"X-Service-Token": SERVICE_TOKEN}
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=None) as http:
+        yield http
+
+
+async def until(what: str, holds: Callable[[], Awaitable[bool]]) -> None:
+    deadline = time.monotonic() + DEADLINE
+    while not await holds():
+        assert time.monotonic() < deadline, f"never reached: {what}"
+        await asyncio.sleep(0.05)
+
+
+LOCK = "SELECT pg_advisory_lock($1, hashtext($2))"
+UNLOCK = "SELECT pg_advisory_unlock($1, hashtext($2))"
+
+
+def in_mempool(node: str, tx_hash: str | None) -> bool:
+    tx = rpc("eth_getTransactionByHash", tx_hash, url=node) if tx_hash else None
+    return tx is not None and tx["blockNumber"] is None
+
+
+async def has(rows: Awaitable[list[Any]], count: int) -> bool:
+    return len(await rows) == count
+
+
+async def send(
+    http: httpx.AsyncClient, key: str, s: dict[str, Any], r: dict[str, Any], amount: str
+) -> tuple[int, Any]:
+    body = {"sender_id": s["user_id"], "receiver_id": r["user_id"], "amount": amount}
+    response = await http.post("/payment/transfers", json=body, headers={"Idempotency-Key": key})
+    return response.status_code, response.json()
+
+
 async def test_sigkill_mid_burst_then_retries_execute_each_key_once(
-    client: Client, db: asyncpg.Connection
+    db: asyncpg.Connection,
 ) -> None:
-    senders = [await wallet(client) for _ in range(3)]
-    receivers = [await wallet(client) for _ in range(2)]
-    for sender in senders:
-        await top_up(client, sender["user_id"], "1")
-    plan = [
-        (f"kill-{i}-{os.urandom(4).hex()}", senders[i % 3], receivers[i % 2], f"0.0{i % 5 + 1}")
-        for i in range(12)
-    ]
+    owner = Account.create()
+    locks = await asyncpg.connect(DATABASE_URL)  # the test's own session, holding account locks
+    with private_anvil() as node:
+        rpc("anvil_setBalance", owner.address, hex(10**4 * 10**18), url=node)
+        with service(node, owner) as (base, doomed):
+            async with client_of(base) as http:
+                senders = [await wallet(http) for _ in range(3)]
+                receivers = [await wallet(http) for _ in range(2)]
+                for sender in senders:
+                    await top_up(http, sender["user_id"], "1")
+                a, b, c = (sender["address"] for sender in senders)
+                amounts = ["0.01", "0.02", "0.03", "0.04", "0.05"]
+                plan = [  # four transfers from each sender, to two receivers
+                    (
+                        f"kill-{i}-{os.urandom(4).hex()}",
+                        senders[i % 3],
+                        receivers[i % 2],
+                        amounts[i % 5],
+                    )
+                    for i in range(12)
+                ]
+                sender_of = {key: s["address"] for key, s, _, _ in plan}
 
-    async def send(http: httpx.AsyncClient, key: str, s: dict, r: dict, amount: str) -> int:
-        body = {"sender_id": s["user_id"], "receiver_id": r["user_id"], "amount": amount}
-        response = await http.post(
-            "/payment/transfers",
-            json=body,
-            headers={"Idempotency-Key": key, "X-Service-Token": SERVICE_TOKEN},
+                async def rows(sender: str) -> list[asyncpg.Record]:
+                    found = await db.fetch(
+                        "SELECT idempotency_key, status, step, deposit_tx_hash, payout_tx_hash "
+                        "FROM ledger WHERE idempotency_key = ANY($1::text[])",
+                        list(sender_of),
+                    )
+                    return [row for row in found if sender_of[row["idempotency_key"]] == sender]
+
+                async def at(sender: str, step: str, column: str) -> bool:
+                    """All four rows of the sender are at ``step``, the transaction in their
+                    ``column`` broadcast (the node knows it) and not mined."""
+                    mine = await rows(sender)
+                    return len(mine) == 4 and all(
+                        row["step"] == step and in_mempool(node, row[column]) for row in mine
+                    )
+
+                for held in (b, c):
+                    await locks.execute(LOCK, ACCOUNT_LOCK, held)
+                rpc("evm_setAutomine", False, url=node)  # from here on, a block comes when we say
+                burst = [asyncio.create_task(send(http, *step)) for step in plan]
+                await until("A deposited", lambda: at(a, "deposit_sent", "deposit_tx_hash"))
+                rpc("evm_mine", url=node)  # only A's deposits are waiting
+                await until("A paid out", lambda: at(a, "payout_sent", "payout_tx_hash"))
+                await locks.execute(UNLOCK, ACCOUNT_LOCK, b)
+                await until("B deposited", lambda: at(b, "deposit_sent", "deposit_tx_hash"))
+                await until("C's rows recorded", lambda: has(rows(c), 4))
+                assert await at(a, "payout_sent", "payout_tx_hash")  # nothing was mined since
+                unsigned = [(r["status"], r["step"], r["deposit_tx_hash"]) for r in await rows(c)]
+                assert unsigned == [("pending", "deposit", None)] * 4
+                doomed.send_signal(signal.SIGKILL)
+                outcomes = await asyncio.gather(*burst, return_exceptions=True)
+        # No row was confirmed, so no request had its answer: the kill cut every one off.
+        assert all(isinstance(o, httpx.TransportError) for o in outcomes), outcomes
+
+        await locks.close()  # releases C's lock
+        rpc("evm_setAutomine", True, url=node)  # this mines what the dead process left waiting
+        with service(node, owner) as (base, _):
+            async with client_of(base) as http:
+                retried = await asyncio.gather(*(send(http, *step) for step in plan))
+                # Every key got its row before the kill: each retry replays it, to confirmation.
+                assert [code for code, _ in retried] == [200] * len(plan), retried
+                assert {entry["status"] for _, entry in retried} == {"confirmed"}
+                page = await http.get("/payment/transactions", params={"kind": "transfer"})
+                assert page.json()["total"] == len(plan)  # one row per key
+                for receiver in receivers:
+                    # Each payout landed once: the gas grant plus what was sent to it, no more.
+                    got = sum(Decimal(amount) for _, _, r, amount in plan if r == receiver)
+                    assert await balance(http, receiver["user_id"]) == Decimal("0.001") + got
+
+        contract = await db.fetchval(
+            "SELECT address FROM deployments WHERE chain_id = $1 AND owner = $2",
+            CHAIN_ID,
+            owner.address,
         )
-        return response.status_code
-
-    port = free_port()
-    with service(port) as doomed:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-            burst = [asyncio.create_task(send(http, *step)) for step in plan]
-            # Kill once some transfer has a transaction out and others are still going.
-            for _ in range(500):
-                if await db.fetchval(
-                    "SELECT count(*) FROM ledger WHERE kind = 'transfer' AND status = 'submitted'"
-                ):
-                    break
-                await asyncio.sleep(0.01)
-            doomed.send_signal(signal.SIGKILL)
-            outcomes = await asyncio.gather(*burst, return_exceptions=True)
-    assert any(isinstance(o, Exception) for o in outcomes), "the kill came too late to matter"
-    unfinished = await db.fetchval(
-        "SELECT count(*) FROM ledger WHERE kind = 'transfer' AND status IN ('pending', 'submitted')"
-    )
-    assert unfinished > 0
-
-    with service(port):
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
-            retried = await asyncio.gather(*(send(http, *step) for step in plan))
-    assert set(retried) <= {200, 201}, retried
-    received: Counter[int] = Counter()
-    deposited: Counter[str] = Counter()
-    for _, s, r, amount in plan:
-        received[r["user_id"]] += int(Decimal(amount) * 10**18)
-        deposited[s["address"]] += int(Decimal(amount) * 10**18)
-    page = await client.get("/payment/transactions", params={"kind": "transfer", "limit": 100})
-    assert page.json()["total"] == len(plan)  # one row per key
-    assert {e["status"] for e in page.json()["items"]} == {"confirmed"}
-    chain = client.app.state.chain
-    for sender in senders:
-        assert sent_payments(chain, sender["address"]) == deposited[sender["address"]]
-    for receiver in receivers:
-        expected = Decimal("0.001") + Decimal(received[receiver["user_id"]]) / 10**18
-        assert await balance(client, receiver["user_id"]) == expected
+        for sender in senders:
+            address = sender["address"]
+            sent = sum(Decimal(amount) for _, s, _, amount in plan if s == sender)
+            # The contract counted each deposit once, and the wallet signed nothing else.
+            assert sent_payments(contract, address, url=node) == int(sent * 10**18)
+            assert int(rpc("eth_getTransactionCount", address, "latest", url=node), 16) == 4
