@@ -3,12 +3,12 @@
 Every test ends with the same question: is each published event stored exactly once?
 """
 
-import asyncio
 import random
 import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -65,51 +65,93 @@ async def test_killed_between_write_and_ack_then_restarted_counts_once(
     await eventually(replayed_as_duplicates)
 
 
+class Backlog:
+    """The events published so far, topped up before each consumer starts so that it has plenty
+    left to read. "Plenty" doubles whenever a consumer stores everything before the signal lands:
+    no assumption about how fast the consumer (or the machine) is."""
+
+    def __init__(self, redis: Redis, events: Collection) -> None:
+        self.redis = redis
+        self.events = events
+        self.published = 0
+        self.size = 500
+
+    async def stored(self) -> int:
+        return await self.events.count_documents({})
+
+    async def top_up(self) -> None:
+        missing = self.size - (self.published - await self.stored())
+        if missing > 0:
+            await publish_events(self.redis, missing)
+            self.published += missing
+
+
+async def signal_mid_stream(
+    backlog: Backlog, start: Callable[[], ConsumerProcess], sig: signal.Signals, rng: random.Random
+) -> tuple[int, bool]:
+    """Start a consumer and, once it has stored a random part of the backlog, send it ``sig`` from
+    outside; wait for it to exit. Returns its exit code and whether events were still unstored
+    when it died (nothing else consumes meanwhile): only then did the signal land mid-stream."""
+    await backlog.top_up()
+    before = await backlog.stored()
+    target = before + rng.randint(1, (backlog.published - before) // 2)
+    consumer = start()
+
+    async def reached() -> bool:
+        return await backlog.stored() >= target
+
+    await eventually(reached)
+    consumer.process.send_signal(sig)
+    code = await consumer.wait_exit()
+    mid_stream = await backlog.stored() < backlog.published
+    if not mid_stream:  # it drained the backlog first: give the next one a bigger backlog
+        backlog.size *= 2
+    return code, mid_stream
+
+
 async def test_kill_9_at_random_moments_never_loses_or_double_counts(
     events: Collection, redis: Redis, consumer_processes: Start
 ) -> None:
-    total = 1000
-    await publish_events(redis, total)
+    backlog = Backlog(redis, events)
     rng = random.Random(7)
-    kills = 0
-    while kills < 4 and (before := await events.count_documents({})) < total:
-        victim = consumer_processes(METRICS_CONSUMER_BATCH_SIZE=str(rng.choice((7, 20, 50))))
-
-        async def progressed(before: int = before) -> bool:
-            return await events.count_documents({}) > before
-
-        await eventually(progressed)  # it is consuming: kill it somewhere in the middle
-        await asyncio.sleep(rng.uniform(0, 0.5))
-        victim.process.send_signal(signal.SIGKILL)
-        assert await victim.wait_exit() == -signal.SIGKILL
-        kills += 1
-    assert kills >= 2  # at least two deaths in the middle of the stream
+    kills = in_hand = attempts = 0
+    # Four deaths in the middle of the stream, each checked as such, and at least one with a batch
+    # read and not acknowledged (its successor replays it: the upsert must not count it twice).
+    while kills < 4 or in_hand == 0:
+        assert attempts < 12, f"{kills} of {attempts} kills mid-stream, {in_hand} with a batch"
+        attempts += 1
+        batch_size = str(rng.choice((7, 20, 50)))
+        victim = partial(consumer_processes, METRICS_CONSUMER_BATCH_SIZE=batch_size)
+        code, mid_stream = await signal_mid_stream(backlog, victim, signal.SIGKILL, rng)
+        assert code == -signal.SIGKILL
+        kills += mid_stream
+        in_hand += await pending(redis) > 0
     consumer_processes()
     await eventually(lambda: group_done(redis), within=120)
-    await stored_exactly(events, total)
+    await stored_exactly(events, backlog.published)
 
 
 async def test_sigterm_finishes_the_batch_in_hand_and_exits_0(
     events: Collection, redis: Redis, consumer_processes: Start
 ) -> None:
-    total = 1000
-    await publish_events(redis, total)
-    consumer = consumer_processes(METRICS_CONSUMER_BATCH_SIZE="25")
-
-    async def started() -> bool:
-        return await events.count_documents({}) > 0
-
-    await eventually(started)
-    consumer.process.send_signal(signal.SIGTERM)
-    assert await consumer.wait_exit(within=60) == 0
-    # Whatever it read it stored and acknowledged: nothing is left pending.
-    assert await pending(redis) == 0
-    [group] = await redis.xinfo_groups(STREAM)
-    stored = await events.count_documents({})
-    assert stored == group["entries-read"] and stored < total
+    backlog = Backlog(redis, events)
+    rng = random.Random(11)
+    consumer = partial(consumer_processes, METRICS_CONSUMER_BATCH_SIZE="25")
+    for _ in range(8):
+        code, mid_stream = await signal_mid_stream(backlog, consumer, signal.SIGTERM, rng)
+        assert code == 0
+        # Whatever it read it stored and acknowledged: nothing is left pending.
+        assert await pending(redis) == 0
+        [group] = await redis.xinfo_groups(STREAM)
+        assert await backlog.stored() == group["entries-read"]
+        if mid_stream:
+            break
+    else:
+        pytest.fail("no SIGTERM landed before the consumer had drained its backlog")
+    assert group["lag"] == backlog.published - group["entries-read"] > 0  # the rest waits
     consumer_processes()
     await eventually(lambda: group_done(redis), within=120)
-    await stored_exactly(events, total)
+    await stored_exactly(events, backlog.published)
 
 
 @pytest.fixture
