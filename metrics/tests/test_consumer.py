@@ -1,6 +1,5 @@
 """The consumer in process, on the real Redis (db 4) and SecantusDB."""
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -136,6 +135,7 @@ async def test_health_endpoint_reports_batches_lag_and_pending(
     events: Collection, redis: Redis, run_consumer: Start
 ) -> None:
     port = free_port()
+    started = datetime.now(UTC).replace(microsecond=0)  # last_batch_at has whole seconds
     await run_consumer(consumer_health_port=port, consumer_name="health-pod")
     await publish_events(redis, 10)
     await eventually(lambda: _count_is(events, 10))
@@ -153,7 +153,7 @@ async def test_health_endpoint_reports_batches_lag_and_pending(
     assert body["alive"] is True and body["state"] == "running"
     assert body["consumer"] == "health-pod" and body["pending"] == 0
     last_batch = datetime.fromisoformat(body["last_batch_at"])
-    assert (datetime.now(UTC) - last_batch).total_seconds() < 60
+    assert started <= last_batch <= datetime.now(UTC)  # the batch of this test
     assert missing.status_code == 404
 
 
@@ -175,18 +175,23 @@ async def _count_is(events: Collection, expected: int) -> bool:
 
 
 async def test_health_fails_when_the_loop_stops_turning() -> None:
-    status = ConsumerStatus("hung-pod", liveness_seconds=0.2)
+    # The loop's last turn is set, not waited for: a window far longer than any request, so only
+    # the state decides (a slow start-up cannot make a turning loop look hung, nor the reverse).
+    status = ConsumerStatus("hung-pod", liveness_seconds=60)
     port = free_port()
     server = await serve_health(status, "127.0.0.1", port)
     try:
         async with httpx.AsyncClient() as http:
-            assert (await http.get(f"http://127.0.0.1:{port}/health")).status_code == 200
-            await asyncio.sleep(0.3)  # no tick: a hung loop
+            status.tick("running")
+            turning = await http.get(f"http://127.0.0.1:{port}/health")
+            status.last_loop -= 60  # no tick for a whole window: a hung loop
             hung = await http.get(f"http://127.0.0.1:{port}/health")
             status.tick("backing off (write)")  # an outage still turns the loop
             waiting = await http.get(f"http://127.0.0.1:{port}/health")
     finally:
         server.close()
         await server.wait_closed()
+    assert turning.status_code == 200 and turning.json()["alive"] is True
     assert hung.status_code == 503 and hung.json()["alive"] is False
+    assert hung.json()["seconds_since_loop"] >= 60
     assert waiting.status_code == 200 and waiting.json()["state"] == "backing off (write)"
