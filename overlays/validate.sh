@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Offline checks of everything that ships the platform: every Kubernetes manifest (schemas,
-# rendering, cross-references: overlays/check_manifests.py), the compose file and the GitLab
-# pipelines (check-jsonschema's vendored schemas), every Dockerfile (hadolint) and the generated
-# configuration reference in the README. Prints what it checked; exits 1 on any problem.
+# rendering, cross-references: overlays/check_manifests.py), every service's okteto.yml (the one
+# deploy pattern, and the deploy run against a recording kubectl: overlays/check_okteto.py), the
+# compose file and the GitLab pipelines (check-jsonschema's vendored schemas), every Dockerfile
+# (hadolint) and the generated configuration reference in the README. Prints what it checked;
+# exits 1 on any problem.
 # Tools: .local/venv (overlays/requirements.txt) and a pinned kubectl (its built-in kustomize).
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -42,6 +44,9 @@ step "kubectl $("$KUBECTL" version --client | tr '\n' ' ')"
 
 step "Kubernetes manifests"
 "$VENV/bin/python" overlays/check_manifests.py "$KUBECTL" || failed+=("manifests")
+
+step "okteto.yml of every service: one pattern, deployed against a recording kubectl"
+"$VENV/bin/python" overlays/check_okteto.py "$KUBECTL" || failed+=("okteto")
 
 step "overlays/docker-compose.yml against the compose specification"
 "$VENV/bin/check-jsonschema" --builtin-schema vendor.compose-spec overlays/docker-compose.yml \
