@@ -1,5 +1,6 @@
 import asyncio
 import json
+import time
 import uuid
 from collections.abc import AsyncIterator
 
@@ -107,7 +108,9 @@ async def test_disable_revokes_and_enable_restores(
         return str(response.json()["users"][0].get("validSince", ""))
 
     before = await valid_since()
-    await asyncio.sleep(1.1)  # validSince has one-second resolution
+    # validSince counts whole seconds: revoke once this clock (the emulator's too) has reached a
+    # later second than the account's, or the new value could equal the old one.
+    await asyncio.sleep(max(0.0, int(before) + 1 - time.time()))
     response = await client.patch(f"/auth/accounts/{uid}", json={"disabled": True})
     assert response.status_code == 200
     assert response.json() == {"id": uid, "disabled": True}

@@ -1,7 +1,7 @@
-import asyncio
 import base64
 import json
 import time
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -11,6 +11,7 @@ from litestar.testing import AsyncTestClient
 from pydantic import ValidationError
 
 from authentication.settings import Settings
+from authentication.tokens import service as token_service
 from authentication.tokens.keys import generate_private_pem
 from tests.conftest import make_settings, service_client
 
@@ -44,7 +45,9 @@ def forge(header: dict[str, Any], claims: dict[str, Any], signature: bytes = b""
 
 
 async def test_user_token_verifies_against_the_published_jwks(client: Client) -> None:
+    before = int(time.time())
     token = await issue(client, role="user", id=7, is_athlete=True)
+    after = time.time()
     jwks = (await client.get("/auth/.well-known/jwks.json")).json()
     header = jwt.get_unverified_header(token)
     [key] = [k for k in jwks["keys"] if k["kid"] == header["kid"]]
@@ -53,7 +56,7 @@ async def test_user_token_verifies_against_the_published_jwks(client: Client) ->
     assert claims["id"] == 7
     assert claims["is_athlete"] is True
     assert claims["exp"] - claims["iat"] == 24 * 3600
-    assert abs(claims["iat"] - time.time()) < 5
+    assert before <= claims["iat"] <= after  # issued now, on this clock
     assert "d" not in key  # only the public half is published
 
 
@@ -157,12 +160,22 @@ async def test_unknown_kid_and_foreign_key_are_rejected(client: Client) -> None:
         assert (await credentials(client, f"Bearer {token}")).status_code == 401
 
 
-async def test_expired_tampered_and_foreign_issuer_tokens_are_rejected(app: Litestar) -> None:
-    settings = make_settings(jwt_expiration_hours=0.0001)  # 0.36 s
+async def issued_ago(client: Client, monkeypatch: pytest.MonkeyPatch, seconds: float) -> str:
+    """A token issued ``seconds`` ago: only the issuing clock is set back, verification keeps the
+    real one, so expiry is checked without waiting for it."""
+    issued_at = time.time() - seconds
+    with monkeypatch.context() as patch:
+        patch.setattr(token_service, "time", SimpleNamespace(time=lambda: issued_at))
+        return await issue(client, role="user", id=5, is_athlete=True)
+
+
+async def test_expired_tampered_and_foreign_issuer_tokens_are_rejected(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from authentication.app import create_app
 
-    short_lived = create_app(settings)
-    async with service_client(short_lived) as client:
+    settings = make_settings(jwt_expiration_hours=1)
+    async with service_client(create_app(settings)) as client:
         token = await issue(client, role="user", id=5, is_athlete=True)
         assert (await credentials(client, f"Bearer {token}")).status_code == 200
         header, payload, signature = token.split(".")
@@ -180,11 +193,25 @@ async def test_expired_tampered_and_foreign_issuer_tokens_are_rejected(app: Lite
         )
         assert (await credentials(client, f"Bearer {foreign}")).status_code == 401
 
-        await asyncio.sleep(
-            1.5
-        )  # python-jose has no clock injection; exp has one-second resolution
-        response = await credentials(client, f"Bearer {token}")
-        assert response.status_code == 401
+        # A one-hour token issued two hours ago expired an hour ago; one issued half an hour
+        # ago has half an hour left (margins no slow machine gets near).
+        expired = await issued_ago(client, monkeypatch, 2 * 3600)
+        live = await issued_ago(client, monkeypatch, 1800)
+        assert (await credentials(client, f"Bearer {expired}")).status_code == 401
+        assert (await credentials(client, f"Bearer {live}")).status_code == 200
+    claims = jwt.get_unverified_claims(expired)
+    assert claims["exp"] - claims["iat"] == 3600 and claims["exp"] < time.time()
+
+
+async def test_the_lifetime_is_at_least_one_second() -> None:
+    from authentication.app import create_app
+
+    # 0.0001 h is 0.36 s: exp counts whole seconds and used to round it down to exp == iat.
+    with pytest.raises(ValidationError, match="at least one second"):
+        make_settings(jwt_expiration_hours=0.0001)
+    async with service_client(create_app(make_settings(jwt_expiration_hours=1 / 3600))) as client:
+        claims = jwt.get_unverified_claims(await issue(client, role="admin", id=1))
+    assert claims["exp"] - claims["iat"] == 1
 
 
 async def test_rs256_keys_and_retired_keys_verify() -> None:

@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     # Public keys of retired signing keys, PEM, kept in the JWKS until their tokens expire.
     jwt_previous_public_keys: list[str] = []
     jwt_issuer: str = "fiufit-authentication"
-    jwt_expiration_hours: float = Field(default=24, gt=0)
+    jwt_expiration_hours: float = 24
 
     # Shared credential that FiuFit services present in X-Service-Token.
     service_token: SecretStr | None = None
@@ -48,6 +48,15 @@ class Settings(BaseSettings):
         if isinstance(value, str) and "\\n" in value:
             return value.replace("\\n", "\n")
         return value
+
+    @field_validator("jwt_expiration_hours")
+    @classmethod
+    def _at_least_one_second(cls, hours: float) -> float:
+        # `exp` counts whole seconds: a shorter lifetime rounded down to 0 and issued tokens that
+        # expired in the second they were issued.
+        if hours * 3600 < 1:
+            raise ValueError("must be at least one second (1/3600 hours)")
+        return hours
 
     @model_validator(mode="after")
     def _secrets_present_outside_local_mode(self) -> "Settings":
