@@ -2,9 +2,9 @@
 # Offline checks of everything that ships the platform: every Kubernetes manifest (schemas,
 # rendering, cross-references: overlays/check_manifests.py), every service's okteto.yml (the one
 # deploy pattern, and the deploy run against a recording kubectl: overlays/check_okteto.py), the
-# compose file and the GitLab pipelines (check-jsonschema's vendored schemas), every Dockerfile
-# (hadolint) and the generated configuration reference in the README. Prints what it checked;
-# exits 1 on any problem.
+# compose file and the GitLab pipelines (check-jsonschema's vendored schemas), the pip-audit
+# ignore list (overlays/audit.sh --check), every Dockerfile (hadolint) and the generated
+# configuration reference in the README. Prints what it checked; exits 1 on any problem.
 # Tools: .local/venv (overlays/requirements.txt) and a pinned kubectl (its built-in kustomize).
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -66,6 +66,9 @@ for service in $(overlays/services.sh); do
 done
 step "GitLab CI schema: ${pipelines[*]}"
 "$VENV/bin/check-jsonschema" --builtin-schema vendor.gitlab-ci "${pipelines[@]}" || failed+=("gitlab-ci")
+
+step "pip-audit ignore list (the audit itself needs the vulnerability service: make audit)"
+overlays/audit.sh --check || failed+=("pip-audit ignores")
 
 for service in $(overlays/services.sh); do
   step "hadolint $service/Dockerfile"
