@@ -37,7 +37,7 @@ async def test_events_are_stored_once_and_acknowledged(
         return await events.count_documents({}) == 120
 
     await eventually(all_stored)
-    await eventually(lambda: _no_pending(redis))
+    await eventually(lambda: _settled(redis, consumer))
     assert consumer.status.stored == 120 and consumer.status.dead_lettered == 0
     document = await events.find_one({"label": "l1"})
     assert document is not None
@@ -51,9 +51,9 @@ async def test_a_republished_event_is_counted_once(
     payload = event_json("user_login_count", label="using_idp")
     await publish(redis, payload, payload)  # a relay that crashed before marking it sent
     consumer = await run_consumer()
-    await eventually(lambda: _no_pending(redis))
+    await eventually(lambda: _settled(redis, consumer))
     await publish(redis, payload)  # and once more, later, in another batch
-    await eventually(lambda: _no_pending(redis))
+    await eventually(lambda: _settled(redis, consumer))
     assert await events.count_documents({}) == 1
     assert consumer.status.duplicates == 2
 
@@ -67,7 +67,7 @@ async def test_every_malformed_kind_is_dead_lettered_with_its_reason(
             ids.append((await redis.xadd(STREAM, fields), fields))  # type: ignore[arg-type]
     await publish_events(redis, 5)
     consumer = await run_consumer()
-    await eventually(lambda: _no_pending(redis))
+    await eventually(lambda: _settled(redis, consumer))
     await eventually(lambda: _count_is(events, 5))
     letters = {fields[b"stream_id"]: fields for _, fields in await redis.xrange(DEAD)}
     assert len(letters) == len(ids)
@@ -127,7 +127,7 @@ async def test_two_consumers_share_the_stream_without_double_counting(
     first = await run_consumer(consumer_name="pod-a")
     second = await run_consumer(consumer_name="pod-b")
     await eventually(lambda: _count_is(events, 200))
-    await eventually(lambda: _no_pending(redis))
+    await eventually(lambda: _settled(redis, first, second))
     assert first.status.stored + second.status.stored == 200
 
 
@@ -168,6 +168,16 @@ async def leave_pending(redis: Redis, consumer: str, count: int) -> None:
 async def _no_pending(redis: Redis) -> bool:
     groups = await redis.xinfo_groups(STREAM)
     return bool(groups) and groups[0]["pending"] == 0 and groups[0]["lag"] == 0
+
+
+async def _settled(redis: Redis, *consumers: Consumer) -> bool:
+    """Every entry the group delivered is acknowledged and in the consumers' counters: a consumer
+    acknowledges a batch before it counts it, so "nothing pending" alone races its status."""
+    groups = await redis.xinfo_groups(STREAM)
+    if not groups or groups[0]["pending"] or groups[0]["lag"]:
+        return False
+    counted = sum(c.status.stored + c.status.duplicates + c.status.dead_lettered for c in consumers)
+    return bool(counted == groups[0]["entries-read"])
 
 
 async def _count_is(events: Collection, expected: int) -> bool:
