@@ -57,7 +57,14 @@ def make_settings(**overrides: Any) -> Settings:
         "owner_private_key": OWNER.key.hex(),
         "prometheus_port": 0,
         "log_level": "WARNING",
-        "tracker_interval": 0.5,
+        # Background work must not race the tests. The tracker of the session app (and of
+        # replicas) never sweeps within a session: otherwise it steps another instance's rows
+        # once they are tracker_grace old, so what a test sees would depend on the clock. Tests
+        # of the tracker start an app with their own interval and grace.
+        "tracker_interval": 3600,
+        # A request answers when its movement is finished, not when a clock runs out: a slow
+        # machine must not turn a "confirmed" answer into "submitted".
+        "request_wait": 120,
         "outbox_interval": 0.2,
     }
     values.update(overrides)

@@ -9,8 +9,8 @@ sender's rows are at a known point of their life:
 - sender B: deposit broadcast and waiting in the mempool;
 - sender C: nothing signed yet (its requests wait for the account lock).
 
-The private anvil has its own chain id, so the session's in-process app (which tracks rows of
-the shared anvil on 8545) never touches these rows, and the shared anvil's mining is left alone.
+The private anvil has its own chain id, so no other app of the session (they work on the shared
+anvil, 8545) ever adopts these rows, and the shared anvil's mining is left alone.
 """
 
 import asyncio
@@ -26,11 +26,11 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
+import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
@@ -39,7 +39,7 @@ from tests.conftest import DATABASE_URL, ENCRYPTION_KEY, REDIS_URL, ROOT, SERVIC
 from tests.helpers import balance, top_up, wallet
 from tests.test_crash import sent_payments
 
-ANVIL = Path(os.environ.get("PAYMENT_TEST_ANVIL", ROOT.parent / "overlays/node_modules/.bin/anvil"))
+ANVIL = ROOT.parent / "overlays/node_modules/.bin/anvil"  # what overlays/infra.sh installs
 CHAIN_ID = 31338  # not the shared anvil's 31337
 # Only turns a hang into a failure: every wait below ends as soon as its state is reached.
 DEADLINE = 120.0
@@ -160,11 +160,18 @@ async def send(
     return response.status_code, response.json()
 
 
+@pytest.fixture
+async def locks() -> AsyncIterator[asyncpg.Connection]:
+    """A database session of the test's own, to hold account locks (released with it)."""
+    conn = await asyncpg.connect(DATABASE_URL)
+    yield conn
+    await conn.close()
+
+
 async def test_sigkill_mid_burst_then_retries_execute_each_key_once(
-    db: asyncpg.Connection,
+    db: asyncpg.Connection, locks: asyncpg.Connection
 ) -> None:
     owner = Account.create()
-    locks = await asyncpg.connect(DATABASE_URL)  # the test's own session, holding account locks
     with private_anvil() as node:
         rpc("anvil_setBalance", owner.address, hex(10**4 * 10**18), url=node)
         with service(node, owner) as (base, doomed):
@@ -220,7 +227,7 @@ async def test_sigkill_mid_burst_then_retries_execute_each_key_once(
         # No row was confirmed, so no request had its answer: the kill cut every one off.
         assert all(isinstance(o, httpx.TransportError) for o in outcomes), outcomes
 
-        await locks.close()  # releases C's lock
+        await locks.execute(UNLOCK, ACCOUNT_LOCK, c)
         rpc("evm_setAutomine", True, url=node)  # this mines what the dead process left waiting
         with service(node, owner) as (base, _):
             async with client_of(base) as http:
