@@ -1,6 +1,7 @@
 from typing import Any
 
 import pytest
+from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
 from tests.conftest import (
@@ -10,9 +11,11 @@ from tests.conftest import (
     admin,
     athlete,
     bearer,
+    make_settings,
     trainer,
     training_body,
 )
+from trainings.app import create_app
 
 
 async def test_trainer_creates_a_training_as_themself(client: Client) -> None:
@@ -94,6 +97,19 @@ async def test_a_blocked_trainer_is_401(client: Client, redis: Redis) -> None:
     # An admin whose id equals a blocked user's id is someone else.
     assert (await client.get("/trainings/types/", headers=admin(TRAINER))).status_code == 200
     assert ADMIN != TRAINER
+
+
+async def test_the_first_request_sees_the_blocked_set_whatever_its_cache_age(
+    redis: Redis,
+) -> None:
+    """A fresh app has not fetched the set yet: that is stale, not fresh, even for a max age
+    longer than the machine's uptime (monotonic time starts near zero)."""
+    await redis.sadd("fiufit:blocked_users", str(TRAINER))
+    fresh = create_app(make_settings(blocked_users_max_age=1e9))
+    async with AsyncTestClient(app=fresh) as client:
+        response = await client.post("/trainings", json=training_body(), headers=trainer())
+    assert response.status_code == 401
+    assert response.json()["detail"] == "User is blocked"
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,8 @@ from typing import Any
 
 import asyncpg
 import httpx
+import pytest
+from litestar.exceptions import NotAuthorizedException
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
@@ -24,7 +26,7 @@ from tests.conftest import (
     wait_for_bootstrap_admin,
 )
 from users.app import create_app
-from users.tokens import BLOCKED_USERS_KEY
+from users.tokens import BLOCKED_USERS_KEY, TokenVerifier
 
 
 async def test_admin_routes_need_an_admin(
@@ -129,6 +131,27 @@ async def test_blocked_set_heals_from_the_database(
             break
         await asyncio.sleep(0.2)
     assert await redis.sismember(BLOCKED_USERS_KEY, str(user.id))
+
+
+async def test_a_refusal_from_the_cached_blocked_set_is_confirmed_in_redis(
+    make_actor: Any, http: httpx.AsyncClient, redis: Redis
+) -> None:
+    """An unblocked user is accepted at once, although the cached set still lists them. The
+    cache cannot expire during the test (nor before its first fetch: the age exceeds any
+    uptime), so the refusal came from the cache and the acceptance from the confirmation."""
+    user = await make_actor()
+    verifier = TokenVerifier(
+        http,
+        f"{AUTH_URL}/auth/.well-known/jwks.json",
+        make_settings().jwt_issuer,
+        redis,
+        blocked_max_age=1e9,
+    )
+    await redis.sadd(BLOCKED_USERS_KEY, str(user.id))
+    with pytest.raises(NotAuthorizedException, match="User is blocked"):
+        await verifier.verify(user.headers["Authorization"])  # caches the set with the user
+    await redis.srem(BLOCKED_USERS_KEY, str(user.id))
+    assert (await verifier.verify(user.headers["Authorization"])).id == user.id
 
 
 async def test_block_toggle_of_an_unknown_user_is_404(client: Client, admin_headers: Any) -> None:
