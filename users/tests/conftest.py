@@ -8,8 +8,9 @@ import json
 import os
 import secrets
 import subprocess
+import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -133,15 +134,46 @@ async def client(app: Litestar, db: asyncpg.Pool, http: httpx.AsyncClient) -> As
         await delete_firebase_account(http, uid)
 
 
+# How long a wait for a state may last before the test fails. Only a broken behaviour ever
+# reaches it, so it is generous: a busy machine must not fail a test that waits for a state.
+DEADLINE = 30.0
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], what: str) -> None:
+    """Polls `check` until it holds: tests wait for a state, never for a fixed time."""
+    deadline = time.monotonic() + DEADLINE
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still waiting after {DEADLINE:.0f} s for {what}")
+        await asyncio.sleep(0.02)
+
+
 async def wait_for_bootstrap_admin(db: asyncpg.Pool, email: str) -> int:
     """The app creates its first admin in the background at start-up."""
-    for _ in range(200):
+    admin_id: int | None = None
+
+    async def created() -> bool:
+        nonlocal admin_id
         async with db.acquire() as conn:
             admin_id = await conn.fetchval("SELECT id FROM admins WHERE email = $1", email)
-        if admin_id:
-            return int(admin_id)
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"bootstrap admin {email} was not created")
+        return admin_id is not None
+
+    await eventually(created, f"bootstrap admin {email} to be created")
+    assert admin_id is not None
+    return admin_id
+
+
+def wait_for_bootstrap_to_finish(client: Client) -> None:
+    """Blocks until the app's start-up task `bootstrap-admin` has ended, whatever it decided.
+    The app runs in its own event loop, on the test client's portal thread: look there."""
+
+    async def finished() -> None:
+        running = [t for t in asyncio.all_tasks() if t.get_name() == "bootstrap-admin"]
+        if running:  # none left means it has finished already
+            _, pending = await asyncio.wait(running, timeout=DEADLINE)
+            assert not pending, f"bootstrap-admin still running after {DEADLINE:.0f} s"
+
+    client.blocking_portal.call(finished)
 
 
 @pytest.fixture(scope="session")

@@ -1,15 +1,17 @@
 """Events go through the outbox: a Redis outage delays them and never fails a request."""
 
-import asyncio
 import json
+import logging
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import asyncpg
+import pytest
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
-from tests.conftest import CLOSED_PORT_URL, REDIS_URL, STREAM, make_settings, profile
+from tests.conftest import CLOSED_PORT_URL, REDIS_URL, STREAM, eventually, make_settings, profile
 from users.app import create_app
 from users.events.relay import OutboxRelay
 
@@ -27,7 +29,29 @@ async def stream_events(redis: Redis) -> list[dict[str, Any]]:
     return [json.loads(fields["event"]) for _, fields in entries]
 
 
-async def test_events_wait_out_a_redis_outage(db: asyncpg.Pool, redis: Redis) -> None:
+class Recorder(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@pytest.fixture
+def relay_log() -> Iterator[list[str]]:
+    """What the outbox relay reports. The app logs from its own thread, and its logging set-up
+    replaces the root's handlers: listen on the relay's logger itself."""
+    recorder = Recorder()
+    logger = logging.getLogger("users.events.relay")
+    logger.addHandler(recorder)
+    yield recorder.messages
+    logger.removeHandler(recorder)
+
+
+async def test_events_wait_out_a_redis_outage(
+    db: asyncpg.Pool, redis: Redis, relay_log: list[str]
+) -> None:
     down = f"redis://{CLOSED_PORT_URL}/1"
     app = create_app(
         make_settings(events_redis_url=down, outbox_poll_interval=0.05, outbox_relay=True)
@@ -35,7 +59,11 @@ async def test_events_wait_out_a_redis_outage(db: asyncpg.Pool, redis: Redis) ->
     async with AsyncTestClient(app=app) as client:
         response = await client.post("/users", json=profile(location="palermo"))
         assert response.status_code == 201, response.text
-        await asyncio.sleep(0.3)  # the app's relay keeps trying meanwhile
+
+        async def relay_failed() -> bool:  # it took both events, and Redis refused them
+            return any("Redis unavailable, 2 events wait" in m for m in relay_log)
+
+        await eventually(relay_failed, "the app's relay to try the events and fail")
     assert await unsent(db) == 2
     assert await stream_events(redis) == []
 
@@ -65,11 +93,12 @@ async def test_the_running_relay_publishes_on_its_own(db: asyncpg.Pool, redis: R
     app = create_app(make_settings(outbox_relay=True))
     async with AsyncTestClient(app=app) as client:
         assert (await client.post("/users", json=profile(location=""))).status_code == 201
+
         # Published, then marked sent: wait for both while the relay still runs.
-        for _ in range(100):
-            if await stream_events(redis) and await unsent(db) == 0:
-                break
-            await asyncio.sleep(0.1)
+        async def sent() -> bool:
+            return bool(await stream_events(redis)) and await unsent(db) == 0
+
+        await eventually(sent, "the relay to publish the event")
     events = await stream_events(redis)
     assert [e["metric"] for e in events] == ["user_created_count"]
     assert await unsent(db) == 0
