@@ -7,6 +7,7 @@ import base64
 import os
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,20 @@ PNG = (
 JPEG = base64.b64encode(
     b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
 ).decode()
+
+
+# How long a wait for a state may last before the test fails. Only a broken behaviour ever
+# reaches it, so it is generous: a busy machine must not fail a test that waits for a state.
+DEADLINE = 30.0
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], what: str) -> None:
+    """Polls `check` until it holds: tests wait for a state, never for a fixed time."""
+    deadline = time.monotonic() + DEADLINE
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still waiting after {DEADLINE:.0f} s for {what}")
+        await asyncio.sleep(0.02)
 
 
 def make_settings(**overrides: Any) -> Settings:

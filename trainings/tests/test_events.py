@@ -1,10 +1,16 @@
-import asyncio
+"""Events go out through the outbox. The tests wait for states (rows marked sent), never for a
+time. "Nothing else was published" is shown with a marker: once every row is sent, including
+one enqueued after all the others, the stream holds everything that will ever be published."""
+
 import contextlib
 import json
+import logging
 import re
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import asyncpg
+import pytest
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -12,11 +18,13 @@ from redis.exceptions import RedisError
 from tests.conftest import (
     ATHLETE,
     DATABASE_URL,
+    REDIS_URL,
     STREAM,
     Client,
     Create,
     admin,
     athlete,
+    eventually,
     make_settings,
     trainer,
     training_body,
@@ -25,15 +33,93 @@ from trainings.app import create_app
 from trainings.events.outbox import enqueue
 from trainings.events.relay import OutboxRelay
 
+Rows = asyncpg.Connection | asyncpg.Pool
 
-async def events(redis: Redis, count: int) -> list[dict[str, Any]]:
-    """The stream's events once at least ``count`` arrived (the relay runs in the background)."""
-    for _ in range(100):
-        entries = await redis.xrange(STREAM)
-        if len(entries) >= count:
-            return [json.loads(fields["event"]) for _, fields in entries]
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"only {len(await redis.xrange(STREAM))} of {count} events arrived")
+# The session app's relay runs through the whole suite and takes every row of `outbox`. Tests
+# that must know which relay handled a row use an outbox of their own, in a schema first in the
+# search path: only the relays those tests start can see its rows.
+ISOLATED = "isolated_outbox"
+ISOLATED_URL = f"{DATABASE_URL}?search_path={ISOLATED},public"
+DOWN_REDIS = "redis://127.0.0.1:1/2"  # nothing listens on port 1
+
+
+async def published(redis: Redis) -> list[tuple[str, str | None]]:
+    return [(e["metric"], e.get("label")) for e in await stream(redis)]
+
+
+async def stream(redis: Redis) -> list[dict[str, Any]]:
+    return [json.loads(fields["event"]) for _, fields in await redis.xrange(STREAM)]
+
+
+async def outbox_counts(rows: Rows) -> tuple[int, int]:
+    """How many rows the outbox holds, and how many of them were sent."""
+    row = await rows.fetchrow("SELECT count(*) AS total, count(sent_at) AS sent FROM outbox")
+    assert row is not None
+    return row["total"], row["sent"]
+
+
+async def all_sent(rows: Rows, what: str) -> None:
+    async def done() -> bool:
+        total, sent = await outbox_counts(rows)
+        return total > 0 and sent == total
+
+    await eventually(done, what)
+
+
+@pytest.fixture
+async def isolated(db: asyncpg.Connection) -> AsyncIterator[asyncpg.Pool]:
+    """A pool whose `outbox` is the isolated one (the other tables are the usual ones)."""
+    await db.execute(
+        f"CREATE SCHEMA {ISOLATED};"
+        f" CREATE TABLE {ISOLATED}.outbox (LIKE public.outbox INCLUDING ALL)"
+    )
+    pool = await asyncpg.create_pool(ISOLATED_URL, min_size=1, max_size=3)
+    try:
+        yield pool
+    finally:
+        await pool.close()
+        await db.execute(f"DROP SCHEMA {ISOLATED} CASCADE")
+
+
+@contextlib.asynccontextmanager
+async def healthy_relay(pool: asyncpg.Pool) -> AsyncIterator[OutboxRelay]:
+    """A relay of the test's own, running in the test's event loop until the block ends."""
+    redis = Redis.from_url(REDIS_URL)
+    relay = OutboxRelay(pool, redis, STREAM, poll_interval=0.05)
+    relay.start()
+    try:
+        yield relay
+    finally:
+        await relay.stop()
+        await redis.aclose()
+
+
+async def send_marker(pool: asyncpg.Pool, relay: OutboxRelay) -> None:
+    """Enqueues a marker after every other row, and waits until all of them are sent."""
+    async with pool.acquire() as conn, conn.transaction():
+        await enqueue(conn, "test_marker")
+    relay.wake()
+    await all_sent(pool, "the marker to be sent")
+
+
+class Recorder(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@pytest.fixture
+def relay_log() -> Iterator[list[str]]:
+    """What the outbox relays report. Apps log from their own thread, and their logging set-up
+    replaces the root's handlers: listen on the relay's logger itself."""
+    recorder = Recorder()
+    logger = logging.getLogger("trainings.events.relay")
+    logger.addHandler(recorder)
+    yield recorder.messages
+    logger.removeHandler(recorder)
 
 
 async def test_every_change_publishes_one_event(
@@ -51,8 +137,11 @@ async def test_every_change_publishes_one_event(
     await client.patch(f"/trainings/{tid}", json={"blocked": True}, headers=admin())  # no change
     await client.patch(f"/trainings/{tid}", json={"blocked": False}, headers=admin())
 
-    published = await events(redis, 7)
-    assert [(e["metric"], e.get("label")) for e in published] == [
+    # The app's relay sends them; once every row is sent, the stream has them all.
+    await all_sent(db, "the events to be sent")
+    assert await outbox_counts(db) == (7, 7)
+    events = await stream(redis)
+    assert [(e["metric"], e.get("label")) for e in events] == [
         ("training_created_count", "Chest"),
         ("training_favourited_count", "Chest"),
         ("training_rated_count", "4"),
@@ -61,63 +150,65 @@ async def test_every_change_publishes_one_event(
         ("training_blocked_count", "Chest"),
         ("training_unblocked_count", "Chest"),
     ]
-    for event in published:
+    for event in events:
         assert event["value"] == 1 and event["source"] == "trainings"
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", event["date"])
         assert re.fullmatch(r"[0-9a-f-]{36}", event["id"])
-    assert len({e["id"] for e in published}) == 7
-    for _ in range(50):
-        if await db.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 0:
-            break
-        await asyncio.sleep(0.05)
-    assert await db.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL") == 7
+    assert len({e["id"] for e in events}) == 7
 
 
-async def test_failed_requests_publish_nothing(client: Client, redis: Redis) -> None:
+async def test_failed_requests_publish_nothing(
+    client: Client, create: Create, db: asyncpg.Connection, redis: Redis
+) -> None:
     bad = training_body(exercises=[{"name": "Moonwalk", "count": 1}])
     assert (await client.post("/trainings", json=bad, headers=trainer())).status_code == 400
     assert (
         await client.post("/trainings", json=training_body(), headers=athlete())
     ).status_code == 403
-    await asyncio.sleep(0.3)
-    assert await redis.xlen(STREAM) == 0
+    # The marker: a request that publishes. Once every row is sent, only its event is out.
+    await create()
+    await all_sent(db, "the marker to be sent")
+    assert await published(redis) == [("training_created_count", "Arm")]
 
 
 async def test_redis_down_never_fails_the_request_and_loses_nothing(
-    db: asyncpg.Connection, redis: Redis
+    isolated: asyncpg.Pool, redis: Redis, relay_log: list[str]
 ) -> None:
-    down = make_settings(redis_url="redis://127.0.0.1:1/2", outbox_poll_interval=0.05)
+    down = make_settings(database_url=ISOLATED_URL, redis_url=DOWN_REDIS, outbox_poll_interval=0.05)
     async with AsyncTestClient(app=create_app(down)) as client:
         response = await client.post("/trainings", json=training_body(), headers=trainer())
         assert response.status_code == 201, response.text
         ready = await client.get("/trainings/readiness/")
         assert ready.status_code == 503 and ready.json()["checks"]["redis"] != "ok"
-        await asyncio.sleep(0.3)  # its relay fails and retries meanwhile
-    # The row waited in the outbox; a healthy relay (the other app here) sent it, once.
-    [event] = await events(redis, 1)
-    assert event["metric"] == "training_created_count" and event["label"] == "Arm"
-    await asyncio.sleep(0.3)
-    assert await redis.xlen(STREAM) == 1
+
+        async def relay_failed() -> bool:  # it only reaches Redis when it holds a row
+            return any(m.startswith("outbox relay:") for m in relay_log)
+
+        await eventually(relay_failed, "the app's relay to try the row and fail")
+    # The row waited in the outbox; a healthy relay sends it, once.
+    assert await outbox_counts(isolated) == (1, 0)
+    async with healthy_relay(isolated) as relay:
+        await all_sent(isolated, "the waiting event to be sent")
+        await send_marker(isolated, relay)
+    assert await published(redis) == [("training_created_count", "Arm"), ("test_marker", None)]
 
 
 async def test_a_failing_relay_leaves_rows_for_the_next_attempt(
-    db: asyncpg.Connection, redis: Redis
+    isolated: asyncpg.Pool, redis: Redis
 ) -> None:
-    pool = await asyncpg.create_pool(DATABASE_URL, min_size=1, max_size=2)
-    broken = Redis.from_url("redis://127.0.0.1:1/2", socket_connect_timeout=0.5)
+    async with isolated.acquire() as conn, conn.transaction():
+        await enqueue(conn, "test_metric", "x")
+    broken = Redis.from_url(DOWN_REDIS, socket_connect_timeout=0.5)
     try:
-        async with pool.acquire() as conn, conn.transaction():
-            await enqueue(conn, "test_metric", "x")
-        relay = OutboxRelay(pool, broken, STREAM)
-        with contextlib.suppress(RedisError):  # the rows it held are unlocked again, unsent
-            await relay.publish_batch()
+        with pytest.raises(RedisError):  # Redis failed while this relay held the row
+            await OutboxRelay(isolated, broken, STREAM).publish_batch()
     finally:
-        await pool.close()
         await broken.aclose()
-    [event] = await events(redis, 1)  # published by a healthy relay, exactly once
-    assert event["metric"] == "test_metric"
-    await asyncio.sleep(0.3)
-    assert await redis.xlen(STREAM) == 1
+    assert await outbox_counts(isolated) == (1, 0)  # rolled back: still unsent
+    async with healthy_relay(isolated) as relay:  # and unlocked: the next attempt sends it
+        await all_sent(isolated, "the row to be sent by the next attempt")
+        await send_marker(isolated, relay)
+    assert await published(redis) == [("test_metric", "x"), ("test_marker", None)]
 
 
 async def test_sent_rows_are_purged_after_the_retention(db: asyncpg.Connection) -> None:
@@ -127,7 +218,7 @@ async def test_sent_rows_are_purged_after_the_retention(db: asyncpg.Connection) 
         " (gen_random_uuid(), '{}', now() - interval '1 day')"
     )
     pool = await asyncpg.create_pool(DATABASE_URL, min_size=1, max_size=1)
-    redis = Redis.from_url("redis://127.0.0.1:1/2")
+    redis = Redis.from_url(DOWN_REDIS)  # purging needs no Redis
     try:
         await OutboxRelay(pool, redis, STREAM, retention_days=7).purge()
     finally:
