@@ -5,9 +5,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
-from tests.conftest import Client, admin, create_goal, new_goal, token, user
+from goals.app import create_app
+from tests.conftest import Client, admin, create_goal, make_settings, new_goal, token, user
 
 Headers = dict[str, str]
 ACTORS: dict[str, Callable[[], Headers]] = {
@@ -93,6 +95,19 @@ async def test_blocked_users_tokens_stop_working(client: Client, redis: Redis) -
     response = await client.get("/goals/5", headers=user(5))
     assert response.status_code == 401 and response.json()["detail"] == "User is blocked"
     assert (await client.get("/goals/6", headers=user(6))).status_code == 200
+
+
+async def test_the_first_request_sees_the_blocked_set_whatever_its_cache_age(
+    redis: Redis,
+) -> None:
+    """A fresh app has not fetched the set yet: that is stale, not fresh, even for a max age
+    longer than the machine's uptime (monotonic time starts near zero)."""
+    await redis.sadd("fiufit:blocked_users", 5)
+    fresh = create_app(make_settings(blocked_users_max_age=1e9))
+    async with AsyncTestClient(app=fresh) as client:
+        response = await client.get("/goals/5", headers=user(5))
+    assert response.status_code == 401
+    assert response.json()["detail"] == "User is blocked"
 
 
 @pytest.mark.parametrize("actor", ["owner", "other user", "admin"])

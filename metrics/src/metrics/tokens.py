@@ -6,6 +6,7 @@ Copied glue (services are versioned independently): keep it in step with the oth
 
 import asyncio
 import logging
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -74,7 +75,8 @@ class TokenVerifier:
         self._keys: dict[str, tuple[str, Any]] = {}
         self._keys_fetched = 0.0
         self._blocked: frozenset[int] = frozenset()
-        self._blocked_fetched = 0.0
+        # Never fetched: stale whatever the max age (monotonic time may start near zero).
+        self._blocked_fetched = -math.inf
         self._lock = asyncio.Lock()
 
     async def _refresh_keys(self, force: bool = False) -> None:
