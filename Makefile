@@ -1,7 +1,7 @@
 # FiuFit backend: the two commands (`make up`, `make test`) and a few helpers.
 SHELL := /bin/bash
 
-.PHONY: up test infra stop status lint audit wipe seed
+.PHONY: up test test-containers infra stop status lint audit wipe seed
 
 ## Run the whole platform locally, in the foreground (Ctrl-C stops everything it started).
 up:
@@ -10,6 +10,11 @@ up:
 ## Install every service's environment, start what the tests need, run every test suite.
 test:
 	overlays/test.sh
+
+## Build every image, run the platform under docker compose, replay the journeys through its
+## gateway, tear down with volumes (starts a Docker engine where none runs; see the README).
+test-containers:
+	overlays/test-containers.sh
 
 ## Start only the infrastructure (Postgres, Redis, MongoDB wire server, emulators, anvil).
 infra:

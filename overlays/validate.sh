@@ -2,7 +2,8 @@
 # Offline checks of everything that ships the platform: every Kubernetes manifest (schemas,
 # rendering, cross-references: overlays/check_manifests.py), every service's okteto.yml (the one
 # deploy pattern, and the deploy run against a recording kubectl: overlays/check_okteto.py), the
-# compose file and the GitLab pipelines (check-jsonschema's vendored schemas), the pip-audit
+# compose file (its schema, and overlays/check_compose.py) and the GitLab pipelines
+# (check-jsonschema's vendored schemas), the pip-audit
 # ignore list (overlays/audit.sh --check), every Dockerfile (hadolint) and the generated
 # configuration reference in the README. Prints what it checked; exits 1 on any problem.
 # Tools: .local/venv (overlays/requirements.txt) and a pinned kubectl (its built-in kustomize).
@@ -52,6 +53,9 @@ step "overlays/docker-compose.yml against the compose specification"
 "$VENV/bin/check-jsonschema" --builtin-schema vendor.compose-spec overlays/docker-compose.yml \
   || failed+=("docker-compose.yml")
 
+step "overlays/docker-compose.yml: swappable images, each built once, health-gated dependencies"
+"$VENV/bin/python" overlays/check_compose.py || failed+=("docker-compose.yml policy")
+
 step "nginx -t overlays/nginx.compose.conf (the compose gateway)"
 scratch=$(mktemp -d) && mkdir -p "$scratch/logs"
 nginx -t -q -p "$scratch" -c "$ROOT/overlays/nginx.compose.conf" -g "pid $scratch/nginx.pid;" \
@@ -70,9 +74,12 @@ step "GitLab CI schema: ${pipelines[*]}"
 step "pip-audit ignore list (the audit itself needs the vulnerability service: make audit)"
 overlays/audit.sh --check || failed+=("pip-audit ignores")
 
-for service in $(overlays/services.sh); do
-  step "hadolint $service/Dockerfile"
-  "$VENV/bin/hadolint" "$service/Dockerfile" && echo "  ok" || failed+=("$service/Dockerfile")
+dockerfiles=()
+for service in $(overlays/services.sh); do dockerfiles+=("$service/Dockerfile"); done
+dockerfiles+=(overlays/emulators/Dockerfile overlays/standins/*/Dockerfile)
+for dockerfile in "${dockerfiles[@]}"; do
+  step "hadolint $dockerfile"
+  "$VENV/bin/hadolint" "$dockerfile" && echo "  ok" || failed+=("$dockerfile")
 done
 
 step "README configuration reference is generated from the settings classes"
