@@ -156,6 +156,17 @@ def test_with_a_garbage_token_is_401(gw: Gateway, ids: dict[str, int], route: Ro
     assert response.status_code == 401, (route.id, response.status_code, response.text)
 
 
+def _intruders(
+    athlete: Account, other_athlete: Account, trainer: Account, other_trainer: Account
+) -> dict[str, Account]:
+    return {
+        "athlete": athlete,
+        "athlete2": other_athlete,
+        "trainer": trainer,
+        "trainer2": other_trainer,
+    }
+
+
 @pytest.mark.parametrize("route", [r for r in ROUTES if r.intruder], ids=lambda r: r.id)
 def test_with_another_users_token_is_403(
     gw: Gateway,
@@ -166,21 +177,31 @@ def test_with_another_users_token_is_403(
     trainer: Account,
     other_trainer: Account,
 ) -> None:
-    who = {
-        "athlete": athlete,
-        "athlete2": other_athlete,
-        "trainer": trainer,
-        "trainer2": other_trainer,
-    }[route.intruder or ""]
+    who = _intruders(athlete, other_athlete, trainer, other_trainer)[route.intruder or ""]
     response = _send(gw, route, ids, who.auth)
     assert response.status_code == 403, (route.id, response.status_code, response.text)
     assert "detail" in response.json()
 
 
 def test_refused_writes_changed_nothing(
-    gw: Gateway, ids: dict[str, int], athlete: Account, admin_auth: dict[str, str]
+    gw: Gateway,
+    ids: dict[str, int],
+    athlete: Account,
+    other_athlete: Account,
+    trainer: Account,
+    other_trainer: Account,
+    admin_auth: dict[str, str],
 ) -> None:
-    """Runs after the matrix (same module): the targets are as they were."""
+    """Every write of the matrix, refused without a token, with a garbage one and with the
+    intruder's, sent here (the test stands alone): the targets are as they were."""
+    intruders = _intruders(athlete, other_athlete, trainer, other_trainer)
+    for route in (r for r in ROUTES if r.method != "GET"):
+        attempts = [{}, bearer("garbage.token.here")]
+        if route.intruder:
+            attempts.append(intruders[route.intruder].auth)
+        for headers in attempts:
+            refused = _send(gw, route, ids, headers)
+            assert refused.status_code in (401, 403), (route.id, refused.status_code, refused.text)
     me = gw.get(f"/users/{athlete.id}", headers=athlete.auth).json()
     assert me["name"] != "Intruder"
     assert me["is_blocked"] is False
