@@ -8,7 +8,9 @@ every file is listed or is the Secret template, the Secret template holds placeh
 Deployments carry probes, resources, the security context, preStop, grace period and a rolling
 update, the public port names, HPAs, migration Jobs, ConfigMaps without secrets, in-cluster URLs
 naming real Services, the Ingress naming real Services and ports, and selectors (Services,
-NetworkPolicies) matching real pods. Prints what it checked; exits 1 on any problem.
+NetworkPolicies) matching real pods, and every fiufit/<service> image of a Deployment or Job (in
+the service's folder and in overlays/k8s, whose `newTag`s set them) tagged with the version of
+<service>/pyproject.toml. Prints what it checked; exits 1 on any problem.
 
 Usage: python overlays/check_manifests.py KUBECTL
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +42,7 @@ SERVICE_OBJECTS = {
 SECRET_KEY = re.compile(r"(TOKEN|PASSWORD|PRIVATE_KEY|SECRET|ENCRYPTION|API_KEY|CREDENTIALS)")
 PLACEHOLDER = re.compile(r"\$\{?([A-Z][A-Z0-9_]*)\}?")
 URL_HOST = re.compile(r"^https?://([a-z0-9-]+)(?:\.[a-z0-9.-]+)?:(\d+)")
+SERVICE_IMAGE = re.compile(r"^fiufit/([a-z-]+):(.+)$")
 
 problems: list[str] = []
 
@@ -223,6 +227,36 @@ def check_service(service: str, docs: list[dict[str, Any]]) -> None:
         problem(where, "no secret.template.yaml")
 
 
+def versions() -> dict[str, str]:
+    """The version of each service's pyproject.toml: the tag its image must carry."""
+    out = {}
+    for service in SERVICES:
+        pyproject = ROOT / service / "pyproject.toml"
+        if pyproject.exists():
+            out[service] = tomllib.loads(pyproject.read_text())["project"]["version"]
+    return out
+
+
+def check_image_tags(docs: list[dict[str, Any]], where: str, expected: dict[str, str]) -> int:
+    """Every fiufit/<service> image of a workload is tagged with that service's version."""
+    checked = 0
+    for doc in docs:
+        if doc.get("kind") not in {"Deployment", "Job", "StatefulSet"}:
+            continue
+        spec = doc["spec"]["template"]["spec"]
+        for container in spec.get("initContainers", []) + spec["containers"]:
+            found = SERVICE_IMAGE.match(str(container.get("image", "")))
+            if not found or found.group(1) not in expected:
+                continue
+            service, tag = found.groups()
+            checked += 1
+            if tag != expected[service]:
+                problem(where, f"{doc['kind']}/{doc['metadata']['name']} container "
+                               f"{container['name']}: image fiufit/{service}:{tag}, but "
+                               f"{service}/pyproject.toml is version {expected[service]}")
+    return checked
+
+
 def check_platform(docs: list[dict[str, Any]], where: str) -> None:
     """Cross-object references in the assembled platform."""
     services = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Service"}
@@ -287,6 +321,8 @@ def check_ingress(docs: list[dict[str, Any]]) -> None:
 
 def main() -> int:
     kubectl = sys.argv[1]
+    expected = versions()
+    tagged = 0
     platform: list[dict[str, Any]] = []
     for service in SERVICES:
         folder = ROOT / service / "kubernetes"
@@ -297,6 +333,7 @@ def main() -> int:
         check_files(folder)
         docs = render(kubectl, folder)
         check_service(service, docs)
+        tagged += check_image_tags(docs, f"{service}/kubernetes", expected)
         platform += docs
     print("- k8s: files, render, schema, the 2023 routing table")
     check_files(ROOT / "k8s")
@@ -305,7 +342,11 @@ def main() -> int:
     check_platform(platform + shared, "services + k8s")
     print("- overlays/k8s: files, render, schema, references across the whole platform")
     check_files(ROOT / "overlays" / "k8s")
-    check_platform(render(kubectl, ROOT / "overlays" / "k8s"), "overlays/k8s (rendered)")
+    local = render(kubectl, ROOT / "overlays" / "k8s")
+    check_platform(local, "overlays/k8s (rendered)")
+    tagged += check_image_tags(local, "overlays/k8s (rendered)", expected)
+    print(f"- image tags: {tagged} fiufit/<service> images checked against the pyproject.toml "
+          f"versions ({', '.join(f'{s} {v}' for s, v in expected.items())})")
     for line in problems:
         print(f"  PROBLEM {line}")
     print(f"  manifests: {len(problems)} problem(s)")
