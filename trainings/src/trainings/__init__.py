@@ -1,3 +1,3 @@
 """FiuFit trainings service."""
 
-__version__ = "1.0.0"
+__version__ = "1.0.1"
