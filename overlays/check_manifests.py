@@ -10,19 +10,27 @@ update, the public port names, HPAs, migration Jobs, ConfigMaps without secrets,
 naming real Services, the Ingress naming real Services and ports, and selectors (Services,
 NetworkPolicies) matching real pods, and every fiufit/<service> image of a Deployment or Job (in
 the service's folder and in overlays/k8s, whose `newTag`s set them) tagged with the version of
-<service>/pyproject.toml. Prints what it checked; exits 1 on any problem.
+<service>/pyproject.toml. The cluster's hardening (issue 13): every workload sets
+`automountServiceAccountToken: false`; egress to a data-store port (Postgres 5432, Redis 6379,
+MongoDB 27017) names the store (a pod selector that matches that store, or an ipBlock narrower
+than the whole Internet), never the port alone; every Redis URL (Secret templates, generated
+Secrets, env) carries a password and lives in a Secret, not a ConfigMap; and a container port
+named `health` (the metrics consumer's, for the kubelet only) is the target of no Service and
+admitted by no NetworkPolicy. Prints what it checked; exits 1 on any problem.
 
 Usage: python overlays/check_manifests.py KUBECTL
 """
 
 from __future__ import annotations
 
+import base64
 import re
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import kubernetes_validate
 import yaml
@@ -43,6 +51,15 @@ SECRET_KEY = re.compile(r"(TOKEN|PASSWORD|PRIVATE_KEY|SECRET|ENCRYPTION|API_KEY|
 PLACEHOLDER = re.compile(r"\$\{?([A-Z][A-Z0-9_]*)\}?")
 URL_HOST = re.compile(r"^https?://([a-z0-9-]+)(?:\.[a-z0-9.-]+)?:(\d+)")
 SERVICE_IMAGE = re.compile(r"^fiufit/([a-z-]+):(.+)$")
+
+# Data-store ports and the `app.kubernetes.io/name` of the pods that serve them (ours in
+# overlays/k8s, and the Bitnami charts' names).
+DATASTORES = {
+    5432: ("Postgres", {"postgres", "postgresql"}),
+    6379: ("Redis", {"redis"}),
+    27017: ("MongoDB", {"mongodb"}),
+}
+REDIS_URL_KEY = re.compile(r"REDIS_URL$")
 
 problems: list[str] = []
 
@@ -118,6 +135,8 @@ def check_template(path: Path, text: str) -> None:
         for key, value in (doc.get("stringData") or {}).items():
             if not PLACEHOLDER.search(str(value)):
                 problem(where, f"{key} is not a $PLACEHOLDER (never commit a secret value)")
+            if REDIS_URL_KEY.search(key):
+                check_redis_url(where, key, str(value))
     runbook = (ROOT / "k8s" / "RUNBOOK.md").read_text()
     for name in sorted(set(PLACEHOLDER.findall(text))):
         if f"`{name}`" not in runbook:
@@ -125,6 +144,149 @@ def check_template(path: Path, text: str) -> None:
     okteto = path.parent.parent / "okteto.yml"
     if okteto.exists() and f"kubernetes/{path.name}" not in okteto.read_text():
         problem(str(okteto.relative_to(ROOT)), f"does not fill kubernetes/{path.name}")
+
+
+def check_redis_url(where: str, key: str, value: str) -> None:
+    """A Redis URL names the server and carries a password (`redis://:$PASSWORD@host:port/db`
+    or `rediss://…`): a whole-URL placeholder could be rendered without one."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        problem(where, f"{key} must be a redis:// or rediss:// URL with a password, "
+                       f"e.g. redis://:$FIUFIT_REDIS_PASSWORD@redis-master:6379/0")
+    elif not parts.password:
+        problem(where, f"{key}: the Redis URL carries no password")
+
+
+def secret_values(doc: dict[str, Any]) -> dict[str, str]:
+    values = {k: str(v) for k, v in (doc.get("stringData") or {}).items()}
+    for key, encoded in (doc.get("data") or {}).items():
+        try:
+            values[key] = base64.b64decode(str(encoded)).decode()
+        except (ValueError, UnicodeDecodeError):
+            continue
+    return values
+
+
+def check_redis_urls(docs: list[dict[str, Any]], where: str) -> int:
+    """Rendered Secrets, ConfigMaps and container env: Redis URLs only in Secrets, each with a
+    password."""
+    checked = 0
+    for doc in docs:
+        name = f"{doc.get('kind')}/{doc.get('metadata', {}).get('name')}"
+        if doc.get("kind") == "Secret":
+            for key, value in secret_values(doc).items():
+                if REDIS_URL_KEY.search(key):
+                    checked += 1
+                    check_redis_url(f"{where} {name}", key, value)
+        elif doc.get("kind") == "ConfigMap":
+            for key in doc.get("data") or {}:
+                if REDIS_URL_KEY.search(key):
+                    checked += 1
+                    problem(where, f"{name} holds {key}: a Redis URL carries the password, "
+                                   "so it belongs in the Secret")
+        elif doc.get("kind") in {"Deployment", "Job", "StatefulSet"}:
+            spec = doc["spec"]["template"]["spec"]
+            for container in spec.get("initContainers", []) + spec["containers"]:
+                for env in container.get("env") or []:
+                    if REDIS_URL_KEY.search(env["name"]) and "value" in env:
+                        checked += 1
+                        problem(where, f"{name} sets {env['name']} in plain env: it carries "
+                                       "the Redis password, so it comes from the Secret")
+    return checked
+
+
+def check_automount(docs: list[dict[str, Any]], where: str) -> int:
+    """No workload gets a Kubernetes API token it never uses."""
+    checked = 0
+    for name, _, spec in pods(docs):
+        checked += 1
+        if spec.get("automountServiceAccountToken") is not False:
+            problem(where, f"{name}: automountServiceAccountToken is not false")
+    return checked
+
+
+def _port_numbers(rule: dict[str, Any]) -> set[int] | None:
+    """The numeric ports of a rule; None when it allows every port."""
+    if not rule.get("ports"):
+        return None
+    return {int(p["port"]) for p in rule["ports"] if isinstance(p.get("port"), int)}
+
+
+def check_datastore_egress(docs: list[dict[str, Any]], where: str) -> int:
+    """Egress that reaches a data-store port must name the store, not only the port."""
+    checked = 0
+    for policy in (d for d in docs if d["kind"] == "NetworkPolicy"):
+        pname = policy["metadata"]["name"]
+        selector = policy["spec"].get("podSelector") or {}
+        if (selector.get("matchLabels") or {}).get("app.kubernetes.io/part-of") == "fiufit-local":
+            continue  # the local stand-ins for the stores themselves
+        for rule in policy["spec"].get("egress") or []:
+            ports = _port_numbers(rule)
+            stores = set(DATASTORES) if ports is None else ports & set(DATASTORES)
+            if not stores:
+                continue
+            checked += 1
+            peers = rule.get("to") or []
+            if not peers:
+                what = "every port" if ports is None else f"port(s) {sorted(stores)}"
+                problem(where, f"NetworkPolicy {pname}: egress to {what} of any address "
+                               "(name the data store: a pod selector or an ipBlock)")
+                continue
+            for peer in peers:
+                block = peer.get("ipBlock")
+                if block is not None:
+                    if str(block.get("cidr")) in {"0.0.0.0/0", "::/0"}:
+                        problem(where, f"NetworkPolicy {pname}: egress to {sorted(stores)} "
+                                       "of 0.0.0.0/0")
+                    continue
+                pod_selector = peer.get("podSelector")
+                if not pod_selector or not (
+                    pod_selector.get("matchLabels") or pod_selector.get("matchExpressions")
+                ):
+                    problem(where, f"NetworkPolicy {pname}: egress to {sorted(stores)} of "
+                                   f"every pod of {peer} (name the data store)")
+                    continue
+                for port in stores:
+                    store, names = DATASTORES[port]
+                    if not any(matches(pod_selector, {"app.kubernetes.io/name": n})
+                               for n in names):
+                        problem(where, f"NetworkPolicy {pname}: port {port} ({store}) "
+                                       f"to {pod_selector}, which selects no {store}")
+    return checked
+
+
+def check_health_ports(docs: list[dict[str, Any]], where: str) -> int:
+    """A container port named `health` serves the kubelet's probes only (kubelet traffic is not
+    subject to NetworkPolicies): no Service targets it, no NetworkPolicy admits it."""
+    checked = 0
+    services = [d for d in docs if d["kind"] == "Service"]
+    policies = [d for d in docs if d["kind"] == "NetworkPolicy"]
+    for name, labels, spec in pods(docs):
+        for container in spec["containers"]:
+            for port in container.get("ports") or []:
+                if port.get("name") != "health":
+                    continue
+                checked += 1
+                number = port["containerPort"]
+                for svc in services:
+                    if not matches({"matchLabels": svc["spec"].get("selector") or {}}, labels):
+                        continue
+                    for sp in svc["spec"].get("ports") or []:
+                        if sp.get("targetPort") in ("health", number) or (
+                            "targetPort" not in sp and sp.get("port") == number
+                        ):
+                            problem(where, f"Service {svc['metadata']['name']} exposes the "
+                                           f"health port of {name}")
+                for policy in policies:
+                    if not matches(policy["spec"].get("podSelector") or {}, labels):
+                        continue
+                    for rule in policy["spec"].get("ingress") or []:
+                        allowed = _port_numbers(rule)
+                        named = {p.get("port") for p in rule.get("ports") or []}
+                        if allowed is None or number in allowed or "health" in named:
+                            problem(where, f"NetworkPolicy {policy['metadata']['name']} admits "
+                                           f"traffic to the health port {number} of {name}")
+    return checked
 
 
 def pods(docs: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
@@ -257,8 +419,17 @@ def check_image_tags(docs: list[dict[str, Any]], where: str, expected: dict[str,
     return checked
 
 
-def check_platform(docs: list[dict[str, Any]], where: str) -> None:
-    """Cross-object references in the assembled platform."""
+def _selects_a_datastore(selector: dict[str, Any]) -> bool:
+    return any(matches(selector, {"app.kubernetes.io/name": n})
+               for _, names in DATASTORES.values() for n in names)
+
+
+def check_platform(
+    docs: list[dict[str, Any]], where: str, stores_outside: bool = False
+) -> None:
+    """Cross-object references in the assembled platform. With `stores_outside` (the services
+    and k8s/ without overlays/k8s), a peer that selects a data store need not match a pod: the
+    stores are not part of these manifests."""
     services = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Service"}
     workloads = pods(docs)
     for name, svc in services.items():
@@ -274,6 +445,8 @@ def check_platform(docs: list[dict[str, Any]], where: str) -> None:
         for rule in policy["spec"].get("ingress", []) + policy["spec"].get("egress", []):
             for peer in rule.get("from", []) + rule.get("to", []):
                 selector = peer.get("podSelector")
+                if stores_outside and selector and _selects_a_datastore(selector):
+                    continue
                 if selector and "namespaceSelector" not in peer and not any(
                     matches(selector, labels) for _, labels, _ in workloads
                 ):
@@ -339,12 +512,22 @@ def main() -> int:
     check_files(ROOT / "k8s")
     shared = render(kubectl, ROOT / "k8s")
     check_ingress(shared)
-    check_platform(platform + shared, "services + k8s")
+    check_platform(platform + shared, "services + k8s", stores_outside=True)
     print("- overlays/k8s: files, render, schema, references across the whole platform")
     check_files(ROOT / "overlays" / "k8s")
     local = render(kubectl, ROOT / "overlays" / "k8s")
     check_platform(local, "overlays/k8s (rendered)")
     tagged += check_image_tags(local, "overlays/k8s (rendered)", expected)
+    hardening = {"services + k8s": platform + shared, "overlays/k8s (rendered)": local}
+    counts = {"workloads": 0, "data-store egress rules": 0, "Redis URLs": 0, "health ports": 0}
+    for where, docs in hardening.items():
+        counts["workloads"] += check_automount(docs, where)
+        counts["data-store egress rules"] += check_datastore_egress(docs, where)
+        counts["Redis URLs"] += check_redis_urls(docs, where)
+        counts["health ports"] += check_health_ports(docs, where)
+    print("- hardening: automountServiceAccountToken false, egress named per data store, Redis "
+          "URLs with a password in Secrets, health ports for the kubelet only ("
+          + ", ".join(f"{n} {k}" for k, n in counts.items()) + ")")
     print(f"- image tags: {tagged} fiufit/<service> images checked against the pyproject.toml "
           f"versions ({', '.join(f'{s} {v}' for s, v in expected.items())})")
     for line in problems:
