@@ -2,6 +2,7 @@
 (`overlays/infra.sh start` starts both; `make test` does it for you)."""
 
 import base64
+import io
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -12,6 +13,7 @@ import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from PIL import Image
 
 os.environ.setdefault("FIREBASE_AUTH_EMULATOR_HOST", "127.0.0.1:9099")
 os.environ.setdefault("STORAGE_EMULATOR_HOST", "http://127.0.0.1:4443")
@@ -29,7 +31,16 @@ EMULATOR = f"http://{os.environ['FIREBASE_AUTH_EMULATOR_HOST']}"
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 )
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
+
+
+def encode(image: Image.Image, image_format: str, **params: Any) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, image_format, **params)
+    return buffer.getvalue()
+
+
+# A real JPEG (every JPEG is re-encoded at upload, so only a decodable one is accepted).
+JPEG = encode(Image.new("RGB", (8, 8), (200, 30, 30)), "JPEG")
 WEBP = (
     b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00"
     b"\x2f\x00\x00\x00\x10\x07\x10\x11\x11\x88\x88\xfe\x07\x00"
@@ -37,8 +48,10 @@ WEBP = (
 
 
 def make_settings(**overrides: Any) -> Settings:
+    # Local mode: the tests run against the emulators, which only local mode may use. The key and
+    # the service token are given as a cluster gives them.
     values: dict[str, Any] = {
-        "local_mode": False,
+        "local_mode": True,
         "jwt_private_key": generate_private_pem("ES256"),
         "service_token": SERVICE_TOKEN,
         "firebase_project_id": PROJECT,

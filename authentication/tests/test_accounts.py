@@ -224,4 +224,64 @@ async def test_firebase_outage_is_503(firebase_down: Client) -> None:
     assert created.status_code == 503, created.text
     readiness = await firebase_down.get("/auth/readiness/")
     assert readiness.status_code == 503
-    assert readiness.json()["checks"]["firebase_auth"] != "ok"
+    assert (
+        readiness.json()["checks"]["firebase_auth"] == "unavailable"
+    )  # a state, not an error's text
+
+
+async def test_google_sign_in_returns_the_firebase_uid_to_match_at_sign_up(
+    client: Client, accounts_to_delete: list[str]
+) -> None:
+    """`id` (and `uid`) is the Firebase localId: the same account on every sign-in, so users can
+    match it with the uid stored at sign-up; `is_new_user` says this sign-in created it."""
+    email = unique_email()
+    headers = {"Authorization": google_credential(email, sub=f"g-{email}")}
+    first = await client.post("/auth/accounts/login/google", json={}, headers=headers)
+    assert first.status_code == 200, first.text
+    accounts_to_delete.append(first.json()["id"])
+    assert first.json()["uid"] == first.json()["id"]
+    assert first.json()["is_new_user"] is True
+    again = await client.post("/auth/accounts/login/google", json={}, headers=headers)
+    assert again.status_code == 200
+    assert again.json() == {**first.json(), "is_new_user": False}
+    async with httpx.AsyncClient() as http:
+        lookup = await http.post(
+            f"{EMULATOR}/identitytoolkit.googleapis.com/v1/projects/{PROJECT}/accounts:lookup",
+            json={"localId": [first.json()["uid"]]},
+            headers={"Authorization": "Bearer owner"},
+        )
+    assert lookup.json()["users"][0]["email"] == email
+
+
+async def test_a_credential_cannot_inject_fields_into_the_idp_post_body(
+    client: Client, accounts_to_delete: list[str]
+) -> None:
+    """The credential is URL-encoded into postBody: `&id_token=…` or `&providerId=…` appended to
+    it stays part of one (invalid) credential instead of becoming a field of its own."""
+    victim = unique_email()
+    forged = google_credential(victim, sub=f"g-{victim}")
+    for credential in (
+        f"not-a-google-access-token&id_token={forged}",
+        f"not-a-google-access-token&providerId=google.com&id_token={forged}",
+    ):
+        response = await client.post(
+            "/auth/accounts/login/google", json={}, headers={"Authorization": credential}
+        )
+        if response.status_code == 200:
+            accounts_to_delete.append(response.json()["id"])
+        assert response.status_code == 401, response.text
+
+
+async def test_a_credential_with_url_special_characters_reaches_firebase_intact(
+    client: Client, accounts_to_delete: list[str]
+) -> None:
+    """Unencoded, the `+` of the e-mail arrived at Firebase as a space."""
+    email = f"test+{uuid.uuid4().hex[:8]}@fiufit-test.com"
+    response = await client.post(
+        "/auth/accounts/login/google",
+        json={"email": email},
+        headers={"Authorization": google_credential(email, sub=f"g-{email}")},
+    )
+    assert response.status_code == 200, response.text
+    accounts_to_delete.append(response.json()["id"])
+    assert response.json()["email"] == email

@@ -28,7 +28,7 @@ from authentication.health import HealthController
 from authentication.images.routes import ImageController
 from authentication.images.storage import ImageStore
 from authentication.logs import configure_logging
-from authentication.settings import Settings, get_settings
+from authentication.settings import Settings, check_environment, get_settings
 from authentication.tokens.keys import generate_private_pem, load_signing_key
 from authentication.tokens.routes import TokenController
 from authentication.tokens.service import TokenService
@@ -64,6 +64,7 @@ def _images(state: State) -> ImageStore:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
+    check_environment(settings)
     configure_logging(settings.log_level)
 
     private_pem = settings.jwt_private_key.get_secret_value() if settings.jwt_private_key else None
@@ -87,9 +88,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         firebase = init_firebase(settings)
         http = httpx.AsyncClient(timeout=settings.upstream_timeout)
-        app.state.accounts = FirebaseAccounts(
-            firebase, http, settings.firebase_api_key.get_secret_value()
-        )
+        app.state.accounts = FirebaseAccounts(firebase, http, settings.firebase_web_api_key)
         app.state.images = ImageStore(firebase, settings.upstream_timeout)
         if settings.prometheus_port:
             start_http_server(settings.prometheus_port)

@@ -1,4 +1,5 @@
-"""Liveness (no dependency checks) and readiness (Firebase Auth and the bucket answer)."""
+"""Liveness (no dependency checks) and readiness (Firebase Auth and the bucket answer; the body
+names each one's state, never an error's text)."""
 
 import time
 from typing import Any
@@ -26,10 +27,11 @@ class HealthController(Controller):
     ) -> Response[dict[str, object]]:
         checks: dict[str, str] = {}
         for name, ping in (("firebase_auth", accounts.ping), ("storage", images.ping)):
+            # A state, never an error's text (readiness is reachable without credentials).
             try:
                 await ping()
                 checks[name] = "ok"
-            except HTTPException as error:
-                checks[name] = str(error.detail)
+            except HTTPException:
+                checks[name] = "unavailable"
         ready = all(value == "ok" for value in checks.values())
         return Response({"ready": ready, "checks": checks}, status_code=200 if ready else 503)

@@ -12,5 +12,6 @@ SERVICE_TOKEN_HEADER = "X-Service-Token"
 def require_service_token(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # type: ignore[type-arg]
     expected: str = connection.app.state.service_token
     presented = connection.headers.get(SERVICE_TOKEN_HEADER, "")
-    if not hmac.compare_digest(presented.encode(), expected.encode()):
+    # Defence in depth: an empty configured credential (the settings refuse it) matches nothing.
+    if not expected or not hmac.compare_digest(presented.encode(), expected.encode()):
         raise NotAuthorizedException("Missing or wrong service credential")

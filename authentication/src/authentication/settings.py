@@ -1,9 +1,37 @@
 """Configuration from environment variables prefixed with ``AUTH_``."""
 
+import os
+import re
 from functools import lru_cache
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The Firebase Auth emulator accepts unsigned tokens: honoured only in local mode.
+EMULATOR_VARIABLES = ("FIREBASE_AUTH_EMULATOR_HOST", "STORAGE_EMULATOR_HOST")
+# The Web API key the local stack and the tests use with the emulator.
+LOCAL_FIREBASE_API_KEY = "local-emulator-key"
+# Outside local mode the service credential is a random value (openssl rand -hex 32).
+MIN_SERVICE_TOKEN_LENGTH = 16
+
+_PLACEHOLDER_WORDS = {
+    "changeme", "change-me", "change_me", "placeholder", "secret", "password", "todo", "xxx",
+    "none", "null", "undefined", "dummy", "example", "test",
+}  # fmt: skip
+# `$NAME` or `${NAME}` left by an envsubst that did not know NAME, `<your key>`, `dummy-…`.
+_PLACEHOLDER_SHAPES = re.compile(r"^(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|<[^>]*>|dummy-.*)$")
+
+
+def placeholder_reason(value: str) -> str | None:
+    """Why a secret's value is not a real one (empty, a placeholder), or None when it may be."""
+    stripped = value.strip()
+    if not stripped:
+        return "is empty"
+    if stripped.lower() in _PLACEHOLDER_WORDS or _PLACEHOLDER_SHAPES.match(stripped):
+        return "is a placeholder, not a real value"
+    if "${" in stripped:
+        return "holds an unrendered ${…} placeholder"
+    return None
 
 
 class Settings(BaseSettings):
@@ -16,7 +44,8 @@ class Settings(BaseSettings):
     prometheus_port: int = 9002
     cors_allowed_origins: list[str] = ["http://localhost:3000", "http://127.0.0.1:3000"]
 
-    # Local mode may generate a throw-away signing key and a dev service token; never in a cluster.
+    # Local mode may generate a throw-away signing key, run without a service token (nobody can
+    # call in), use the local Firebase API key and the emulators; never in a cluster.
     local_mode: bool = False
 
     # PEM private key (EC P-256 for ES256, RSA for RS256), from a Kubernetes Secret.
@@ -33,11 +62,17 @@ class Settings(BaseSettings):
 
     firebase_project_id: str = "demo-fiufit"
     # Web API key for the Identity Toolkit REST calls (password sign-in, IdP, reset e-mails).
-    firebase_api_key: SecretStr = SecretStr("local-emulator-key")
+    # Required outside local mode; local mode defaults to the emulator's placeholder key.
+    firebase_api_key: SecretStr | None = None
     # Path to a service-account JSON; unset means application-default or the emulators.
     firebase_credentials_file: str | None = None
     storage_bucket: str = "fiufit-local"
     max_image_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
+    # Uploaded images are re-encoded with their long side at most this many pixels.
+    max_image_side: int = Field(default=2048, ge=16, le=8192)
+    # Images whose header announces more pixels than this are refused before decoding
+    # (decompression bombs).
+    max_image_pixels: int = Field(default=36_000_000, gt=0)
     # Seconds allowed for one call to Firebase or storage.
     upstream_timeout: float = Field(default=10.0, gt=0)
 
@@ -59,19 +94,62 @@ class Settings(BaseSettings):
         return hours
 
     @model_validator(mode="after")
-    def _secrets_present_outside_local_mode(self) -> "Settings":
+    def _secrets_are_real(self) -> "Settings":
+        """Fail closed: a secret that envsubst rendered empty, or a placeholder, stops the start.
+
+        The messages name the variable, never its value."""
+        problems: list[str] = []
+        secrets = {
+            "AUTH_JWT_PRIVATE_KEY": self.jwt_private_key,
+            "AUTH_SERVICE_TOKEN": self.service_token,
+            "AUTH_FIREBASE_API_KEY": self.firebase_api_key,
+        }
+        for name, secret in secrets.items():
+            if secret is None:
+                if not self.local_mode:
+                    problems.append(f"{name} must be set unless AUTH_LOCAL_MODE=true")
+                continue
+            value = secret.get_secret_value()
+            reason = placeholder_reason(value)
+            if reason is None and not self.local_mode:
+                if name == "AUTH_FIREBASE_API_KEY" and value.strip() == LOCAL_FIREBASE_API_KEY:
+                    reason = "is the local emulator's key"
+                elif name == "AUTH_SERVICE_TOKEN" and len(value.strip()) < MIN_SERVICE_TOKEN_LENGTH:
+                    reason = f"is shorter than {MIN_SERVICE_TOKEN_LENGTH} characters"
+            if reason is not None:
+                problems.append(f"{name} {reason}")
         if not self.local_mode:
-            missing = [
-                name
-                for name, value in (
-                    ("AUTH_JWT_PRIVATE_KEY", self.jwt_private_key),
-                    ("AUTH_SERVICE_TOKEN", self.service_token),
-                )
-                if value is None
+            problems += [
+                f"{name} is set: the emulators accept unsigned tokens, so they are refused "
+                "unless AUTH_LOCAL_MODE=true"
+                for name in emulators_configured()
             ]
-            if missing:
-                raise ValueError(f"{', '.join(missing)} must be set unless AUTH_LOCAL_MODE=true")
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
+
+    @property
+    def firebase_web_api_key(self) -> str:
+        if self.firebase_api_key is None:  # the validator allows this in local mode only
+            return LOCAL_FIREBASE_API_KEY
+        return self.firebase_api_key.get_secret_value()
+
+
+def emulators_configured() -> list[str]:
+    """The emulator variables set (non-empty) in this process's environment."""
+    return [name for name in EMULATOR_VARIABLES if os.environ.get(name, "").strip()]
+
+
+class ConfigurationError(RuntimeError):
+    """The environment changed after the settings were read: refuse to serve."""
+
+
+def check_environment(settings: Settings) -> None:
+    """Re-checked when the app starts: an emulator variable set after the settings were read."""
+    if not settings.local_mode and (names := emulators_configured()):
+        raise ConfigurationError(
+            f"{', '.join(names)} set outside AUTH_LOCAL_MODE: refusing to use the emulators"
+        )
 
 
 @lru_cache

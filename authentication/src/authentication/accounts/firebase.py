@@ -6,6 +6,7 @@ import json
 import os
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import anyio.to_thread
 import firebase_admin
@@ -25,6 +26,8 @@ from authentication.errors import Conflict, ServiceUnavailable
 class SignedIn:
     uid: str
     email: str
+    # Google sign-in only: this sign-in created the Firebase account.
+    is_new_user: bool = False
 
 
 # Identity Toolkit error codes that mean "these credentials do not sign in".
@@ -42,10 +45,10 @@ def _identity_toolkit_url() -> str:
 def _idp_post_body(credential: str) -> str:
     # Google ID tokens are JWTs (the emulator also takes an unsigned JSON); anything else is an
     # OAuth access token, which is what the mobile app's Google sign-in hands over.
+    # URL-encoded: a credential carrying "&providerId=…" or "&id_token=…" stays one value.
     stripped = credential.strip()
-    if stripped.startswith("{") or stripped.count(".") == 2:
-        return f"id_token={stripped}&providerId=google.com"
-    return f"access_token={stripped}&providerId=google.com"
+    kind = "id_token" if stripped.startswith("{") or stripped.count(".") == 2 else "access_token"
+    return urlencode({kind: stripped, "providerId": "google.com"})
 
 
 class FirebaseAccounts:
@@ -140,7 +143,9 @@ class FirebaseAccounts:
             raise NotAuthorizedException("Invalid IDP Token")
         if claimed_email is not None and claimed_email.strip().lower() != str(email).lower():
             raise NotAuthorizedException("The Google account does not match the email")
-        return SignedIn(uid=data["localId"], email=str(email))
+        return SignedIn(
+            uid=str(data["localId"]), email=str(email), is_new_user=data.get("isNewUser") is True
+        )
 
     async def send_password_reset(self, email: str) -> None:
         status, data = await self._rest(

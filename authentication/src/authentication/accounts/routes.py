@@ -44,6 +44,14 @@ class Account(BaseModel):
     email: str | None = None
 
 
+class GoogleAccount(Account):
+    """``id`` is the Firebase uid (localId), as for every account; ``uid`` repeats it under its
+    own name, and ``is_new_user`` says this sign-in created the Firebase account."""
+
+    uid: str
+    is_new_user: bool
+
+
 class AccountState(BaseModel):
     id: str
     disabled: bool
@@ -74,12 +82,17 @@ class AccountController(Controller):
         data: JSONBody[GoogleLogin],
         accounts: NamedDependency[FirebaseAccounts],
         authorization: Annotated[str | None, HeaderParameter(name="Authorization")] = None,
-    ) -> Account:
+    ) -> GoogleAccount:
         """The Google credential arrives raw in Authorization, as the mobile app sends it."""
         if not authorization or not authorization.strip():
             raise NotAuthorizedException("No token")
         signed_in = await accounts.sign_in_with_google(authorization, data.email)
-        return Account(id=signed_in.uid, email=signed_in.email)
+        return GoogleAccount(
+            id=signed_in.uid,
+            email=signed_in.email,
+            uid=signed_in.uid,
+            is_new_user=signed_in.is_new_user,
+        )
 
     @post("/password-reset", status_code=202)
     async def password_reset(

@@ -3,11 +3,13 @@
 import base64
 from typing import Any
 
+import anyio.to_thread
 from litestar import Controller, Request, delete, get, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel
 
+from authentication.images.normalize import normalize_image
 from authentication.images.storage import ImageStore
 from authentication.images.validation import check_object_name, decode_image
 from authentication.security import require_service_token
@@ -40,8 +42,17 @@ class ImageController(Controller):
         images: NamedDependency[ImageStore],
         request: Request[Any, Any, Any],
     ) -> StoredImage:
+        settings = request.app.state.settings
         name = check_object_name(name.strip("/"))
-        content, content_type = decode_image(data.image, request.app.state.settings.max_image_bytes)
+        content, content_type = decode_image(data.image, settings.max_image_bytes)
+        # Decoding pixels is CPU work: off the event loop.
+        content, content_type = await anyio.to_thread.run_sync(
+            normalize_image,
+            content,
+            content_type,
+            settings.max_image_side,
+            settings.max_image_pixels,
+        )
         await images.put(name, content, content_type)
         return StoredImage(name=name, content_type=content_type, size=len(content))
 
