@@ -1,4 +1,13 @@
-from tests.conftest import Client
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+from litestar.testing import AsyncTestClient
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from metrics.app import create_app
+from tests.conftest import Client, eventually, free_port, make_settings
 
 
 async def test_healthcheck_reports_uptime_without_a_token(anonymous: Client) -> None:
@@ -47,3 +56,63 @@ async def test_cors_allows_the_back_office_and_localhost(anonymous: Client) -> N
         headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"},
     )
     assert refused.status_code == 400
+
+
+@pytest.fixture
+def own_redis() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A Redis server of this test's own (the shared one is never stopped)."""
+    port = free_port()
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    yield f"redis://127.0.0.1:{port}/4", server
+    if server.poll() is None:
+        server.kill()
+        server.wait()
+
+
+async def test_readiness_stays_200_through_a_redis_outage_and_fails_without_mongodb(
+    admin_token: str, own_redis: tuple[str, subprocess.Popen[bytes]]
+) -> None:
+    """Redis is soft (reported in the body); MongoDB is the service's own store (503). The body
+    names states, never an error's text."""
+    url, server = own_redis
+    private = Redis.from_url(url)
+    await eventually(lambda: _answers(private))
+    await private.aclose()
+    app = create_app(make_settings(redis_url=url))
+    async with AsyncTestClient(app=app) as client:
+        up = await client.get("/metrics/readiness/")
+        assert up.status_code == 200
+        assert up.json() == {"ready": True, "checks": {"mongodb": "ok", "redis": "ok"}}
+        server.terminate()
+        server.wait()
+        down = await client.get("/metrics/readiness/")
+        assert down.status_code == 200, down.text
+        assert down.json() == {
+            "ready": True,
+            "checks": {"mongodb": "ok", "redis": "unavailable"},
+        }
+        # The counters still answer an admin (the blocked set is only checked for users).
+        counters = await client.get(
+            "/metrics", params={"name": "x"}, headers={"Authorization": f"Bearer {admin_token}"}
+        )
+        assert counters.status_code == 200, counters.text
+
+    no_mongo = make_settings(mongo_url=f"mongodb://127.0.0.1:{free_port()}", mongo_timeout_ms=300)
+    async with AsyncTestClient(app=create_app(no_mongo)) as client:
+        response = await client.get("/metrics/readiness/")
+        assert response.status_code == 503
+        assert response.json() == {
+            "ready": False,
+            "checks": {"mongodb": "unavailable", "redis": "ok"},
+        }
+
+
+async def _answers(redis: Redis) -> bool:
+    try:
+        return bool(await redis.ping())
+    except RedisError:
+        return False

@@ -2,11 +2,11 @@
 
 import uvicorn
 
-from metrics.settings import get_settings
+from metrics.settings import load_settings
 
 
 def main() -> None:
-    settings = get_settings()
+    settings = load_settings("fiufit-metrics")
     uvicorn.run(
         "metrics.app:create_app",
         factory=True,

@@ -59,7 +59,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         http = httpx.AsyncClient(timeout=settings.upstream_timeout)
-        redis = Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=5)
+        redis = Redis.from_url(
+            settings.redis_url.get_secret_value(), socket_timeout=5, socket_connect_timeout=5
+        )
         mongo = mongo_client(settings)
         app.state.mongo, app.state.redis = mongo, redis
         app.state.events = collection(mongo, settings)

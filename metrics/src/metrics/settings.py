@@ -4,11 +4,58 @@ One settings class serves both processes: the API (``fiufit-metrics``) and the c
 (``metrics-consumer``) run from the same image with the same ConfigMap.
 """
 
+import re
 import socket
+import sys
 from functools import lru_cache
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_PLACEHOLDER_WORDS = {
+    "changeme", "change-me", "change_me", "placeholder", "secret", "password", "todo", "xxx",
+    "none", "null", "undefined", "dummy", "example",
+}  # fmt: skip
+# `$NAME` or `${NAME}` left by an envsubst that did not know NAME, `<your key>`, `dummy-…`.
+_PLACEHOLDER_SHAPES = re.compile(r"^(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|<[^>]*>|dummy-.*)$")
+_SCHEMES = {
+    "mongo_url": ("mongodb", "mongodb+srv"),
+    "redis_url": ("redis", "rediss", "unix"),
+}
+
+
+def placeholder_reason(value: str) -> str | None:
+    """Why a secret's value is not a real one (empty, a placeholder), or None when it may be."""
+    stripped = value.strip()
+    if not stripped:
+        return "is empty"
+    if stripped.lower() in _PLACEHOLDER_WORDS or _PLACEHOLDER_SHAPES.match(stripped):
+        return "is a placeholder, not a real value"
+    if "${" in stripped:
+        return "holds an unrendered ${…} placeholder"
+    return None
+
+
+def url_problem(field: str, url: str) -> str | None:
+    """A data-store URL (it may carry credentials) that must not start: empty, a placeholder,
+    another scheme, or a password rendered empty (`redis://:@host`)."""
+    reason = placeholder_reason(url)
+    if reason is not None:
+        return reason
+    try:
+        parts = urlsplit(url.strip())
+        password = parts.password
+    except ValueError:
+        return "is not a URL"
+    if parts.scheme not in _SCHEMES[field]:
+        return f"must be a {' or '.join(s + '://' for s in _SCHEMES[field])} URL"
+    if "@" in parts.netloc and password is not None:
+        if not password:
+            return "carries an empty password"
+        if placeholder_reason(password) is not None:
+            return "carries a placeholder password"
+    return None
 
 
 class Settings(BaseSettings):
@@ -22,12 +69,13 @@ class Settings(BaseSettings):
     cors_allowed_origins: list[str] = ["http://localhost:3000", "http://127.0.0.1:3000"]
     cors_allowed_origin_regex: str = r"https://.*\.vercel\.app"
 
-    mongo_url: str = "mongodb://127.0.0.1:27017"
+    # Secrets (a cluster's URLs carry credentials): required, never empty or a placeholder.
+    mongo_url: SecretStr
     mongo_database: str = "fiufit"
     mongo_collection: str = "metrics"
     # Milliseconds a MongoDB call waits for a server before it fails (then: 503 or back-off).
     mongo_timeout_ms: int = Field(default=5000, gt=0)
-    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_url: SecretStr
 
     # Tokens: verified locally against authentication's JWKS.
     auth_url: str = "http://127.0.0.1:8002"
@@ -56,6 +104,15 @@ class Settings(BaseSettings):
     # and the ack of its first batch, the crash the tests must survive. Empty in production.
     consumer_failpoint: str = Field(default="", pattern="^(|after_write)$")
 
+    @field_validator("mongo_url", "redis_url")
+    @classmethod
+    def _real_url(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        field = str(info.field_name)
+        problem = url_problem(field, value.get_secret_value())
+        if problem is not None:
+            raise ValueError(f"METRICS_{field.upper()} {problem}")
+        return value
+
     @property
     def jwks_url(self) -> str:
         return f"{self.auth_url.rstrip('/')}/auth/.well-known/jwks.json"
@@ -63,4 +120,23 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    return Settings()  # type: ignore[call-arg]  # the environment fills the required fields
+
+
+def load_settings(program: str) -> Settings:
+    """The settings, or exit 2 with one line per problem (variable names, never values)."""
+    try:
+        return get_settings()
+    except ValidationError as error:
+        problems = []
+        for e in error.errors(include_url=False, include_input=False):
+            where = ".".join(str(part) for part in e["loc"])
+            name = f"METRICS_{where.upper()}" if where else "settings"
+            message = str(e["msg"]).removeprefix("Value error, ")
+            problems.append(message if message.startswith("METRICS_") else f"{name}: {message}")
+        print(
+            f"{program}: refusing to start, the configuration is invalid:\n  "
+            + "\n  ".join(problems),
+            file=sys.stderr,
+        )
+        raise SystemExit(2) from None

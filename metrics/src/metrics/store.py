@@ -20,7 +20,7 @@ Collection = AsyncCollection[dict[str, object]]
 
 def mongo_client(settings: Settings) -> AsyncMongoClient[dict[str, object]]:
     return AsyncMongoClient(
-        settings.mongo_url,
+        settings.mongo_url.get_secret_value(),
         tz_aware=True,
         serverSelectionTimeoutMS=settings.mongo_timeout_ms,
         connectTimeoutMS=settings.mongo_timeout_ms,

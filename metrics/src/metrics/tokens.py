@@ -23,6 +23,8 @@ from metrics.errors import ServiceUnavailable
 log = logging.getLogger(__name__)
 
 BLOCKED_USERS_KEY = "fiufit:blocked_users"
+# A token without an expiry would live forever: `exp` and `iat` must be there (and `iss`).
+_REQUIRED_CLAIMS = {"require_exp": True, "require_iat": True, "require_iss": True}
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,9 @@ class TokenVerifier:
             raise NotAuthorizedException("Invalid token")
         algorithm, key = found
         try:
-            claims = jwt.decode(token, key, algorithms=[algorithm], issuer=self._issuer)
+            claims = jwt.decode(
+                token, key, algorithms=[algorithm], issuer=self._issuer, options=_REQUIRED_CLAIMS
+            )
         except JOSEError as error:
             raise NotAuthorizedException("Invalid token") from error
         role, user_id = claims.get("role"), claims.get("id")

@@ -13,7 +13,7 @@ from metrics.consumer.health import serve_health
 from metrics.consumer.status import ConsumerStatus
 from metrics.consumer.worker import Consumer
 from metrics.logs import configure_logging
-from metrics.settings import Settings, get_settings
+from metrics.settings import Settings, load_settings
 from metrics.store import collection, mongo_client
 
 log = logging.getLogger("metrics.consumer")
@@ -22,7 +22,7 @@ log = logging.getLogger("metrics.consumer")
 def redis_client(settings: Settings) -> Redis:
     # The socket must outlive a blocking XREADGROUP.
     return Redis.from_url(
-        settings.redis_url,
+        settings.redis_url.get_secret_value(),
         socket_timeout=settings.consumer_block_ms / 1000 + 10,
         socket_connect_timeout=5,
         health_check_interval=30,
@@ -63,7 +63,7 @@ async def consume(settings: Settings) -> None:
 
 
 def main() -> None:
-    settings = get_settings()
+    settings = load_settings("metrics-consumer")
     configure_logging(settings.log_level)
     if settings.consumer_prometheus_port:
         start_http_server(settings.consumer_prometheus_port)
