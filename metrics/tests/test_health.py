@@ -3,6 +3,7 @@ from collections.abc import Iterator
 
 import pytest
 from litestar.testing import AsyncTestClient
+from prometheus_client import REGISTRY
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -58,6 +59,9 @@ async def test_cors_allows_the_back_office_and_localhost(anonymous: Client) -> N
     assert refused.status_code == 400
 
 
+DEPENDENCY = "fiufit_metrics_dependency_up"
+
+
 @pytest.fixture
 def own_redis() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """A Redis server of this test's own (the shared one is never stopped)."""
@@ -95,6 +99,9 @@ async def test_readiness_stays_200_through_a_redis_outage_and_fails_without_mong
             "ready": True,
             "checks": {"mongodb": "ok", "redis": "unavailable"},
         }
+        # …and alerting sees it.
+        assert REGISTRY.get_sample_value(DEPENDENCY, {"dependency": "redis"}) == 0
+        assert REGISTRY.get_sample_value(DEPENDENCY, {"dependency": "mongodb"}) == 1
         # The counters still answer an admin (the blocked set is only checked for users).
         counters = await client.get(
             "/metrics", params={"name": "x"}, headers={"Authorization": f"Bearer {admin_token}"}
