@@ -183,3 +183,24 @@ async def test_an_empty_configured_service_token_matches_nothing() -> None:
         assert (
             await client.post("/auth/token", json={"role": "admin", "id": 1})
         ).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["", "$AUTH_FIREBASE_CREDENTIALS_JSON", "{}", '{"type": "service_account"}',
+     '{"type": "service_account", "private_key": "", "client_email": "a@b.iam"}'],
+)  # fmt: skip
+def test_an_empty_or_placeholder_service_account_file_is_refused(
+    tmp_path: Path, content: str
+) -> None:
+    """The Secret auth-firebase-credentials is mounted as a file: rendered from an unset
+    AUTH_FIREBASE_CREDENTIALS_JSON it is empty, and the service must not start."""
+    path = tmp_path / "credentials.json"
+    path.write_text(content)
+    with pytest.raises(ValidationError, match="AUTH_FIREBASE_CREDENTIALS_FILE"):
+        make_settings(firebase_credentials_file=str(path))
+    with pytest.raises(ValidationError, match="AUTH_FIREBASE_CREDENTIALS_FILE cannot be read"):
+        make_settings(firebase_credentials_file=str(tmp_path / "missing.json"))
+    real = '{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----x", '
+    path.write_text(real + '"client_email": "fiufit@project.iam.gserviceaccount.com"}')
+    assert make_settings(firebase_credentials_file=str(path)).firebase_credentials_file

@@ -1,5 +1,6 @@
 """Configuration from environment variables prefixed with ``AUTH_``."""
 
+import json
 import os
 import re
 from functools import lru_cache
@@ -118,6 +119,10 @@ class Settings(BaseSettings):
                     reason = f"is shorter than {MIN_SERVICE_TOKEN_LENGTH} characters"
             if reason is not None:
                 problems.append(f"{name} {reason}")
+        if self.firebase_credentials_file and (
+            reason := credentials_file_problem(self.firebase_credentials_file)
+        ):
+            problems.append(f"AUTH_FIREBASE_CREDENTIALS_FILE {reason}")
         if not self.local_mode:
             problems += [
                 f"{name} is set: the emulators accept unsigned tokens, so they are refused "
@@ -133,6 +138,24 @@ class Settings(BaseSettings):
         if self.firebase_api_key is None:  # the validator allows this in local mode only
             return LOCAL_FIREBASE_API_KEY
         return self.firebase_api_key.get_secret_value()
+
+
+def credentials_file_problem(path: str) -> str | None:
+    """Why the service-account file (a Secret mounted as a file) cannot be the real one."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            content = json.load(handle)
+    except OSError:
+        return "cannot be read"
+    except ValueError:
+        return "is not JSON (empty, or a placeholder that envsubst left)"
+    if not isinstance(content, dict) or content.get("type") != "service_account":
+        return "is not a service-account JSON"
+    for key in ("private_key", "client_email"):
+        value = content.get(key)
+        if not isinstance(value, str) or placeholder_reason(value) is not None:
+            return f"has no real {key}"
+    return None
 
 
 def emulators_configured() -> list[str]:

@@ -97,7 +97,9 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         http = httpx.AsyncClient(timeout=settings.upstream_timeout)
         redis = Redis.from_url(
-            settings.redis_url, socket_timeout=settings.upstream_timeout, socket_connect_timeout=2
+            settings.redis_url.get_secret_value(),
+            socket_timeout=settings.upstream_timeout,
+            socket_connect_timeout=2,
         )
         db = await open_pool(
             settings.database_url.get_secret_value(),

@@ -1,13 +1,46 @@
 """Configuration from environment variables prefixed with ``TRAININGS_``."""
 
+import re
 from functools import lru_cache
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Values that mean "nobody filled this in": envsubst leaves "" for an unset variable, a template
+# copied by hand keeps "$NAME" / "${NAME}", and examples say "changeme". A service started with
+# one of these as a secret would fail open (compare_digest("", "") is true), so it must not start.
+_PLACEHOLDER = re.compile(
+    r"""^(
+        \$\{?[A-Za-z_][A-Za-z0-9_]*\}?      # $NAME or ${NAME}
+      | <[^<>]*>                          # <service-token>
+      | change[-_ ]?me | changeit | placeholder | secret | password | todo | tbd | xxx+
+      | none | null | undefined
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def refuse_empty_password(name: str, url: str) -> None:
+    """A URL rendered from a template with its password unset (`redis://:@host`) is refused."""
+    userinfo, at, _ = urlsplit(url).netloc.rpartition("@")
+    if at and userinfo.partition(":")[1] and not userinfo.partition(":")[2]:
+        raise ValueError(f"{name} has an empty password: set the real value")
+
+
+def refuse_placeholder(name: str, value: str) -> str:
+    """The value itself, unless it is empty, blank or a placeholder (never echoed back)."""
+    stripped = value.strip()
+    if not stripped or _PLACEHOLDER.match(stripped) or "$" + "{" in stripped:
+        raise ValueError(f"{name} is empty or a placeholder: set the real value")
+    return stripped
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="TRAININGS_", extra="ignore")
+    # Errors never repeat the input: a malformed URL may still carry a password.
+    model_config = SettingsConfigDict(
+        env_prefix="TRAININGS_", extra="ignore", hide_input_in_errors=True
+    )
 
     host: str = "0.0.0.0"
     port: int = 8003
@@ -53,6 +86,28 @@ class Settings(BaseSettings):
     outbox_batch_size: int = Field(default=100, ge=1)
     outbox_poll_interval: float = Field(default=1.0, gt=0)
     outbox_retention_days: int = Field(default=7, ge=1)
+
+    @field_validator("database_url", "redis_url", "service_token")
+    @classmethod
+    def _required_secret(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        name = f"TRAININGS_{(info.field_name or '').upper()}"
+        return SecretStr(refuse_placeholder(name, value.get_secret_value()))
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().startswith(("postgresql://", "postgres://")):
+            raise ValueError("TRAININGS_DATABASE_URL must be a postgresql:// URL")
+        refuse_empty_password("TRAININGS_DATABASE_URL", value.get_secret_value())
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("TRAININGS_REDIS_URL must be a redis://, rediss:// or unix:// URL")
+        refuse_empty_password("TRAININGS_REDIS_URL", value.get_secret_value())
+        return value
 
 
 @lru_cache
