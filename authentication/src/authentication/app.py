@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 import firebase_admin
 import httpx
 from litestar import Litestar, MediaType, Request, Response
@@ -90,6 +91,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         http = httpx.AsyncClient(timeout=settings.upstream_timeout)
         app.state.accounts = FirebaseAccounts(firebase, http, settings.firebase_web_api_key)
         app.state.images = ImageStore(firebase, settings.upstream_timeout)
+        # Decoding an upload holds its pixels in memory (up to AUTH_MAX_IMAGE_PIXELS x 4 bytes):
+        # two at a time per process bounds what a burst of uploads can take.
+        app.state.image_decoders = anyio.CapacityLimiter(2)
         if settings.prometheus_port:
             start_http_server(settings.prometheus_port)
         try:

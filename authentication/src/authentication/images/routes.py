@@ -52,6 +52,7 @@ class ImageController(Controller):
             content_type,
             settings.max_image_side,
             settings.max_image_pixels,
+            limiter=request.app.state.image_decoders,
         )
         await images.put(name, content, content_type)
         return StoredImage(name=name, content_type=content_type, size=len(content))
