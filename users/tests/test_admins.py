@@ -12,6 +12,8 @@ from redis.asyncio import Redis
 from tests.conftest import (
     ADMIN_EMAIL,
     AUTH_URL,
+    EMULATOR,
+    PROJECT,
     SERVICE_TOKEN,
     Client,
     bearer,
@@ -217,6 +219,77 @@ async def test_bootstrap_recreates_a_missing_firebase_account(
     async with db.acquire() as conn:
         uid = await conn.fetchval("SELECT firebase_uid FROM admins WHERE id = $1", admin_id)
     assert uid != lost_uid
+
+
+async def emulator_sign_up(http: httpx.AsyncClient, email: str, password: str) -> str:
+    """Creates a Firebase account straight in the emulator (as a reset-and-recreate would)."""
+    made = await http.post(
+        f"{EMULATOR}/identitytoolkit.googleapis.com/v1/projects/{PROJECT}/accounts",
+        json={"email": email, "password": password},
+        headers={"Authorization": "Bearer owner"},
+    )
+    assert made.status_code == 200, made.text
+    return str(made.json()["localId"])
+
+
+async def test_bootstrap_follows_an_account_recreated_under_a_new_uid(
+    db: asyncpg.Pool, http: httpx.AsyncClient
+) -> None:
+    """The lock-out: Firebase accounts reset, the admin's account made again (new uid), and the
+    row kept the old uid, so the configured credentials answered 401 at every start."""
+    email, password = unique_email(), "bootstrap-secret"
+    settings = make_settings(
+        bootstrap_admin_email=email,
+        bootstrap_admin_password=password,
+        bootstrap_admin_username=unique("boot"),
+    )
+    async with AsyncTestClient(app=create_app(settings)):
+        admin_id = await wait_for_bootstrap_admin(db, email)
+    async with db.acquire() as conn:
+        old_uid = await conn.fetchval("SELECT firebase_uid FROM admins WHERE id = $1", admin_id)
+    await delete_firebase_account(http, old_uid)
+    new_uid = await emulator_sign_up(http, email, password)
+    assert new_uid != old_uid
+
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        wait_for_bootstrap_to_finish(client)
+        login = await client.post("/admins/login", json={"email": email, "password": password})
+    assert login.status_code == 200, login.text
+    assert login.json()["id"] == admin_id
+    async with db.acquire() as conn:
+        uid = await conn.fetchval("SELECT firebase_uid FROM admins WHERE id = $1", admin_id)
+    assert uid == new_uid
+
+
+async def test_no_other_account_can_claim_the_bootstrap_admin(
+    db: asyncpg.Pool, http: httpx.AsyncClient
+) -> None:
+    """Someone re-creates the admin's e-mail with a password of their own while the account is
+    gone: the row does not follow it, and that password does not sign in as admin."""
+    email, password = unique_email(), "bootstrap-secret"
+    settings = make_settings(
+        bootstrap_admin_email=email,
+        bootstrap_admin_password=password,
+        bootstrap_admin_username=unique("boot"),
+    )
+    async with AsyncTestClient(app=create_app(settings)):
+        admin_id = await wait_for_bootstrap_admin(db, email)
+    async with db.acquire() as conn:
+        old_uid = await conn.fetchval("SELECT firebase_uid FROM admins WHERE id = $1", admin_id)
+    await delete_firebase_account(http, old_uid)
+    squatter = await emulator_sign_up(http, email, "the-squatters-password")
+    try:
+        async with AsyncTestClient(app=create_app(settings)) as client:
+            wait_for_bootstrap_to_finish(client)
+            claim = await client.post(
+                "/admins/login", json={"email": email, "password": "the-squatters-password"}
+            )
+        assert claim.status_code == 401
+        async with db.acquire() as conn:
+            uid = await conn.fetchval("SELECT firebase_uid FROM admins WHERE id = $1", admin_id)
+        assert uid == old_uid
+    finally:
+        await delete_firebase_account(http, squatter)
 
 
 async def test_bootstrap_does_not_adopt_an_account_with_another_password(

@@ -1,15 +1,24 @@
 """Dependencies that go away: MongoDB → 503 where positions are needed; Redis → requests still
-served (rate limits fail open, the blocked set keeps its last value, events wait)."""
+served (rate limits fail open, the blocked set keeps its last value, events wait). Neither takes
+the service out of rotation: readiness fails only without Postgres."""
 
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
 from typing import Any
 
+import httpx
+import pytest
 from litestar.testing import AsyncTestClient
+from prometheus_client import REGISTRY
 
-from tests.conftest import CLOSED_PORT_URL, Actor, make_settings, profile
+from tests.conftest import CLOSED_PORT_URL, Actor, eventually, make_settings, profile
 from users.app import create_app
 
 
-async def test_without_mongo_nearby_search_is_503_and_not_ready(make_actor: Any) -> None:
+async def test_without_mongo_nearby_search_is_503_and_the_rest_stays_ready(make_actor: Any) -> None:
     athlete: Actor = await make_actor()
     app = create_app(make_settings(mongo_url=f"mongodb://{CLOSED_PORT_URL}", mongo_timeout_ms=300))
     async with AsyncTestClient(app=app) as client:
@@ -19,7 +28,11 @@ async def test_without_mongo_nearby_search_is_503_and_not_ready(make_actor: Any)
         assert nearby.status_code == 503
         assert nearby.json()["detail"].startswith("Location store is unavailable")
         ready = await client.get("/users/readiness/")
-        assert ready.status_code == 503 and ready.json()["checks"]["mongo"] != "ok"
+        assert ready.status_code == 200, ready.text
+        assert ready.json() == {
+            "ready": True,
+            "checks": {"postgres": "ok", "redis": "ok", "mongo": "unavailable"},
+        }
         # Everything that does not need positions keeps working.
         me = await client.get(f"/users/{athlete.id}", headers=athlete.headers)
         assert me.status_code == 200
@@ -38,4 +51,86 @@ async def test_without_redis_requests_are_still_served(make_actor: Any) -> None:
         login = await client.post("/users/login", json=body)
         assert login.status_code == 200, login.text
         ready = await client.get("/users/readiness/")
-        assert ready.status_code == 503 and ready.json()["checks"]["redis"] != "ok"
+        assert ready.status_code == 200 and ready.json()["checks"]["redis"] == "unavailable"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def private_redis() -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """A redis-server of this test's own, so the test can stop it."""
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.fail("redis-server is not installed (overlays/infra.sh installs it)")
+    port = free_port()
+    with tempfile.TemporaryDirectory() as data:
+        process = subprocess.Popen(
+            [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", data],
+            stdout=subprocess.DEVNULL,
+        )
+        try:
+            yield process, f"redis://127.0.0.1:{port}/0"
+        finally:
+            process.kill()
+            process.wait()
+
+
+def gauge(dependency: str) -> float | None:
+    return REGISTRY.get_sample_value("fiufit_users_dependency_up", {"dependency": dependency})
+
+
+async def test_a_redis_outage_keeps_users_in_rotation(
+    private_redis: tuple[subprocess.Popen[bytes], str], make_actor: Any
+) -> None:
+    """The bug: Redis stopped → readiness 503 → Kubernetes pulls every replica at once, though
+    reads, logins and sign-ups still work."""
+    process, url = private_redis
+    athlete: Actor = await make_actor()
+    app = create_app(make_settings(redis_url=url, bootstrap_admin_email=None))
+    async with AsyncTestClient(app=app) as client:
+
+        async def redis_up() -> bool:
+            try:
+                return (await client.get("/users/readiness/")).json()["checks"]["redis"] == "ok"
+            except (httpx.HTTPError, ValueError):
+                return False
+
+        await eventually(redis_up, "the private Redis to answer")
+        assert gauge("redis") == 1
+
+        process.terminate()
+        process.wait()
+        ready = await client.get("/users/readiness/")
+        assert ready.status_code == 200, ready.text
+        assert ready.json() == {
+            "ready": True,
+            "checks": {"postgres": "ok", "redis": "unavailable", "mongo": "ok"},
+        }
+        assert gauge("redis") == 0 and gauge("postgres") == 1
+        # And the service does serve: a read, a sign-up, a login.
+        me = await client.get(f"/users/{athlete.id}", headers=athlete.headers)
+        assert me.status_code == 200, me.text
+        created = await client.post("/users", json=profile())
+        assert created.status_code == 201, created.text
+        login = await client.post(
+            "/users/login",
+            json={"email": created.json()["email"], "password": "secret-password"},
+        )
+        assert login.status_code == 200, login.text
+
+
+async def test_without_postgres_readiness_fails_without_echoing_the_error() -> None:
+    app = create_app(make_settings(bootstrap_admin_email=None))
+    async with AsyncTestClient(app=app) as client:
+        # Closing the pool (in the app's own event loop) stands in for a database that has
+        # gone: acquiring a connection now fails.
+        client.blocking_portal.call(app.state.services.pool.close)
+        ready = await client.get("/users/readiness/")
+        assert ready.status_code == 503, ready.text
+        assert ready.json()["ready"] is False
+        assert ready.json()["checks"]["postgres"] == "unavailable"
+        assert gauge("postgres") == 0

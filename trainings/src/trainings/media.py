@@ -88,9 +88,8 @@ class MediaStore:
         """Stores a base64 image; bad or oversized images are the client's 4xx."""
         response = await self._call("PUT", name, {"image": image})
         if response.status_code == 200:
-            text = "".join(image.split())  # what authentication decoded, unless a data: URL
-            if not text.startswith("data:"):
-                self._cache.put(name, text)
+            # Not cached: authentication may store other bytes than those sent (it re-encodes
+            # images and strips their metadata).
             return
         detail = _detail(response)
         if response.status_code == 413:

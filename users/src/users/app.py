@@ -29,13 +29,14 @@ from users.admins.routes import AdminController, ModerationController
 from users.admins.service import bootstrap_admin
 from users.clients.auth import AuthClient
 from users.clients.upstream import Upstream
+from users.db import Pool
 from users.events.relay import OutboxRelay
 from users.follows.routes import FollowController
 from users.geo import Positions
 from users.health import HealthController
 from users.logs import configure_logging
 from users.profiles.routes import ProfileController
-from users.ratelimit import LoginLimiter
+from users.ratelimit import Limit, RateLimiter
 from users.security import provide_caller
 from users.services import Services, provide_services
 from users.settings import Settings, get_settings
@@ -67,11 +68,34 @@ def _database_down(request: Request[Any, Any, Any], error: Exception) -> Respons
     return Response({"detail": "The database is unavailable"}, status_code=503)
 
 
+def _limits(settings: Settings) -> dict[str, Limit]:
+    return {
+        "login": Limit(
+            settings.login_attempts_per_client,
+            settings.login_attempts_per_account,
+            settings.login_window_seconds,
+            "Too many login attempts, try again later",
+        ),
+        "signup": Limit(
+            settings.signup_attempts_per_client,
+            settings.signup_attempts_per_email,
+            settings.signup_window_seconds,
+            "Too many sign-ups, try again later",
+        ),
+        "recovery": Limit(
+            settings.recovery_attempts_per_client,
+            settings.recovery_attempts_per_account,
+            settings.recovery_window_seconds,
+            "Too many password-recovery requests, try again later",
+        ),
+    }
+
+
 @asynccontextmanager
 async def _services(settings: Settings) -> AsyncIterator[Services]:
     http = httpx.AsyncClient(timeout=settings.upstream_timeout)
     pool = await asyncpg.create_pool(
-        settings.database_url,
+        settings.database_url.get_secret_value(),
         min_size=settings.database_pool_min,
         max_size=settings.database_pool_max,
         command_timeout=30,
@@ -92,7 +116,7 @@ async def _services(settings: Settings) -> AsyncIterator[Services]:
     try:
         yield Services(
             settings=settings,
-            pool=pool,
+            pool=Pool(pool, settings.database_pool_timeout),
             redis=redis,
             auth=AuthClient(Upstream(http, settings.auth_url, token, "authentication")),
             payment=PaymentClient(Upstream(http, settings.payment_url, token, "payment")),
@@ -110,12 +134,7 @@ async def _services(settings: Settings) -> AsyncIterator[Services]:
                 settings.jwt_issuer,
                 redis,
             ),
-            limiter=LoginLimiter(
-                redis,
-                settings.login_attempts_per_client,
-                settings.login_attempts_per_account,
-                settings.login_window_seconds,
-            ),
+            limiter=RateLimiter(redis, _limits(settings)),
         )
     finally:
         await mongo.close()
@@ -141,7 +160,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             tasks = [
                 asyncio.create_task(
                     blocking.keep_in_sync(
-                        services.pool, services.redis, settings.blocked_sync_interval
+                        services.pool.raw, services.redis, settings.blocked_sync_interval
                     ),
                     name="blocked-sync",
                 ),

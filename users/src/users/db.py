@@ -1,8 +1,13 @@
-"""The connection type repository functions take: a plain connection or one from the pool."""
+"""The connection type repository functions take, and the request pool: acquisition waits at
+most `USERS_DATABASE_POOL_TIMEOUT` seconds, then answers 503 instead of queueing for ever."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, TypeAlias
 
 import asyncpg
+
+from users.errors import ServiceUnavailable
 
 if TYPE_CHECKING:
     from asyncpg.pool import PoolConnectionProxy
@@ -10,3 +15,28 @@ if TYPE_CHECKING:
     Connection: TypeAlias = asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]
 else:
     Connection = asyncpg.Connection
+
+BUSY = "The database is busy, try again"
+
+
+class Pool:
+    """What requests use. Rule: release the connection before calling another service or
+    waiting on anything but Postgres (a remote call inside `acquire()` starves the pool)."""
+
+    def __init__(self, pool: asyncpg.Pool, timeout: float) -> None:
+        self.raw = pool
+        self._timeout = timeout
+
+    @asynccontextmanager
+    async def acquire(self) -> "AsyncIterator[PoolConnectionProxy[asyncpg.Record]]":
+        try:
+            conn = await self.raw.acquire(timeout=self._timeout)
+        except TimeoutError as error:
+            raise ServiceUnavailable(BUSY, headers={"Retry-After": "1"}) from error
+        try:
+            yield conn
+        finally:
+            await self.raw.release(conn)
+
+    async def close(self) -> None:
+        await self.raw.close()

@@ -19,7 +19,14 @@ async def provide_caller(
 
 
 def client_address(request: Request[Any, Any, Any], trust_forwarded_for: bool) -> str:
-    forwarded = request.headers.get("X-Forwarded-For") if trust_forwarded_for else None
-    if forwarded:
-        return forwarded.split(",", 1)[0].strip()
+    """The peer's address; behind a trusted proxy, the last X-Forwarded-For hop, which that
+    proxy wrote (a client can put anything before it, so earlier hops are never trusted)."""
+    if trust_forwarded_for:
+        hops = [
+            hop.strip()
+            for value in request.headers.getall("X-Forwarded-For", [])
+            for hop in value.split(",")
+        ]
+        if hops and hops[-1]:
+            return hops[-1]
     return request.client.host if request.client else "unknown"

@@ -3,14 +3,14 @@
 from dataclasses import dataclass
 from typing import Any
 
-import asyncpg
 from litestar import Request
 from redis.asyncio import Redis
 
 from users.clients.auth import AuthClient
+from users.db import Pool
 from users.events.relay import OutboxRelay
 from users.geo import Positions
-from users.ratelimit import LoginLimiter
+from users.ratelimit import RateLimiter
 from users.settings import Settings
 from users.tokens import TokenVerifier
 from users.wallets.payment import PaymentClient
@@ -19,14 +19,14 @@ from users.wallets.payment import PaymentClient
 @dataclass(frozen=True)
 class Services:
     settings: Settings
-    pool: asyncpg.Pool
+    pool: Pool
     redis: Redis
     auth: AuthClient
     payment: PaymentClient
     positions: Positions
     relay: OutboxRelay
     verifier: TokenVerifier
-    limiter: LoginLimiter
+    limiter: RateLimiter
 
 
 async def provide_services(request: Request[Any, Any, Any]) -> Services:

@@ -136,7 +136,14 @@ class TokenVerifier:
             raise NotAuthorizedException("Invalid token")
         algorithm, key = found
         try:
-            claims = jwt.decode(token, key, algorithms=[algorithm], issuer=self._issuer)
+            # Every FiuFit token expires: one without `exp` or `iat` is refused, whoever signed it.
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[algorithm],
+                issuer=self._issuer,
+                options={"require_exp": True, "require_iat": True},
+            )
         except JOSEError as error:
             raise NotAuthorizedException("Invalid token") from error
         role, user_id = claims.get("role"), claims.get("id")

@@ -44,16 +44,20 @@ async def with_password(services: Services, email: str, password: str) -> tuple[
 
 
 async def with_token(services: Services, authorization: str) -> tuple[str, int]:
-    """A valid user token logs in again (blocked users' tokens are refused by the verifier)."""
+    """A valid user token logs in again and gets the same token back, as in 2023: a re-login
+    never extends a token's life, so a stolen token still dies at its `exp` (blocked users'
+    tokens are refused by the verifier, and the row is checked too)."""
     caller = await services.verifier.verify(authorization)
     if caller.role != "user":
         raise NotAuthorizedException("Invalid token")
     async with services.pool.acquire() as conn:
         user = await repository.get_user(conn, caller.id)
-    if user is None:
-        raise NotAuthorizedException("Invalid token")
-    _refuse_blocked(user)
-    return await _user_token(services, user, outbox.USING_EMAIL_PASSWORD), user.id
+        if user is None:
+            raise NotAuthorizedException("Invalid token")
+        _refuse_blocked(user)
+        await outbox.enqueue(conn, outbox.USER_LOGIN, outbox.USING_EMAIL_PASSWORD)
+    services.relay.notify()
+    return authorization.partition(" ")[2].strip(), user.id
 
 
 async def with_google(services: Services, credential: str, email: str | None) -> tuple[str, int]:
@@ -62,7 +66,10 @@ async def with_google(services: Services, credential: str, email: str | None) ->
         found = await repository.get_login(conn, account.email)
     if found is None:
         raise UnknownGoogleUser()
-    user, _ = found
+    user, uid = found
+    # The e-mail alone proves nothing: the account must be the one the row was made with.
+    if account.uid != uid:
+        raise NotAuthorizedException(INVALID_CREDENTIALS)
     _refuse_blocked(user)
     return await _user_token(services, user, outbox.USING_IDP), user.id
 

@@ -33,7 +33,13 @@ async def limit_login(
     request: Request[Any, Any, Any], services: Services, account: str | None
 ) -> None:
     address = client_address(request, services.settings.trust_forwarded_for)
-    await services.limiter.hit(f"{request.url.path}:{address}", account)
+    await services.limiter.hit("login", f"{request.url.path}:{address}", account)
+
+
+async def limit_signup(request: Request[Any, Any, Any], services: Services, email: str) -> None:
+    """E-mail and Google sign-ups share one budget per client and per e-mail."""
+    address = client_address(request, services.settings.trust_forwarded_for)
+    await services.limiter.hit("signup", address, email)
 
 
 class AccountController(Controller):
@@ -43,11 +49,13 @@ class AccountController(Controller):
     @post("/usersIDP", status_code=201)
     async def sign_up_with_google(
         self,
+        request: Request[Any, Any, Any],
         data: JSONBody[GoogleSignUp],
         services: NamedDependency[Services],
         authorization: Authorization = None,
     ) -> User:
         """The raw Google credential in Authorization; its verified e-mail must be `email`."""
+        await limit_signup(request, services, data.email)
         credential = _google_credential(authorization)
         async with services.pool.acquire() as conn:
             await signup.check_free(conn, data.email, data.username)
@@ -98,6 +106,9 @@ class AccountController(Controller):
         """Always 202 (no account enumeration). The mobile app posts to
         /users/recovery/user_test with the typed username as the body: the body wins."""
         typed = recovery.username_from_body(await request.body()) or username
+        # Counted whether or not the account exists: the 429 tells nothing about it.
+        address = client_address(request, services.settings.trust_forwarded_for)
+        await services.limiter.hit("recovery", address, typed)
         return Response(
             {"detail": "If the account exists, a reset e-mail is on its way"},
             status_code=202,

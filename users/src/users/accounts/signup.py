@@ -1,6 +1,10 @@
 """Sign-up: the Firebase account, the row, the position, the avatar and the wallet, so that a
-failure at any step leaves nothing behind (each completed step is undone, the row rolls back).
-The wallet is the exception: when payment is down it is created on first use instead."""
+failure at any step leaves nothing behind (each completed step is undone, the row deleted).
+The wallet is the exception: when payment is down it is created on first use instead.
+
+No database connection is held across a remote call: the row is committed first, in a short
+transaction of its own, and the remote steps (MongoDB, storage, payment, which waits for the
+gas grant to be mined) run with no connection, each recorded for compensation."""
 
 import logging
 from collections.abc import Awaitable, Callable
@@ -79,8 +83,8 @@ async def provision(
     via: str,
     owns_account: bool = True,
 ) -> User:
-    """Everything after the Firebase account; on any failure, the account is deleted too
-    (unless it existed before this sign-up)."""
+    """Everything after the Firebase account; on any failure, what was done is undone, the row
+    deleted and the account too (unless it existed before this sign-up)."""
     undo: list[tuple[str, Callable[[], Awaitable[None]]]] = []
     if owns_account:
         undo.append(("firebase account", lambda: services.auth.delete_account(account.uid)))
@@ -92,22 +96,30 @@ async def provision(
                 )
             except asyncpg.UniqueViolationError as error:
                 raise unique_violation(error) from error
-            if data.coordinates:
-                lon, lat = data.coordinates
-                undo.append(("position", lambda: services.positions.remove(user.id)))
-                await services.positions.save(user.id, data.is_athlete, lon, lat)
+        undo.append(("users row", lambda: _delete_row(services, user.id)))
+        if data.coordinates:
+            lon, lat = data.coordinates
+            undo.append(("position", lambda: services.positions.remove(user.id)))
+            await services.positions.save(user.id, data.is_athlete, lon, lat)
+        if data.image:
+            undo.append(("avatar", lambda: services.auth.delete_image(avatar_name(user.id))))
+            await services.auth.put_image(avatar_name(user.id), data.image)
+        await services.payment.try_create_wallet(user.id)
+        async with services.pool.acquire() as conn, conn.transaction():
             if data.image:
-                undo.append(("avatar", lambda: services.auth.delete_image(avatar_name(user.id))))
-                await services.auth.put_image(avatar_name(user.id), data.image)
                 await repository.set_has_image(conn, user.id)
             label = outbox.USING_EMAIL_PASSWORD if via == "email" else outbox.USING_IDP
             await outbox.enqueue(conn, outbox.USER_CREATED, label)
             if data.location:
                 await outbox.enqueue(conn, outbox.USER_BY_REGION, data.location)
-            await services.payment.try_create_wallet(user.id)
     except BaseException:
         for what, step in reversed(undo):
             await _undo(what, step)
         raise
     services.relay.notify()
     return user
+
+
+async def _delete_row(services: Services, user_id: int) -> None:
+    async with services.pool.acquire() as conn:
+        await repository.delete_user(conn, user_id)

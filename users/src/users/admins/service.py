@@ -37,6 +37,9 @@ async def create_admin(
         # The bootstrap admin's Firebase account outlived its row: prove it is ours.
         account = await services.auth.check_password(email, password)
         created = False
+        async with services.pool.acquire() as conn:
+            if await users.uid_taken(conn, account.uid):
+                raise Conflict(ADMIN_TAKEN) from error
     try:
         async with services.pool.acquire() as conn:
             return await repository.insert_admin(conn, account.uid, email, username)
@@ -49,7 +52,8 @@ async def create_admin(
 
 
 async def bootstrap_admin(services: Services) -> None:
-    """Creates the configured first admin unless it exists; retries while authentication is
+    """Creates the configured first admin unless it exists, and at every start reconciles its
+    row with the Firebase account at the configured e-mail; retries while authentication is
     not up yet (start-up order is not guaranteed in a cluster)."""
     settings = services.settings
     if not settings.bootstrap_admin_email or not settings.bootstrap_admin_password:
@@ -67,7 +71,7 @@ async def bootstrap_admin(services: Services) -> None:
                 )
                 log.info("bootstrap admin %s created with id %s", email, admin.id)
             else:
-                await _restore_missing_account(services, existing.id, email, password)
+                await _reconcile(services, existing.id, existing.firebase_uid, email, password)
             return
         except (ClientException, UpstreamError, Conflict) as error:
             log.error("bootstrap admin %s not created: %s", email, error.detail)
@@ -78,45 +82,63 @@ async def bootstrap_admin(services: Services) -> None:
         delay = min(delay * 2, 60)
 
 
-async def _restore_missing_account(
-    services: Services, admin_id: int, email: str, password: str
+async def _reconcile(
+    services: Services, admin_id: int, row_uid: str, email: str, password: str
 ) -> None:
-    """The bootstrap admin's row outlived its Firebase account (a reset emulator, a deleted
-    account): create the account again so the configured credentials sign in."""
+    """The row follows the Firebase account at the configured e-mail, proved by the configured
+    password: an account that was deleted is created again, one re-created under a new uid
+    (Firebase accounts reset) is adopted. Nothing else can claim the row: an account at that
+    e-mail with another password, or one that belongs to a user, is refused and logged."""
     try:
-        await services.auth.check_password(email, password)
-        return
+        account = await services.auth.check_password(email, password)
     except UpstreamError as error:
         if error.status_code != 401:
             raise
-    try:
-        account = await services.auth.create_account(email, password)
-    except UpstreamError as error:
-        if error.status_code == 409:  # it exists with another password: an operator's choice
-            return
-        raise
+        try:
+            account = await services.auth.create_account(email, password)
+        except UpstreamError as error:
+            if error.status_code == 409:
+                log.error(
+                    "bootstrap admin %s: a Firebase account with this e-mail exists and the "
+                    "configured password does not sign in to it; the admin row is left as it is",
+                    email,
+                )
+                return
+            raise
+        log.warning("bootstrap admin %s had no Firebase account; created it again", email)
+    if account.uid == row_uid:
+        return
     async with services.pool.acquire() as conn:
+        if await users.uid_taken(conn, account.uid):
+            log.error("bootstrap admin %s: Firebase account %s is a user's", email, account.uid)
+            return
         await repository.set_firebase_uid(conn, admin_id, account.uid)
-    log.warning("bootstrap admin %s had no Firebase account; created it again", email)
+    log.warning(
+        "bootstrap admin %s now follows Firebase account %s (was %s)", email, account.uid, row_uid
+    )
 
 
 async def toggle_block(services: Services, user_id: int) -> User:
     """Blocking disables the Firebase account and revokes its refresh tokens, flips the row and
-    puts the id in the Redis set every service checks; unblocking reverses all three."""
-    async with services.pool.acquire() as conn, conn.transaction():
-        user = await users.get_user_for_update(conn, user_id)
+    puts the id in the Redis set every service checks; unblocking reverses all three. The
+    Firebase call runs with no connection held; the row then changes in a short transaction
+    (two toggles racing both set the state they read, so they never disagree with Firebase)."""
+    async with services.pool.acquire() as conn:
+        user = await users.get_user(conn, user_id)
         uid = await users.firebase_uid(conn, user_id)
-        if user is None or uid is None:
-            raise NotFoundException("User not found")
-        blocked = not user.is_blocked
-        try:
-            await services.auth.set_disabled(uid, blocked)
-        except UpstreamError as error:
-            if error.status_code != 404:  # an account already gone cannot sign in anyway
-                raise
-            log.warning("user %s has no Firebase account %s", user_id, uid)
+    if user is None or uid is None:
+        raise NotFoundException("User not found")
+    blocked = not user.is_blocked
+    try:
+        await services.auth.set_disabled(uid, blocked)
+    except UpstreamError as error:
+        if error.status_code != 404:  # an account already gone cannot sign in anyway
+            raise
+        log.warning("user %s has no Firebase account %s", user_id, uid)
+    async with services.pool.acquire() as conn, conn.transaction():
         updated = await users.set_blocked(conn, user_id, blocked)
-        assert updated is not None
+        if updated is None:
+            raise NotFoundException("User not found")
         await outbox.enqueue(conn, outbox.USER_BLOCKED if blocked else outbox.USER_UNBLOCKED)
     await blocking.mark(services.redis, user_id, blocked)
     services.relay.notify()

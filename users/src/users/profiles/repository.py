@@ -73,6 +73,13 @@ async def firebase_uid(conn: Connection, user_id: int) -> str | None:
     return uid
 
 
+async def uid_taken(conn: Connection, firebase_uid: str) -> bool:
+    found: bool = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM users WHERE firebase_uid = $1)", firebase_uid
+    )
+    return found
+
+
 async def taken(conn: Connection, email: str | None, username: str | None) -> str | None:
     """Which of the two is already used by another user: "email", "username" or None."""
     row = await conn.fetchrow(
@@ -118,6 +125,11 @@ async def update_user(conn: Connection, user_id: int, columns: dict[str, Any]) -
         *(columns[name] for name in names),
     )
     return to_user(row) if row else None
+
+
+async def delete_user(conn: Connection, user_id: int) -> None:
+    """Only for undoing a sign-up that failed half-way (nothing refers to the row yet)."""
+    await conn.execute("DELETE FROM users WHERE id = $1", user_id)
 
 
 async def set_has_image(conn: Connection, user_id: int) -> None:

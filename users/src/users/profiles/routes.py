@@ -1,14 +1,15 @@
 """GET /users (admin list, username search, nearby trainers), GET/PATCH /users/{id},
 GET /users/locations/."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, get, patch, post
+from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, QueryParameter
 
 from users.accounts import signup
 from users.accounts.models import EmailSignUp
+from users.accounts.routes import limit_signup
 from users.pagination import Limit, Offset, UserId, clamp
 from users.profiles import service
 from users.profiles.models import Neighbourhood, ProfileUpdate, User, UserPage, UserWithImage
@@ -51,8 +52,12 @@ class ProfileController(Controller):
 
     @post("/", status_code=201)
     async def sign_up(
-        self, data: JSONBody[EmailSignUp], services: NamedDependency[Services]
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[EmailSignUp],
+        services: NamedDependency[Services],
     ) -> User:
+        await limit_signup(request, services, data.email)
         return await signup.sign_up_with_email(services, data, data.email, data.password)
 
     @get("/locations/")

@@ -73,19 +73,28 @@ async def page(services: Services, offset: int, limit: int) -> UserPage:
 
 
 async def update(services: Services, user_id: int, data: ProfileUpdate) -> User:
-    async with services.pool.acquire() as conn, conn.transaction():
-        current = await repository.get_user_for_update(conn, user_id)
+    """The remote steps (position, avatar) run first with no connection held, then the row
+    changes in one short transaction."""
+    async with services.pool.acquire() as conn:
+        current = await repository.get_user(conn, user_id)
         if current is None:
             raise NotFoundException(NOT_FOUND)
+        username = data.columns().get("username")
+        renamed = username and username.lower() != current.username.lower()
+        if renamed and await repository.taken(conn, None, username) == "username":
+            raise ClientException(USERNAME_TAKEN)
+    if data.coordinates:
+        lon, lat = data.coordinates
+        await services.positions.save(user_id, current.is_athlete, lon, lat)
+    if data.image:
+        await services.auth.put_image(avatar_name(user_id), data.image)
+    async with services.pool.acquire() as conn, conn.transaction():
         try:
             user = await repository.update_user(conn, user_id, data.columns())
         except asyncpg.UniqueViolationError as error:
             raise ClientException(USERNAME_TAKEN) from error
-        assert user is not None
-        if data.coordinates:
-            lon, lat = data.coordinates
-            await services.positions.save(user_id, current.is_athlete, lon, lat)
+        if user is None:
+            raise NotFoundException(NOT_FOUND)
         if data.image:
-            await services.auth.put_image(avatar_name(user_id), data.image)
             await repository.set_has_image(conn, user_id)
     return user

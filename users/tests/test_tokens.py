@@ -1,0 +1,136 @@
+"""Token lifetimes: a re-login never extends a token, and a token without `exp` or `iat` is
+refused even when its signature is good.
+
+authentication only issues tokens with both claims, so the forged ones are signed here with a
+key of the test's own, published by a tiny JWKS server on a free port that the verifier (and an
+app pointed at it) fetch over real HTTP, as they fetch authentication's."""
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from jose import jwk, jwt
+from litestar.exceptions import NotAuthorizedException
+from litestar.testing import AsyncTestClient
+from redis.asyncio import Redis
+
+from tests.conftest import Client, bearer, eventually, make_settings, sign_up, token
+from users.app import create_app
+from users.tokens import TokenVerifier
+
+ISSUER = make_settings().jwt_issuer
+KID = "users-test-forger"
+
+
+class Forger:
+    """An ES256 key and the JWKS that publishes its public half."""
+
+    def __init__(self) -> None:
+        private = ec.generate_private_key(ec.SECP256R1())
+        self.private_pem = private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode()
+        public_pem = (
+            private.public_key()
+            .public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+            .decode()
+        )
+        public: dict[str, Any] = jwk.construct(public_pem, "ES256").to_dict()
+        public.update({"kid": KID, "use": "sig", "alg": "ES256"})
+        self.jwks = json.dumps({"keys": [public]}).encode()
+        self.url = ""
+
+    def sign(self, **claims: Any) -> str:
+        body = {"iss": ISSUER, "role": "user", "is_athlete": True, **claims}
+        return str(jwt.encode(body, self.private_pem, algorithm="ES256", headers={"kid": KID}))
+
+
+@pytest.fixture(scope="module")
+def forger() -> Iterator[Forger]:
+    forger = Forger()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            found = self.path == "/auth/.well-known/jwks.json"
+            self.send_response(200 if found else 404)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(forger.jwks if found else b"{}")
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    forger.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield forger
+    server.shutdown()
+    server.server_close()
+
+
+async def test_bearer_relogin_returns_a_token_that_expires_no_later(
+    client: Client, http: httpx.AsyncClient
+) -> None:
+    """The attack: re-login every day with yesterday's token and it never dies."""
+    user = await sign_up(client)
+    presented = await token(http, "user", user["id"], True)
+    claims = jwt.get_unverified_claims(presented)
+
+    # A token minted from now on would expire later than the presented one (`exp` counts whole
+    # seconds): wait until the clock is past the second it was issued in.
+    async def a_second_later() -> bool:
+        return time.time() >= claims["iat"] + 1
+
+    await eventually(a_second_later, "the clock to pass the token's issue second")
+    response = await client.post("/users/login", json={}, headers=bearer(presented))
+    assert response.status_code == 200, response.text
+    assert response.json()["id"] == user["id"]
+    renewed = response.json()["token"]
+    assert jwt.get_unverified_claims(renewed)["exp"] <= claims["exp"]
+    # Presenting the answer again changes nothing either.
+    again = await client.post("/users/login", json={}, headers=bearer(renewed))
+    assert again.status_code == 200
+    assert jwt.get_unverified_claims(again.json()["token"])["exp"] <= claims["exp"]
+
+
+@pytest.mark.parametrize("missing", ["exp", "iat"])
+async def test_a_well_signed_token_without_exp_or_iat_is_refused(
+    forger: Forger, redis: Redis, missing: str
+) -> None:
+    now = int(time.time())
+    claims: dict[str, Any] = {"id": 123, "iat": now, "exp": now + 600}
+    async with httpx.AsyncClient() as http:
+        verifier = TokenVerifier(http, f"{forger.url}/auth/.well-known/jwks.json", ISSUER, redis)
+        # The forger's key is trusted: a complete token passes.
+        assert (await verifier.verify(f"Bearer {forger.sign(**claims)}")).id == 123
+        del claims[missing]
+        with pytest.raises(NotAuthorizedException):
+            await verifier.verify(f"Bearer {forger.sign(**claims)}")
+
+
+async def test_relogin_with_an_everlasting_token_is_401(forger: Forger, make_actor: Any) -> None:
+    """The whole route, with the verifier fetching the forger's JWKS."""
+    actor = await make_actor()
+    app = create_app(make_settings(auth_url=forger.url, bootstrap_admin_email=None))
+    async with AsyncTestClient(app=app) as client:
+        now = int(time.time())
+        complete = forger.sign(id=actor.id, iat=now, exp=now + 600)
+        ok = await client.post("/users/login", json={}, headers=bearer(complete))
+        assert ok.status_code == 200, ok.text
+        assert ok.json() == {"token": complete, "id": actor.id}
+        for token_ in (forger.sign(id=actor.id, iat=now), forger.sign(id=actor.id, exp=now + 600)):
+            refused = await client.post("/users/login", json={}, headers=bearer(token_))
+            assert refused.status_code == 401, refused.text
+            assert refused.json() == {"detail": "Invalid token"}
