@@ -23,6 +23,8 @@ from goals.errors import ServiceUnavailable
 log = logging.getLogger(__name__)
 
 BLOCKED_USERS_KEY = "fiufit:blocked_users"
+# python-jose checks `exp` (and `iat`) only when present unless they are required.
+_REQUIRED = {"require_exp": True, "require_iat": True, "require_iss": True}
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,10 @@ class TokenVerifier:
             raise NotAuthorizedException("Invalid token")
         algorithm, key = found
         try:
-            claims = jwt.decode(token, key, algorithms=[algorithm], issuer=self._issuer)
+            # authentication always sets both: a token without `exp` would never expire.
+            claims = jwt.decode(
+                token, key, algorithms=[algorithm], issuer=self._issuer, options=_REQUIRED
+            )
         except JOSEError as error:
             raise NotAuthorizedException("Invalid token") from error
         role, user_id = claims.get("role"), claims.get("id")
