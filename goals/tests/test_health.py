@@ -1,8 +1,14 @@
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+
 import pytest
 from litestar.testing import AsyncTestClient
+from prometheus_client import REGISTRY
 
 from goals.app import create_app
-from tests.conftest import Client, make_settings
+from tests.conftest import Client, make_settings, user
 
 
 async def test_healthcheck_reports_uptime_without_a_token(client: Client) -> None:
@@ -17,17 +23,94 @@ async def test_readiness_checks_postgres_redis_and_authentication(client: Client
     assert response.status_code == 200, response.text
     assert response.json() == {
         "ready": True,
+        "degraded": False,
         "checks": {"postgres": "ok", "redis": "ok", "authentication": "ok"},
     }
 
 
-async def test_readiness_is_503_when_a_dependency_is_down() -> None:
-    app = create_app(make_settings(redis_url="redis://127.0.0.1:1/3", upstream_timeout=1.0))
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def private_redis() -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """A redis-server of this test's own, on a free port, that the test may stop."""
+    port = _free_port()
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        while True:  # wait until it answers (or it died)
+            assert server.poll() is None, "redis-server did not start"
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(64).startswith(b"+PONG"):
+                        break
+            time.sleep(0.02)
+        yield server, port
+    finally:
+        if server.poll() is None:
+            server.terminate()
+        server.wait(timeout=30)
+
+
+async def test_readiness_stays_200_when_redis_stops_and_reports_it(
+    private_redis: tuple[subprocess.Popen[bytes], int],
+) -> None:
+    server, port = private_redis
+    app = create_app(make_settings(redis_url=f"redis://127.0.0.1:{port}/3", upstream_timeout=1.0))
+    async with AsyncTestClient(app=app) as client:
+        before = await client.get("/goals/readiness/")
+        assert before.status_code == 200 and before.json()["checks"]["redis"] == "ok"
+        assert REGISTRY.get_sample_value("fiufit_goals_dependency_up", {"dependency": "redis"}) == 1
+
+        server.terminate()
+        server.wait(timeout=30)
+        response = await client.get("/goals/readiness/")
+        assert response.status_code == 200, response.text
+        assert response.json() == {
+            "ready": True,
+            "degraded": True,
+            "checks": {"postgres": "ok", "redis": "unavailable", "authentication": "ok"},
+        }
+        assert REGISTRY.get_sample_value("fiufit_goals_dependency_up", {"dependency": "redis"}) == 0
+        # Reads still work: tokens are checked on cached keys and the last known blocked set.
+        assert (await client.get("/goals/5", headers=user())).status_code == 200
+
+
+async def test_readiness_is_200_when_authentication_is_down() -> None:
+    app = create_app(
+        make_settings(auth_url=f"http://127.0.0.1:{_free_port()}", upstream_timeout=1.0)
+    )
     async with AsyncTestClient(app=app) as client:
         response = await client.get("/goals/readiness/")
+    assert response.status_code == 200, response.text
+    assert response.json()["checks"]["authentication"] == "unavailable"
+    assert response.json()["degraded"] is True
+
+
+async def test_readiness_is_503_when_postgres_is_down_and_echoes_no_error_text() -> None:
+    settings = make_settings(
+        database_url=f"postgresql://postgres@127.0.0.1:{_free_port()}/goals_test",
+        database_pool_min=0,
+        upstream_timeout=1.0,
+    )
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        response = await client.get("/goals/readiness/")
     assert response.status_code == 503
-    checks = response.json()["checks"]
-    assert checks["postgres"] == "ok" and checks["redis"].startswith("unavailable")
+    assert response.json() == {
+        "ready": False,
+        "degraded": False,
+        "checks": {"postgres": "unavailable", "redis": "ok", "authentication": "ok"},
+    }
+    assert "127.0.0.1" not in response.text and "rror" not in response.text
 
 
 async def test_openapi_is_served(client: Client) -> None:

@@ -179,7 +179,8 @@ async def test_redis_down_never_fails_the_request_and_loses_nothing(
         response = await client.post("/trainings", json=training_body(), headers=trainer())
         assert response.status_code == 201, response.text
         ready = await client.get("/trainings/readiness/")
-        assert ready.status_code == 503 and ready.json()["checks"]["redis"] != "ok"
+        # Redis is a soft dependency: reported, never a reason to leave the Service.
+        assert ready.status_code == 200 and ready.json()["checks"]["redis"] == "unavailable"
 
         async def relay_failed() -> bool:  # it only reaches Redis when it holds a row
             return any(m.startswith("outbox relay:") for m in relay_log)

@@ -1,8 +1,15 @@
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from litestar.testing import AsyncTestClient
+from prometheus_client import REGISTRY
 
-from tests.conftest import Client
+from tests.conftest import Client, Create, make_settings
+from trainings.app import create_app
 
 
 async def test_healthcheck_reports_uptime_without_a_token(client: Client) -> None:
@@ -17,8 +24,81 @@ async def test_readiness_checks_postgres_redis_and_authentication(client: Client
     assert response.status_code == 200, response.text
     assert response.json() == {
         "ready": True,
+        "degraded": False,
         "checks": {"postgres": "ok", "redis": "ok", "authentication": "ok"},
     }
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def private_redis() -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """A redis-server of this test's own, on a free port, that the test may stop."""
+    port = _free_port()
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        while True:  # wait until it answers (or it died)
+            assert server.poll() is None, "redis-server did not start"
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(64).startswith(b"+PONG"):
+                        break
+            time.sleep(0.02)
+        yield server, port
+    finally:
+        if server.poll() is None:
+            server.terminate()
+        server.wait(timeout=30)
+
+
+def _up(dependency: str) -> float | None:
+    return REGISTRY.get_sample_value("fiufit_trainings_dependency_up", {"dependency": dependency})
+
+
+async def test_readiness_stays_200_when_redis_stops_and_reports_it(
+    private_redis: tuple[subprocess.Popen[bytes], int], create: Create
+) -> None:
+    training = await create()
+    server, port = private_redis
+    settings = make_settings(redis_url=f"redis://127.0.0.1:{port}/2", upstream_timeout=1.0)
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        before = await client.get("/trainings/readiness/")
+        assert before.status_code == 200 and before.json()["checks"]["redis"] == "ok"
+        assert _up("redis") == 1
+
+        server.terminate()
+        server.wait(timeout=30)
+        response = await client.get("/trainings/readiness/")
+        assert response.status_code == 200, response.text
+        assert response.json() == {
+            "ready": True,
+            "degraded": True,
+            "checks": {"postgres": "ok", "redis": "unavailable", "authentication": "ok"},
+        }
+        assert _up("redis") == 0
+        # Reads still work without Redis.
+        assert (await client.get(f"/trainings/{training['id']}")).status_code == 200
+
+
+async def test_readiness_is_200_when_authentication_is_down() -> None:
+    settings = make_settings(auth_url=f"http://127.0.0.1:{_free_port()}", upstream_timeout=1.0)
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        response = await client.get("/trainings/readiness/")
+    assert response.status_code == 200, response.text
+    assert response.json()["checks"]["authentication"] == "unavailable"
+    assert response.json()["degraded"] is True
+    assert _up("authentication") == 0
 
 
 async def test_openapi_is_served(client: Client) -> None:
