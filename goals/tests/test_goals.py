@@ -27,11 +27,12 @@ from tests.conftest import (
 
 GOAL_FIELDS = {
     "id", "user_id", "title", "description", "metric", "unit", "objective", "progress",
-    "time_limit", "image", "completed", "completed_at", "expired", "created_at", "updated_at",
+    "time_limit", "image", "image_omitted", "completed", "completed_at", "expired",
+    "created_at", "updated_at",
 }  # fmt: skip
 
 
-# Within this service's body limit, over authentication's 5 MiB image limit.
+# Within this service's body limit, over its (and authentication's) 5 MiB image limit.
 TOO_BIG_FOR_AUTHENTICATION = base64.b64encode(
     b"\x89PNG\r\n\x1a\n" + bytes(5 * 1024 * 1024 + 1)
 ).decode()
@@ -284,7 +285,7 @@ async def test_data_url_images_are_accepted(client: Client) -> None:
     [
         ("bm90IGFuIGltYWdl", 400),
         ("%%%not base64%%%", 400),
-        (TOO_BIG_FOR_AUTHENTICATION, 413),  # refused by authentication's storage
+        (TOO_BIG_FOR_AUTHENTICATION, 413),  # over GOALS_MAX_IMAGE_BYTES (authentication's limit)
         (PNG_B64 * 100_000, 413),  # refused here, before anything is called
     ],
 )

@@ -30,6 +30,7 @@ async def test_trainer_creates_a_training_as_themself(client: Client) -> None:
         "type": "Arm",
         "difficulty": "Easy",
         "media": None,
+        "media_omitted": False,
         "exercises": training_body()["exercises"],  # each with its catalogue type and unit
         "rating": 0,
         "rating_count": 0,

@@ -98,12 +98,13 @@ async def test_paging_walks_every_match_once(client: Client, db: asyncpg.Connect
     assert len(last["items"]) == 1 and last["count"] == 25
 
 
-async def test_limit_is_capped_at_100(client: Client, db: asyncpg.Connection) -> None:
+async def test_limit_is_capped_at_25(client: Client, db: asyncpg.Connection) -> None:
     await seed(db, 120)
     page = await search(client, limit=5000)
-    assert (len(page["items"]), page["limit"], page["count"]) == (100, 100, 120)
+    assert (len(page["items"]), page["limit"], page["count"]) == (25, 25, 120)
     huge = await search(client, limit=10**30)
-    assert huge["limit"] == 100
+    assert huge["limit"] == 25
+    assert (await search(client, limit=25))["limit"] == 25  # the back office's largest page
 
 
 @pytest.mark.parametrize(

@@ -134,6 +134,9 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
                 clock,
                 relay.notify,
                 settings.image_fetch_concurrency,
+                image_budget=settings.list_image_budget_bytes,
+                max_images=settings.list_max_images,
+                max_image_bytes=settings.max_image_bytes,
             ),
         )
         relay_task = asyncio.create_task(relay.run()) if settings.outbox_relay_enabled else None

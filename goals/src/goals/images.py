@@ -6,6 +6,7 @@ import httpx
 from litestar.exceptions import ClientException, HTTPException
 
 from goals.errors import PayloadTooLarge, ServiceUnavailable
+from goals.inline import KnownSizes, base64_length
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,8 @@ class ImageStorage:
         self._http = http
         self._base = f"{auth_url.rstrip('/')}/auth/storage"
         self._headers = {"X-Service-Token": service_token}
+        # Base64 length of each image this process stored or read (a goal's image never changes).
+        self.sizes = KnownSizes()
 
     async def _call(self, method: str, name: str, **kwargs: object) -> httpx.Response:
         try:
@@ -43,6 +46,10 @@ class ImageStorage:
         """Stores a base64 image; a bad image is the caller's 400/413, anything else a 503."""
         response = await self._call("PUT", name, json={"image": image})
         if response.status_code == 200:
+            try:  # the size authentication stored (it may re-encode the image)
+                self.sizes.put(name, base64_length(int(response.json()["size"])))
+            except (ValueError, KeyError, TypeError):
+                self.sizes.forget(name)
             return
         error: HTTPException
         if response.status_code == 413:
@@ -61,9 +68,11 @@ class ImageStorage:
         if response.status_code != 200:
             raise ServiceUnavailable("Image storage is unavailable")
         image: str = response.json()["image"]
+        self.sizes.put(name, len(image))
         return image
 
     async def delete(self, name: str) -> None:
+        self.sizes.forget(name)
         response = await self._call("DELETE", name)
         if response.status_code not in (204, 404):
             raise ServiceUnavailable("Image storage is unavailable")

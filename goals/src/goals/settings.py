@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     max_image_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
     # Parallel image downloads when listing goals.
     image_fetch_concurrency: int = Field(default=8, ge=1)
+    # Base64 characters of images one goals list may inline; beyond it (the first image always
+    # goes in) images come back null with image_omitted. Bounds the memory of a response.
+    list_image_budget_bytes: int = Field(default=8 * 1024 * 1024, ge=0)
+    # At most this many images are inlined in one list.
+    list_max_images: int = Field(default=25, ge=1)
 
     events_stream: str = "fiufit:events"
     outbox_relay_enabled: bool = True

@@ -111,7 +111,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 settings.outbox_poll_interval,
                 settings.outbox_retention_days,
             )
-            trainings = TrainingService(pool, catalogue, media, relay)
+            trainings = TrainingService(
+                pool,
+                catalogue,
+                media,
+                relay,
+                max_page_size=settings.max_page_size,
+                media_budget=settings.response_media_bytes,
+                media_items=settings.response_media_items,
+                max_media_bytes=settings.max_media_bytes,
+                media_concurrency=settings.media_fetch_concurrency,
+            )
             app.state.update(
                 pool=pool,
                 redis=redis,

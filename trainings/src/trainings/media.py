@@ -18,6 +18,7 @@ from litestar.exceptions import ClientException
 from prometheus_client import Counter
 
 from trainings.errors import PayloadTooLarge, ServiceUnavailable
+from trainings.inline import KnownSizes, base64_length
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,15 @@ class MediaStore:
         self._cache = _Cache(cache_bytes)
         self._downloads = asyncio.Semaphore(concurrency)
         self._in_flight: dict[str, asyncio.Future[str | None]] = {}
+        # Base64 length of each object this process stored or read (names never change content).
+        self.sizes = KnownSizes()
+
+    def known_size(self, name: str) -> int | None:
+        """The base64 length of an object, when this process knows it (None otherwise)."""
+        cached = self._cache.get(name)
+        if cached is not None:
+            return len(cached)
+        return self.sizes.get(name)
 
     async def _call(self, method: str, name: str, body: object = None) -> httpx.Response:
         try:
@@ -89,7 +99,11 @@ class MediaStore:
         response = await self._call("PUT", name, {"image": image})
         if response.status_code == 200:
             # Not cached: authentication may store other bytes than those sent (it re-encodes
-            # images and strips their metadata).
+            # images and strips their metadata). The size it stored is known from its answer.
+            try:
+                self.sizes.put(name, base64_length(int(response.json()["size"])))
+            except (ValueError, KeyError, TypeError):
+                self.sizes.forget(name)
             return
         detail = _detail(response)
         if response.status_code == 413:
@@ -101,6 +115,7 @@ class MediaStore:
 
     async def delete(self, name: str) -> None:
         """Best effort: an orphan object is harmless, a failed request is not worth it."""
+        self.sizes.forget(name)
         try:
             response = await self._call("DELETE", name)
         except ServiceUnavailable:
@@ -140,6 +155,7 @@ class MediaStore:
             raise ServiceUnavailable("Media storage is unavailable")
         image: str = response.json()["image"]
         self._cache.put(name, image)
+        self.sizes.put(name, len(image))
         return image
 
     async def ping(self) -> None:

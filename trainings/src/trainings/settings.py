@@ -81,6 +81,13 @@ class Settings(BaseSettings):
     media_cache_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
     # Media downloads in flight at once for one page of results.
     media_fetch_concurrency: int = Field(default=10, ge=1)
+    # Largest page of trainings or favourites (a larger `limit` is capped to it); at most 25.
+    max_page_size: int = Field(default=25, ge=1, le=25)
+    # Base64 characters of media one response may inline; beyond it (the first media always
+    # goes in) media comes back null with media_omitted. Bounds the memory of a response.
+    response_media_bytes: int = Field(default=8 * 1024 * 1024, ge=0)
+    # At most this many trainings of one response carry their media.
+    response_media_items: int = Field(default=25, ge=1)
 
     # Outbox relay: rows per batch, idle poll interval (s), retention of sent rows (days).
     outbox_batch_size: int = Field(default=100, ge=1)

@@ -81,6 +81,9 @@ class Goal(BaseModel):
     progress: int | float
     time_limit: date
     image: str | None
+    # True when the list left this goal's image out for its size budget (`image` is then
+    # null): GET /goals/{user_id}?offset=<its index>&limit=1 carries it.
+    image_omitted: bool = False
     completed: bool
     completed_at: datetime | None
     # The deadline day is over everywhere and the goal was not completed.

@@ -55,15 +55,18 @@ async def insert(
     return row
 
 
-async def list_for_user(conn: Conn, user_id: int) -> list[asyncpg.Record]:
-    """Completed goals first, then in creation order."""
+async def list_for_user(conn: Conn, user_id: int, offset: int, limit: int) -> list[asyncpg.Record]:
+    """Completed goals first, then in creation order; one page of them."""
     return await conn.fetch(
         f"""
         SELECT {_GOAL} FROM goals AS g JOIN metrics AS m ON m.name = g.metric
         WHERE g.user_id = $1
         ORDER BY g.completed_at IS NULL, g.id
+        LIMIT $2 OFFSET $3
         """,
         user_id,
+        limit,
+        offset,
     )
 
 

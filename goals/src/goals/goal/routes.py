@@ -1,9 +1,11 @@
+from typing import Annotated
+
 from litestar import delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody
+from litestar.params import JSONBody, QueryParameter
 
 from goals.goal.models import Goal, GoalCreate, GoalUpdate
-from goals.goal.service import GoalService
+from goals.goal.service import MAX_LIST, GoalService
 from goals.params import GoalId, UserId
 from goals.security import AuthenticatedController
 from goals.tokens import Caller
@@ -13,15 +15,29 @@ class GoalController(AuthenticatedController):
     path = "/goals"
     tags = ("goals",)
 
-    @get("/{user_id:int}", summary="A user's goals, completed ones first (the user, or an admin)")
+    @get(
+        "/{user_id:int}",
+        summary="A user's goals, completed ones first (the user, or an admin)",
+        description=(
+            f"A plain array of at most {MAX_LIST} goals (`limit`, default and maximum"
+            f" {MAX_LIST}), from `offset`. Images are inlined within a per-response budget"
+            " (GOALS_LIST_IMAGE_BUDGET_BYTES, GOALS_LIST_MAX_IMAGES); a goal left out of it"
+            " has `image: null` and `image_omitted: true`, and `?offset=<its index>&limit=1`"
+            " carries its image."
+        ),
+    )
     async def list_goals(
         self,
         user_id: UserId,
         caller: NamedDependency[Caller],
         goals: NamedDependency[GoalService],
+        offset: Annotated[int, QueryParameter(ge=0, le=2**31 - 1, description="Goals to skip")] = 0,
+        limit: Annotated[
+            int, QueryParameter(ge=1, le=MAX_LIST, description=f"At most {MAX_LIST}")
+        ] = MAX_LIST,
     ) -> list[Goal]:
         caller.require_self_or_admin(user_id)
-        return await goals.list(user_id)
+        return await goals.list(user_id, offset, limit)
 
     @post("/{user_id:int}", status_code=201, summary="Set a goal (only as yourself)")
     async def create_goal(

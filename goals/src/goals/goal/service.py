@@ -14,18 +14,29 @@ from litestar.exceptions import (
     NotFoundException,
     PermissionDeniedException,
 )
+from prometheus_client import Counter
 
 from goals.catalogue import repository as catalogue
 from goals.clock import Clock, earliest_today
+from goals.errors import PayloadTooLarge
 from goals.goal import repository
 from goals.goal.models import Goal, GoalCreate, GoalUpdate
 from goals.images import ImageStorage, image_name
+from goals.inline import inline_within_budget
 from goals.numbers import as_number
 from goals.outbox import events
 from goals.progress import repository as progress_log
 from goals.tokens import Caller
 
 log = logging.getLogger(__name__)
+
+# The most goals one GET /goals/{user_id} returns (the app shows at most a week's goals).
+MAX_LIST = 100
+
+LIST_IMAGES_OMITTED = Counter(
+    "fiufit_goals_list_images_omitted",
+    "Images left out of goals lists because the response's image budget was spent",
+)
 
 _DATA_URL_PREFIX = "base64,"
 
@@ -37,6 +48,13 @@ def completed_at(
     if progress < objective:
         return None
     return previous or now
+
+
+def decoded_size(image: str) -> int:
+    """Bytes a base64 image (maybe a data: URL) decodes to, without decoding it."""
+    text = image.rpartition(_DATA_URL_PREFIX)[2]
+    length = len(text) - sum(text.count(blank) for blank in " \t\r\n")
+    return length * 3 // 4 - text.rstrip()[-2:].count("=")
 
 
 def check_deadline(time_limit: date, now: datetime) -> None:
@@ -52,15 +70,25 @@ class GoalService:
         clock: Clock,
         events_written: Callable[[], None],
         image_fetch_concurrency: int,
+        *,
+        image_budget: int = 8 * 1024 * 1024,
+        max_images: int = 25,
+        max_image_bytes: int = 5 * 1024 * 1024,
     ) -> None:
         self._pool = pool
         self._images = images
         self._clock = clock
         self._events_written = events_written
         self._image_slots = asyncio.Semaphore(image_fetch_concurrency)
+        self._concurrency = image_fetch_concurrency
+        self._image_budget = image_budget
+        self._max_images = max_images
+        self._max_image_bytes = max_image_bytes
 
     @staticmethod
-    def _goal(row: asyncpg.Record, image: str | None, today: date) -> Goal:
+    def _goal(
+        row: asyncpg.Record, image: str | None, today: date, image_omitted: bool = False
+    ) -> Goal:
         completed = row["completed_at"] is not None
         return Goal(
             id=row["id"],
@@ -73,6 +101,7 @@ class GoalService:
             progress=as_number(row["progress"]),
             time_limit=row["time_limit"],
             image=image,
+            image_omitted=image_omitted,
             completed=completed,
             completed_at=row["completed_at"],
             expired=not completed and row["time_limit"] < today,
@@ -80,25 +109,37 @@ class GoalService:
             updated_at=row["updated_at"],
         )
 
-    async def _image_of(self, row: asyncpg.Record) -> str | None:
+    async def _image_named(self, name: str) -> str | None:
         """A goal's image, or None: a storage outage costs the picture, not the list."""
-        if not row["has_image"]:
-            return None
         async with self._image_slots:
             try:
-                return await self._images.get(image_name(row["id"]))
+                return await self._images.get(name)
             except HTTPException as error:
-                log.warning("image of goal %s unavailable: %s", row["id"], error.detail)
+                log.warning("image %s unavailable: %s", name, error.detail)
                 return None
 
     async def _with_images(self, rows: list[asyncpg.Record]) -> list[Goal]:
-        images = await asyncio.gather(*(self._image_of(row) for row in rows))
+        """The goals of rows, their images inlined within the response budget (goals.inline)."""
+        names = [image_name(row["id"]) if row["has_image"] else None for row in rows]
+        images, omitted = await inline_within_budget(
+            names,
+            self._image_named,
+            self._images.sizes.get,
+            budget=self._image_budget,
+            max_items=self._max_images,
+            concurrency=self._concurrency,
+        )
+        if any(omitted):
+            LIST_IMAGES_OMITTED.inc(sum(omitted))
         today = earliest_today(self._clock())
-        return [self._goal(row, image, today) for row, image in zip(rows, images, strict=True)]
+        return [
+            self._goal(row, image, today, left_out)
+            for row, image, left_out in zip(rows, images, omitted, strict=True)
+        ]
 
-    async def list(self, user_id: int) -> list[Goal]:
+    async def list(self, user_id: int, offset: int = 0, limit: int = MAX_LIST) -> list[Goal]:
         async with self._pool.acquire() as conn:
-            rows = await repository.list_for_user(conn, user_id)
+            rows = await repository.list_for_user(conn, user_id, offset, min(limit, MAX_LIST))
         return await self._with_images(rows)
 
     async def create(self, user_id: int, data: GoalCreate) -> Goal:
@@ -109,6 +150,8 @@ class GoalService:
                 valid = ", ".join(row["name"] for row in await catalogue.list_metrics(conn))
                 raise ClientException(f"Unknown metric {data.metric!r}; valid metrics: {valid}")
             goal_id = await repository.next_id(conn)
+        if data.image is not None and decoded_size(data.image) > self._max_image_bytes:
+            raise PayloadTooLarge(f"Image larger than {self._max_image_bytes} bytes")
         # The image goes first: if storage refuses it, no goal row was ever written.
         if data.image is not None:
             await self._images.put(image_name(goal_id), data.image)

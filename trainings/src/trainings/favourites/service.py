@@ -9,7 +9,7 @@ from trainings.favourites import repository
 from trainings.tokens import Caller
 from trainings.training import repository as trainings
 from trainings.training.models import TrainingPage
-from trainings.training.service import MAX_LIMIT, TrainingService, training_not_found
+from trainings.training.service import TrainingService, training_not_found
 
 
 class FavouriteService:
@@ -21,7 +21,7 @@ class FavouriteService:
         return self.trainings.catalogue.type_name(training["type_id"])
 
     async def favourites(self, user_id: int, offset: int, limit: int) -> TrainingPage:
-        limit = min(limit, MAX_LIMIT)
+        limit = min(limit, self.trainings.max_page_size)
         return await self.trainings.page(
             offset,
             limit,

@@ -85,6 +85,9 @@ class TrainingOut(BaseModel):
     type: str
     difficulty: str
     media: str | None  # base64, no data: prefix
+    # True when a page left this media out for its size budget (`media` is then null):
+    # GET /trainings/{id} always carries it.
+    media_omitted: bool = False
     exercises: list[ExerciseOut]
     rating: int  # mean of the current rates, rounded half up; 0 when nobody rated
     rating_count: int

@@ -8,13 +8,22 @@ from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from trainings.tokens import Caller
 from trainings.training.models import TrainingIn, TrainingOut, TrainingPage, TrainingPatch
-from trainings.training.service import TrainingService
+from trainings.training.service import MAX_LIMIT, TrainingService
 
 # Ids are Postgres bigints; anything outside is a 400, not a database error.
 Id = Annotated[int, PathParameter(ge=1, le=2**63 - 1)]
 Offset = Annotated[int, QueryParameter(ge=0, le=2**31 - 1, description="Rows to skip")]
 Limit = Annotated[
-    int, QueryParameter(ge=1, description="Page size; values above 100 are capped at 100")
+    int,
+    QueryParameter(
+        ge=1,
+        description=(
+            f"Page size; values above {MAX_LIMIT} (or TRAININGS_MAX_PAGE_SIZE) are capped to it."
+            " Media is inlined within a per-response budget (TRAININGS_RESPONSE_MEDIA_BYTES,"
+            " TRAININGS_RESPONSE_MEDIA_ITEMS); a training left out of it has `media: null`,"
+            " `media_omitted: true`, and GET /trainings/{id} carries its media."
+        ),
+    ),
 ]
 
 

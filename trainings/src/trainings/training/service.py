@@ -5,11 +5,14 @@ from typing import Any
 
 import asyncpg
 from litestar.exceptions import NotFoundException, PermissionDeniedException
+from prometheus_client import Counter
 
 from trainings.catalogue.service import Catalogue
 from trainings.db import Connection
+from trainings.errors import PayloadTooLarge
 from trainings.events.outbox import enqueue
 from trainings.events.relay import OutboxRelay
+from trainings.inline import inline_within_budget
 from trainings.media import MediaStore, new_media_name
 from trainings.tokens import Caller
 from trainings.training import repository
@@ -25,7 +28,14 @@ from trainings.training.models import (
 )
 from trainings.training.repository import Filters
 
-MAX_LIMIT = 100
+# Largest page of trainings or favourites; a larger `limit` is capped to it (the clients ask
+# for 10, the back office at most 25). TRAININGS_MAX_PAGE_SIZE lowers it further.
+MAX_LIMIT = 25
+
+MEDIA_OMITTED = Counter(
+    "fiufit_trainings_media_omitted",
+    "Media left out of pages of trainings because the response's media budget was spent",
+)
 _BIGINT_MAX = 2**63 - 1
 
 
@@ -42,6 +52,13 @@ def page_total(offset: int, limit: int, returned: int) -> int | None:
     return None
 
 
+def decoded_size(image: str) -> int:
+    """Bytes a base64 image (maybe a data: URL) decodes to, without decoding it."""
+    text = image.rpartition("base64,")[2]
+    length = len(text) - sum(text.count(blank) for blank in " \t\r\n")
+    return length * 3 // 4 - text.rstrip()[-2:].count("=")
+
+
 def training_not_found() -> NotFoundException:
     return NotFoundException("Training not found.")
 
@@ -56,12 +73,27 @@ def parse_trainer_id(text: str | None) -> int | None:
 
 class TrainingService:
     def __init__(
-        self, pool: asyncpg.Pool, catalogue: Catalogue, media: MediaStore, relay: OutboxRelay
+        self,
+        pool: asyncpg.Pool,
+        catalogue: Catalogue,
+        media: MediaStore,
+        relay: OutboxRelay,
+        *,
+        max_page_size: int = MAX_LIMIT,
+        media_budget: int = 8 * 1024 * 1024,
+        media_items: int = MAX_LIMIT,
+        max_media_bytes: int = 5 * 1024 * 1024,
+        media_concurrency: int = 10,
     ) -> None:
         self.pool = pool
         self.catalogue = catalogue
         self.media = media
         self.relay = relay
+        self.max_page_size = min(max_page_size, MAX_LIMIT)
+        self._media_budget = media_budget
+        self._media_items = media_items
+        self._max_media_bytes = max_media_bytes
+        self._media_concurrency = media_concurrency
 
     # Reading ---------------------------------------------------------------------------------
 
@@ -69,15 +101,30 @@ class TrainingService:
         self, rows: Sequence[asyncpg.Record], exercises: dict[int, list[asyncpg.Record]]
     ) -> list[TrainingOut]:
         """Training objects for rows and their exercises (``repository.exercises_of``), with
-        their media fetched concurrently (after the connection went back to the pool)."""
-        media = await self.media.get_many(row["media"] for row in rows if row["media"])
-        return [self._out(row, exercises[row["id"]], media) for row in rows]
+        their media fetched concurrently (after the connection went back to the pool) and
+        inlined within the response's media budget (trainings.inline)."""
+        names = [row["media"] or None for row in rows]
+        media, omitted = await inline_within_budget(
+            names,
+            self.media.get,
+            self.media.known_size,
+            budget=self._media_budget,
+            max_items=self._media_items,
+            concurrency=self._media_concurrency,
+        )
+        if any(omitted):
+            MEDIA_OMITTED.inc(sum(omitted))
+        return [
+            self._out(row, exercises[row["id"]], image, left_out)
+            for row, image, left_out in zip(rows, media, omitted, strict=True)
+        ]
 
     def _out(
         self,
         row: asyncpg.Record,
         exercises: list[asyncpg.Record],
-        media: dict[str, str | None],
+        media: str | None,
+        media_omitted: bool = False,
     ) -> TrainingOut:
         catalogue = self.catalogue
         return TrainingOut(
@@ -87,7 +134,8 @@ class TrainingService:
             description=row["description"],
             type=catalogue.type_name(row["type_id"]),
             difficulty=catalogue.difficulty_name(row["difficulty_id"]),
-            media=media.get(row["media"]) if row["media"] else None,
+            media=media,
+            media_omitted=media_omitted,
             exercises=[self._exercise_out(item) for item in exercises],
             rating=mean_rating(row["rating_sum"], row["rating_count"]),
             rating_count=row["rating_count"],
@@ -115,7 +163,7 @@ class TrainingService:
         offset: int,
         limit: int,
     ) -> TrainingPage:
-        limit = min(limit, MAX_LIMIT)
+        limit = min(limit, self.max_page_size)
         filters = Filters(
             trainer_id=parse_trainer_id(trainer_id),
             type_id=self.catalogue.type_id(training_type) if training_type else None,
@@ -250,6 +298,8 @@ class TrainingService:
     async def _store_media(self, training_id: int, image: str | None) -> str | None:
         if not image:
             return None
+        if decoded_size(image) > self._max_media_bytes:
+            raise PayloadTooLarge(f"Invalid media: larger than {self._max_media_bytes} bytes")
         name = new_media_name(training_id)
         await self.media.put(name, image)
         return name

@@ -1,0 +1,103 @@
+"""A per-response budget for inlined images: a list never holds more base64 than a setting.
+
+Images travel inline (the 2023 clients read `image` from the list itself), so a list of goals
+costs the sum of its images in memory, several times over while it is serialised. A response
+inlines images in list order while their running total stays within the budget and their count
+within a cap; the first image is always inlined (one image is bounded by the upload limit), so
+a page of one row (`?offset=k&limit=1`) always carries its image. Rows beyond the budget come
+back with `image: null` and `image_omitted: true`.
+
+Downloads are planned before they start: an image's size is known once it was uploaded or
+downloaded by this process (object names never change content). Images of known size that fit
+what is left of the budget are fetched together; one of unknown size is fetched alone and kept
+if it fits. So a response never holds, even for a moment, more than the budget plus one image.
+"""
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+
+
+def base64_length(decoded_bytes: int) -> int:
+    return 4 * ((decoded_bytes + 2) // 3)
+
+
+class KnownSizes:
+    """Base64 lengths of objects by name, least recently used dropped beyond `max_entries`."""
+
+    def __init__(self, max_entries: int = 50_000) -> None:
+        self._max = max_entries
+        self._sizes: OrderedDict[str, int] = OrderedDict()
+
+    def get(self, name: str) -> int | None:
+        size = self._sizes.get(name)
+        if size is not None:
+            self._sizes.move_to_end(name)
+        return size
+
+    def put(self, name: str, size: int) -> None:
+        self._sizes[name] = size
+        self._sizes.move_to_end(name)
+        while len(self._sizes) > self._max:
+            self._sizes.popitem(last=False)
+
+    def forget(self, name: str) -> None:
+        self._sizes.pop(name, None)
+
+
+async def inline_within_budget(
+    names: Sequence[str | None],
+    fetch: Callable[[str], Awaitable[str | None]],
+    known_size: Callable[[str], int | None],
+    *,
+    budget: int,
+    max_items: int,
+    concurrency: int,
+) -> tuple[list[str | None], list[bool]]:
+    """The image of each name (None for no name or a missing object), and whether it was left
+    out for the budget. Names are fetched in order; once one does not fit, no later one is."""
+    images: list[str | None] = [None] * len(names)
+    omitted = [False] * len(names)
+    wanted = [i for i, name in enumerate(names) if name]
+    spent = 0
+    inlined = 0
+    position = 0
+    while position < len(wanted):
+        batch: list[int] = []
+        planned = spent
+        for index in wanted[position : position + concurrency]:
+            if inlined + len(batch) >= max_items:
+                break
+            size = known_size(names[index] or "")
+            if inlined == 0 and not batch:
+                batch.append(index)  # the first always goes in
+                planned += size or 0
+                continue
+            if size is None:
+                # Unknown: fetched alone, once nothing else is in flight, and kept if it fits.
+                if not batch:
+                    batch.append(index)
+                break
+            if planned + size > budget:
+                break
+            planned += size
+            batch.append(index)
+        if not batch:
+            break
+        found = await asyncio.gather(*(fetch(names[index] or "") for index in batch))
+        stop = False
+        for index, image in zip(batch, found, strict=True):
+            size = len(image) if image else 0
+            if stop or (inlined > 0 and spent + size > budget):
+                stop = True  # this one and the rest are left out
+                omitted[index] = image is not None
+                continue
+            images[index] = image
+            spent += size
+            inlined += 1 if image else 0
+        position += len(batch)
+        if stop:
+            break
+    for index in wanted[position:]:
+        omitted[index] = True
+    return images, omitted
