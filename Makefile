@@ -28,6 +28,7 @@ status:
 	overlays/infra.sh status
 
 lint:
+	python3 overlays/check_glue.py
 	for service in $$(overlays/services.sh); do $(MAKE) -C $$service lint || exit 1; done
 	$(MAKE) -C overlays/e2e --no-print-directory lint
 

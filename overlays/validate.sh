@@ -82,6 +82,9 @@ for dockerfile in "${dockerfiles[@]}"; do
   "$VENV/bin/hadolint" "$dockerfile" && echo "  ok" || failed+=("$dockerfile")
 done
 
+step "declared glue: one identical copy in every service that carries it (ARCHITECTURE.md)"
+python3 overlays/check_glue.py || failed+=("declared glue")
+
 step "README configuration reference is generated from the settings classes"
 overlays/config_reference.sh --check || failed+=("README configuration reference")
 

@@ -1,7 +1,8 @@
 """Local verification of FiuFit JWTs against authentication's JWKS (no HTTP hop per request),
 plus the Redis set of blocked users that every service honours.
 
-Copied glue (services are versioned independently): keep it in step with the other services.
+Declared glue (ARCHITECTURE.md): this file is identical in users, trainings, goals and metrics,
+and overlays/check_glue.py fails when one copy differs. Change every copy in one commit.
 """
 
 import asyncio
@@ -18,11 +19,14 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from users.errors import ServiceUnavailable
+from .errors import ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
 BLOCKED_USERS_KEY = "fiufit:blocked_users"
+# python-jose checks `exp`, `iat` and `iss` only when present unless they are required: a token
+# without `exp` would never expire, whoever signed it.
+_REQUIRED_CLAIMS = {"require_exp": True, "require_iat": True, "require_iss": True}
 
 
 @dataclass(frozen=True)
@@ -73,9 +77,9 @@ class TokenVerifier:
         self._jwks_max_age = jwks_max_age
         self._blocked_max_age = blocked_max_age
         self._keys: dict[str, tuple[str, Any]] = {}
-        self._keys_fetched = 0.0
-        self._blocked: frozenset[int] = frozenset()
         # Never fetched: stale whatever the max age (monotonic time may start near zero).
+        self._keys_fetched = -math.inf
+        self._blocked: frozenset[int] = frozenset()
         self._blocked_fetched = -math.inf
         self._lock = asyncio.Lock()
 
@@ -136,13 +140,8 @@ class TokenVerifier:
             raise NotAuthorizedException("Invalid token")
         algorithm, key = found
         try:
-            # Every FiuFit token expires: one without `exp` or `iat` is refused, whoever signed it.
             claims = jwt.decode(
-                token,
-                key,
-                algorithms=[algorithm],
-                issuer=self._issuer,
-                options={"require_exp": True, "require_iat": True},
+                token, key, algorithms=[algorithm], issuer=self._issuer, options=_REQUIRED_CLAIMS
             )
         except JOSEError as error:
             raise NotAuthorizedException("Invalid token") from error

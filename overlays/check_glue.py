@@ -1,0 +1,53 @@
+"""Declared glue: the files every service carries on purpose (services are versioned on their own),
+each identical in every service that uses it (ARCHITECTURE.md, "Declared glue").
+
+Fails, naming the file and the copies that differ, when one copy is edited alone: change glue in
+every copy in one commit. `make lint` and overlays/validate.sh run it.
+
+Usage: python3 overlays/check_glue.py
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# glue file (inside src/<package>/) → the services that carry it
+GLUE: dict[str, tuple[str, ...]] = {
+    "logs.py": ("authentication", "users", "trainings", "goals", "metrics"),
+    "tokens.py": ("users", "trainings", "goals", "metrics"),
+}
+
+
+def copies(name: str, services: tuple[str, ...]) -> dict[str, list[str]]:
+    """Digest → the services whose copy has it (a missing copy counts as its own digest)."""
+    by_digest: dict[str, list[str]] = defaultdict(list)
+    for service in services:
+        path = ROOT / service / "src" / service / name
+        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
+        by_digest[digest].append(service)
+    return by_digest
+
+
+def main() -> int:
+    problems = 0
+    for name, services in GLUE.items():
+        by_digest = copies(name, services)
+        if len(by_digest) == 1:
+            print(f"  ok: {name} is identical in {', '.join(services)}")
+            continue
+        problems += 1
+        groups = "; ".join(
+            f"{'missing in' if digest == 'missing' else 'one version in'} {', '.join(owners)}"
+            for digest, owners in sorted(by_digest.items(), key=lambda item: -len(item[1]))
+        )
+        print(f"  {name} differs between services ({groups}): change every copy together")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
