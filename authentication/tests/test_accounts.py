@@ -222,11 +222,12 @@ async def test_firebase_outage_is_503(firebase_down: Client) -> None:
     assert (await firebase_down.post("/auth/accounts/password-reset", json=body)).status_code == 503
     created = await firebase_down.post("/auth/accounts", json=body)
     assert created.status_code == 503, created.text
+    # Still ready: tokens and the JWKS that every service verifies with need no Firebase.
     readiness = await firebase_down.get("/auth/readiness/")
-    assert readiness.status_code == 503
-    assert (
-        readiness.json()["checks"]["firebase_auth"] == "unavailable"
-    )  # a state, not an error's text
+    assert readiness.status_code == 200, readiness.text
+    assert readiness.json()["degraded"] is True
+    assert readiness.json()["checks"]["firebase_auth"] == "unavailable"  # a state, not an error
+    assert (await firebase_down.get("/auth/.well-known/jwks.json")).status_code == 200
 
 
 async def test_google_sign_in_returns_the_firebase_uid_to_match_at_sign_up(

@@ -14,7 +14,11 @@ async def test_healthcheck_reports_uptime_without_credentials(anonymous: Client)
 async def test_readiness_checks_firebase_and_storage(anonymous: Client) -> None:
     response = await anonymous.get("/auth/readiness/")
     assert response.status_code == 200, response.text
-    assert response.json() == {"ready": True, "checks": {"firebase_auth": "ok", "storage": "ok"}}
+    assert response.json() == {
+        "ready": True,
+        "degraded": False,
+        "checks": {"firebase_auth": "ok", "storage": "ok"},
+    }
 
 
 async def test_openapi_is_served(anonymous: Client) -> None:
