@@ -14,7 +14,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from goals.app import create_app
-from goals.goal.service import MAX_LIST
+from goals.goals.service import MAX_LIST
 from tests.conftest import (
     AUTH_URL,
     SERVICE_TOKEN,

@@ -27,8 +27,8 @@ from goals import __version__
 from goals.catalogue.routes import CatalogueController
 from goals.clock import Clock, system_clock
 from goals.db import OUTAGES, open_pool
-from goals.goal.routes import GoalController
-from goals.goal.service import GoalService
+from goals.goals.routes import GoalController
+from goals.goals.service import GoalService
 from goals.health import HealthController
 from goals.images import ImageStorage
 from goals.logs import configure_logging

@@ -10,7 +10,7 @@ from typing import TypeAlias
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
-Conn: TypeAlias = "PoolConnectionProxy[asyncpg.Record]"
+Connection: TypeAlias = "PoolConnectionProxy[asyncpg.Record]"
 
 # Failures that mean "the database is not there right now" (answered 503), not a bug.
 OUTAGES: tuple[type[BaseException], ...] = (

@@ -4,7 +4,7 @@ import json
 import uuid
 from datetime import UTC, datetime
 
-from goals.db import Conn
+from goals.db import Connection
 
 SOURCE = "goals"
 GOAL_CREATED = "goal_created_count"
@@ -24,7 +24,7 @@ def event(metric: str, now: datetime, label: str | None = None) -> dict[str, obj
     return body
 
 
-async def enqueue(conn: Conn, body: dict[str, object], now: datetime) -> None:
+async def enqueue(conn: Connection, body: dict[str, object], now: datetime) -> None:
     """Call inside the transaction that makes the change the event describes."""
     await conn.execute(
         "INSERT INTO outbox (id, event, created_at) VALUES ($1, $2::jsonb, $3)",

@@ -1,11 +1,11 @@
 from datetime import datetime
 from decimal import Decimal
 
-from goals.db import Conn
+from goals.db import Connection
 
 
 async def append(
-    conn: Conn,
+    conn: Connection,
     *,
     user_id: int,
     metric: str,
@@ -29,7 +29,7 @@ async def append(
 
 
 async def progress_in_window(
-    conn: Conn, user_id: int, metric: str, since: datetime, until: datetime
+    conn: Connection, user_id: int, metric: str, since: datetime, until: datetime
 ) -> Decimal | None:
     """The sum of the deltas in [since, until], or None when the metric is not in the catalogue."""
     row = await conn.fetchrow(

@@ -19,8 +19,8 @@ from prometheus_client import Counter
 from goals.catalogue import repository as catalogue
 from goals.clock import Clock, earliest_today
 from goals.errors import PayloadTooLarge
-from goals.goal import repository
-from goals.goal.models import Goal, GoalCreate, GoalUpdate
+from goals.goals import repository
+from goals.goals.models import Goal, GoalCreate, GoalUpdate
 from goals.images import ImageStorage, image_name
 from goals.inline import inline_within_budget
 from goals.numbers import as_number

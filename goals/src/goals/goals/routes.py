@@ -4,8 +4,8 @@ from litestar import delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, QueryParameter
 
-from goals.goal.models import Goal, GoalCreate, GoalUpdate
-from goals.goal.service import MAX_LIST, GoalService
+from goals.goals.models import Goal, GoalCreate, GoalUpdate
+from goals.goals.service import MAX_LIST, GoalService
 from goals.params import GoalId, UserId
 from goals.security import AuthenticatedController
 from goals.tokens import Caller

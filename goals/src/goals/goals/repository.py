@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import asyncpg
 
-from goals.db import Conn
+from goals.db import Connection
 
 # A goal with its unit from the catalogue.
 _GOAL = """
@@ -12,14 +12,14 @@ _GOAL = """
 """
 
 
-async def next_id(conn: Conn) -> int:
+async def next_id(conn: Connection) -> int:
     """Reserves an id, so the image can be stored under it before the goal row exists."""
     goal_id: int = await conn.fetchval("SELECT nextval(pg_get_serial_sequence('goals', 'id'))")
     return goal_id
 
 
 async def insert(
-    conn: Conn,
+    conn: Connection,
     *,
     goal_id: int,
     user_id: int,
@@ -55,7 +55,9 @@ async def insert(
     return row
 
 
-async def list_for_user(conn: Conn, user_id: int, offset: int, limit: int) -> list[asyncpg.Record]:
+async def list_for_user(
+    conn: Connection, user_id: int, offset: int, limit: int
+) -> list[asyncpg.Record]:
     """Completed goals first, then in creation order; one page of them."""
     return await conn.fetch(
         f"""
@@ -70,7 +72,7 @@ async def list_for_user(conn: Conn, user_id: int, offset: int, limit: int) -> li
     )
 
 
-async def lock(conn: Conn, goal_id: int) -> asyncpg.Record | None:
+async def lock(conn: Connection, goal_id: int) -> asyncpg.Record | None:
     return await conn.fetchrow(
         f"""
         SELECT {_GOAL} FROM goals AS g JOIN metrics AS m ON m.name = g.metric
@@ -82,7 +84,7 @@ async def lock(conn: Conn, goal_id: int) -> asyncpg.Record | None:
 
 
 async def update(
-    conn: Conn,
+    conn: Connection,
     goal_id: int,
     *,
     title: str,
@@ -117,7 +119,7 @@ async def update(
     return row
 
 
-async def delete_owned(conn: Conn, goal_id: int, user_id: int) -> asyncpg.Record | None:
+async def delete_owned(conn: Connection, goal_id: int, user_id: int) -> asyncpg.Record | None:
     return await conn.fetchrow(
         "DELETE FROM goals WHERE id = $1 AND user_id = $2 RETURNING id, has_image",
         goal_id,
@@ -125,6 +127,6 @@ async def delete_owned(conn: Conn, goal_id: int, user_id: int) -> asyncpg.Record
     )
 
 
-async def exists(conn: Conn, goal_id: int) -> bool:
+async def exists(conn: Connection, goal_id: int) -> bool:
     found: bool = await conn.fetchval("SELECT EXISTS (SELECT 1 FROM goals WHERE id = $1)", goal_id)
     return found
