@@ -18,7 +18,7 @@ from tests.conftest import (
     training_body,
 )
 from trainings.app import create_app
-from trainings.training.service import MAX_LIMIT
+from trainings.trainings.service import MAX_LIMIT
 
 BUDGET = 600_000  # base64 characters: two or three of the images below
 

@@ -31,8 +31,8 @@ from trainings.media import MediaStore
 from trainings.security import DEPENDENCIES
 from trainings.settings import Settings, get_settings
 from trainings.tokens import TokenVerifier
-from trainings.training.routes import TrainingController
-from trainings.training.service import TrainingService
+from trainings.trainings.routes import TrainingController
+from trainings.trainings.service import TrainingService
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 import asyncpg
 
 from trainings.db import Connection
-from trainings.training.repository import COLUMNS
+from trainings.trainings.repository import COLUMNS
 
 
 async def add(conn: Connection, user_id: int, training_id: int) -> bool:

@@ -7,8 +7,8 @@ from litestar.params import JSONBody
 from trainings.favourites.models import FavouriteIn, RateIn, RateOut
 from trainings.favourites.service import FavouriteService
 from trainings.tokens import Caller
-from trainings.training.models import TrainingPage
-from trainings.training.routes import Id, Limit, Offset
+from trainings.trainings.models import TrainingPage
+from trainings.trainings.routes import Id, Limit, Offset
 
 
 class FavouriteController(Controller):

@@ -7,9 +7,9 @@ from trainings.errors import Conflict
 from trainings.events.outbox import enqueue
 from trainings.favourites import repository
 from trainings.tokens import Caller
-from trainings.training import repository as trainings
-from trainings.training.models import TrainingPage
-from trainings.training.service import TrainingService, training_not_found
+from trainings.trainings import repository as trainings
+from trainings.trainings.models import TrainingPage
+from trainings.trainings.service import TrainingService, training_not_found
 
 
 class FavouriteService:

@@ -15,8 +15,8 @@ from trainings.events.relay import OutboxRelay
 from trainings.inline import inline_within_budget
 from trainings.media import MediaStore, new_media_name
 from trainings.tokens import Caller
-from trainings.training import repository
-from trainings.training.models import (
+from trainings.trainings import repository
+from trainings.trainings.models import (
     ExerciseIn,
     ExerciseOut,
     TrainingEdit,
@@ -26,7 +26,7 @@ from trainings.training.models import (
     TrainingPage,
     TrainingPatch,
 )
-from trainings.training.repository import Filters
+from trainings.trainings.repository import Filters
 
 # Largest page of trainings or favourites; a larger `limit` is capped to it (the clients ask
 # for 10, the back office at most 25). TRAININGS_MAX_PAGE_SIZE lowers it further.

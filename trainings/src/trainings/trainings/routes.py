@@ -7,8 +7,8 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from trainings.tokens import Caller
-from trainings.training.models import TrainingIn, TrainingOut, TrainingPage, TrainingPatch
-from trainings.training.service import MAX_LIMIT, TrainingService
+from trainings.trainings.models import TrainingIn, TrainingOut, TrainingPage, TrainingPatch
+from trainings.trainings.service import MAX_LIMIT, TrainingService
 
 # Ids are Postgres bigints; anything outside is a 400, not a database error.
 Id = Annotated[int, PathParameter(ge=1, le=2**63 - 1)]
