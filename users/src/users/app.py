@@ -192,7 +192,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         lifespan=[lifespan],
         dependencies={
-            "services": Provide(provide_services),
+            "services": Provide(provide_services, sync_to_thread=False),
             "caller": Provide(provide_caller),
         },
         state=State({"settings": settings, "started_at": time.monotonic()}),

@@ -29,6 +29,8 @@ class Services:
     limiter: RateLimiter
 
 
-async def provide_services(request: Request[Any, Any, Any]) -> Services:
+def provide_services(request: Request[Any, Any, Any]) -> Services:
+    """Sync on purpose (`sync_to_thread=False`): an async provider makes Litestar open a task
+    group for every request."""
     services: Services = request.app.state.services
     return services

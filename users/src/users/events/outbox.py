@@ -1,4 +1,4 @@
-"""Events written to the outbox in the caller's transaction (DESIGN.md, "Events")."""
+"""Events written to the outbox in the caller's transaction (README.md, "Events")."""
 
 import json
 import uuid

@@ -94,7 +94,7 @@ async def _user(services: Services, user_id: int) -> Any:
     return user
 
 
-async def _idempotency_key(idempotency_key: IdempotencyKey = None) -> str:
+def _idempotency_key(idempotency_key: IdempotencyKey = None) -> str:
     """Clients may send their own Idempotency-Key (retries then never pay twice); otherwise
     each request is a new movement."""
     return idempotency_key or str(uuid.uuid4())
@@ -103,7 +103,7 @@ async def _idempotency_key(idempotency_key: IdempotencyKey = None) -> str:
 class WalletController(Controller):
     path = "/users"
     tags = ("wallets",)
-    dependencies = {"key": Provide(_idempotency_key)}  # noqa: RUF012
+    dependencies = {"key": Provide(_idempotency_key, sync_to_thread=False)}  # noqa: RUF012
 
     @get("/{user_id:int}/wallet")
     async def wallet(
