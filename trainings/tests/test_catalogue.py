@@ -1,4 +1,4 @@
-from tests.conftest import Client
+from tests.helpers import Client
 
 
 async def test_types_are_plain_strings_in_catalogue_order(client: Client) -> None:

@@ -4,7 +4,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
-from tests.conftest import (
+from tests.helpers import (
     TRAINER,
     Client,
     Create,

@@ -2,7 +2,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import (
+from tests.helpers import (
     OTHER_TRAINER,
     TRAINER,
     Client,

@@ -15,7 +15,7 @@ from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from tests.conftest import (
+from tests.helpers import (
     ATHLETE,
     DATABASE_URL,
     REDIS_URL,

@@ -3,7 +3,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from tests.conftest import (
+from tests.helpers import (
     ATHLETE,
     OTHER_ATHLETE,
     Client,

@@ -8,7 +8,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 from prometheus_client import REGISTRY
 
-from tests.conftest import Client, Create, make_settings
+from tests.helpers import Client, Create, make_settings
 from trainings.app import create_app
 
 

@@ -8,7 +8,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 from prometheus_client import REGISTRY
 
-from tests.conftest import (
+from tests.helpers import (
     AUTH_URL,
     JPEG,
     PNG,

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import (
+from tests.helpers import (
     ATHLETE,
     Client,
     Create,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import DATABASE, Create, make_settings
+from tests.helpers import DATABASE, Create, make_settings
 from trainings.app import create_app
 
 

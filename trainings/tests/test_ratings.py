@@ -4,7 +4,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from tests.conftest import ATHLETE, TRAINER, Client, Create, admin, athlete, trainer
+from tests.helpers import ATHLETE, TRAINER, Client, Create, admin, athlete, trainer
 
 
 def rating_path(training_id: int, user: int = ATHLETE) -> str:

@@ -3,7 +3,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from tests.conftest import OTHER_TRAINER, TRAINER, Client, Create, admin
+from tests.helpers import OTHER_TRAINER, TRAINER, Client, Create, admin
 
 
 async def seed(db: asyncpg.Connection, count: int, trainer_id: int = TRAINER) -> None:

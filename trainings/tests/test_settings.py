@@ -13,7 +13,7 @@ import time
 import pytest
 from pydantic import ValidationError
 
-from tests.conftest import DATABASE_URL, REDIS_URL, SERVICE_TOKEN, make_settings
+from tests.helpers import DATABASE_URL, REDIS_URL, SERVICE_TOKEN, make_settings
 from trainings.settings import Settings
 
 SECRETS = {

@@ -20,7 +20,7 @@ from jose import jwk, jwt
 from litestar.exceptions import NotAuthorizedException
 from redis.asyncio import Redis
 
-from tests.conftest import REDIS_URL
+from tests.helpers import REDIS_URL
 from trainings.tokens import TokenVerifier
 
 ISSUER = "fiufit-authentication"
