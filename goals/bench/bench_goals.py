@@ -23,9 +23,10 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from goals.db import fresh_database
-
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # the tests' database bootstrap
+from tests.helpers import fresh_database  # noqa: E402
+
 POSTGRES = os.environ.get("GOALS_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 DATABASE_URL = f"{POSTGRES}/goals_bench"
 REDIS_URL = os.environ.get("GOALS_BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")

@@ -9,7 +9,7 @@ from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
 from goals.app import create_app
-from tests.conftest import Client, admin, create_goal, make_settings, new_goal, token, user
+from tests.helpers import Client, admin, create_goal, make_settings, new_goal, token, user
 
 Headers = dict[str, str]
 ACTORS: dict[str, Callable[[], Headers]] = {

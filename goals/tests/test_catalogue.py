@@ -3,7 +3,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import Client, admin, user
+from tests.helpers import Client, admin, user
 
 ROOT = Path(__file__).resolve().parents[1]
 # shared/data/catalogues.json's goal_metrics, which the committed migration was generated from.

@@ -10,7 +10,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from goals.app import create_app
-from tests.conftest import (
+from tests.helpers import (
     AUTH_URL,
     PNG_B64,
     SERVICE_TOKEN,

@@ -8,7 +8,7 @@ from litestar.testing import AsyncTestClient
 from prometheus_client import REGISTRY
 
 from goals.app import create_app
-from tests.conftest import Client, make_settings, user
+from tests.helpers import Client, make_settings, user
 
 
 async def test_healthcheck_reports_uptime_without_a_token(client: Client) -> None:

@@ -15,7 +15,7 @@ from litestar.testing import AsyncTestClient
 
 from goals.app import create_app
 from goals.goals.service import MAX_LIST
-from tests.conftest import (
+from tests.helpers import (
     AUTH_URL,
     SERVICE_TOKEN,
     Client,

@@ -12,7 +12,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from goals.app import create_app
 from goals.outbox.relay import OutboxRelay
-from tests.conftest import (
+from tests.helpers import (
     STREAM,
     Client,
     FakeClock,

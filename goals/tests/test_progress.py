@@ -8,7 +8,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from tests.conftest import Client, FakeClock, admin, create_goal, set_progress, user
+from tests.helpers import Client, FakeClock, admin, create_goal, set_progress, user
 
 
 def at(day: str) -> datetime:

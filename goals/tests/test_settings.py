@@ -14,7 +14,7 @@ import pytest
 from pydantic import ValidationError
 
 from goals.settings import Settings
-from tests.conftest import DATABASE_URL, REDIS_URL, SERVICE_TOKEN, make_settings
+from tests.helpers import DATABASE_URL, REDIS_URL, SERVICE_TOKEN, make_settings
 
 SECRETS = {
     "database_url": DATABASE_URL,

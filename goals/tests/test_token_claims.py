@@ -21,7 +21,7 @@ from litestar.exceptions import NotAuthorizedException
 from redis.asyncio import Redis
 
 from goals.tokens import TokenVerifier
-from tests.conftest import REDIS_URL
+from tests.helpers import REDIS_URL
 
 ISSUER = "fiufit-authentication"
 KID = "claims-test-1"
