@@ -1,7 +1,9 @@
-"""/users/{user_id}/trainings…: favourites and ratings (the ingress sends these here)."""
+"""/users/{user_id}/trainings…: favourites and ratings (the ingress sends these here). Writes are
+the user's own: checked first in each handler."""
 
 from litestar import Controller, delete, get, post, put
 from litestar.di import NamedDependency
+from litestar.exceptions import PermissionDeniedException
 from litestar.params import JSONBody
 
 from trainings.favourites.models import FavouriteIn, RateIn, RateOut
@@ -9,6 +11,7 @@ from trainings.favourites.service import FavouriteService
 from trainings.tokens import Caller
 from trainings.trainings.models import TrainingPage
 from trainings.trainings.routes import Id, Limit, Offset
+from trainings.trainings.service import TrainingService
 
 
 class FavouriteController(Controller):
@@ -33,7 +36,8 @@ class FavouriteController(Controller):
         user_id: Id,
         data: JSONBody[FavouriteIn],
     ) -> None:
-        await favourites.add(caller, user_id, data.training_id)
+        caller.require_self(user_id)
+        await favourites.add(user_id, data.training_id)
 
     @delete("/{training_id:int}", status_code=204)
     async def remove(
@@ -43,18 +47,23 @@ class FavouriteController(Controller):
         user_id: Id,
         training_id: Id,
     ) -> None:
-        await favourites.remove(caller, user_id, training_id)
+        caller.require_self(user_id)
+        await favourites.remove(user_id, training_id)
 
     @put("/{training_id:int}", status_code=204)
     async def rate(
         self,
         favourites: NamedDependency[FavouriteService],
+        trainings: NamedDependency[TrainingService],
         caller: NamedDependency[Caller],
         user_id: Id,
         training_id: Id,
         data: JSONBody[RateIn],
     ) -> None:
-        await favourites.rate(caller, user_id, training_id, data.rate)
+        caller.require_self(user_id)
+        if await trainings.trainer_of(training_id) == user_id:
+            raise PermissionDeniedException("Trainers cannot rate their own trainings")
+        await favourites.rate(user_id, training_id, data.rate)
 
     @get("/{training_id:int}/rating")
     async def rating(

@@ -1,12 +1,11 @@
 """Favourites and ratings, always written by the user themself."""
 
 import asyncpg
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException
 
 from trainings.errors import Conflict
 from trainings.events.outbox import enqueue
 from trainings.favourites import repository
-from trainings.tokens import Caller
 from trainings.trainings import repository as trainings
 from trainings.trainings.models import TrainingPage
 from trainings.trainings.service import TrainingService, training_not_found
@@ -29,8 +28,7 @@ class FavouriteService:
             lambda conn: repository.count(conn, user_id),
         )
 
-    async def add(self, caller: Caller, user_id: int, training_id: int) -> None:
-        caller.require_self(user_id)
+    async def add(self, user_id: int, training_id: int) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
             training = await trainings.get(conn, training_id)
             if training is None:
@@ -40,8 +38,7 @@ class FavouriteService:
             await enqueue(conn, "training_favourited_count", self._type(training))
         self.trainings.relay.wake()
 
-    async def remove(self, caller: Caller, user_id: int, training_id: int) -> None:
-        caller.require_self(user_id)
+    async def remove(self, user_id: int, training_id: int) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
             training = await trainings.get(conn, training_id)
             if training is None:
@@ -51,15 +48,13 @@ class FavouriteService:
             await enqueue(conn, "training_unfavourited_count", self._type(training))
         self.trainings.relay.wake()
 
-    async def rate(self, caller: Caller, user_id: int, training_id: int, rate: int) -> None:
-        """Sets the user's rate (1-5) or clears it (0), and the training's totals with it."""
-        caller.require_self(user_id)
+    async def rate(self, user_id: int, training_id: int, rate: int) -> None:
+        """Sets the user's rate (1-5) or clears it (0), and the training's totals with it (the
+        route checked the user is the caller and not the training's trainer)."""
         async with self.pool.acquire() as conn, conn.transaction():
             training = await trainings.lock(conn, training_id)  # rates of one training queue up
             if training is None:
                 raise training_not_found()
-            if training["trainer_id"] == user_id:
-                raise PermissionDeniedException("Trainers cannot rate their own trainings")
             previous = await repository.rate_of(conn, user_id, training_id)
             if previous == (rate or None):
                 return

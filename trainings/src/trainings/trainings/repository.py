@@ -72,6 +72,13 @@ async def get(conn: Connection, training_id: int) -> asyncpg.Record | None:
     return await conn.fetchrow(f"SELECT {COLUMNS} FROM trainings t WHERE t.id = $1", training_id)
 
 
+async def trainer_of(conn: Connection, training_id: int) -> int | None:
+    trainer_id: int | None = await conn.fetchval(
+        "SELECT trainer_id FROM trainings WHERE id = $1", training_id
+    )
+    return trainer_id
+
+
 async def lock(conn: Connection, training_id: int) -> asyncpg.Record | None:
     """The training, locked until the transaction ends (writers of one training queue up)."""
     return await conn.fetchrow(

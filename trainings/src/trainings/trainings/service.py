@@ -4,7 +4,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import asyncpg
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException
 from prometheus_client import Counter
 
 from trainings.catalogue.service import Catalogue
@@ -14,7 +14,6 @@ from trainings.events.outbox import enqueue
 from trainings.events.relay import OutboxRelay
 from trainings.inline import inline_within_budget
 from trainings.media import MediaStore, new_media_name
-from trainings.tokens import Caller
 from trainings.trainings import repository
 from trainings.trainings.models import (
     ExerciseIn,
@@ -24,7 +23,6 @@ from trainings.trainings.models import (
     TrainingModeration,
     TrainingOut,
     TrainingPage,
-    TrainingPatch,
 )
 from trainings.trainings.repository import Filters
 
@@ -212,9 +210,8 @@ class TrainingService:
         ids = self.catalogue.exercise_ids([(e.name, e.unit) for e in exercises])
         return [(i, e.count, e.series) for i, e in zip(ids, exercises, strict=True)]
 
-    async def create(self, caller: Caller, data: TrainingIn) -> TrainingOut:
-        if not caller.is_trainer:
-            raise PermissionDeniedException("Only trainers create trainings")
+    async def create(self, trainer_id: int, data: TrainingIn) -> TrainingOut:
+        """A training by this trainer (the route checked the caller is one)."""
         type_id = self.catalogue.type_id(data.type)
         difficulty_id = self.catalogue.difficulty_id(data.difficulty)
         exercises = self._exercise_rows(data.exercises)
@@ -226,7 +223,7 @@ class TrainingService:
                 await repository.insert(
                     conn,
                     training_id,
-                    caller.id,
+                    trainer_id,
                     data.title,
                     data.description,
                     type_id,
@@ -241,17 +238,23 @@ class TrainingService:
         self.relay.wake()
         return await self.get(training_id)
 
-    async def edit(self, caller: Caller, training_id: int, patch: TrainingPatch) -> TrainingOut:
+    async def trainer_of(self, training_id: int) -> int:
+        """The id of the training's trainer (404 when there is no such training): the routes
+        check ownership with it."""
         async with self.pool.acquire() as conn:
-            current = await repository.get(conn, training_id)
-        if current is None:
+            trainer_id = await repository.trainer_of(conn, training_id)
+        if trainer_id is None:
             raise training_not_found()
-        if caller.is_admin:
-            await self._moderate(training_id, patch.moderation())
-        elif caller.is_trainer and caller.is_user(current["trainer_id"]):
-            await self._edit_content(training_id, patch.content())
-        else:
-            raise PermissionDeniedException("Only the training's trainer or an admin may edit it")
+        return trainer_id
+
+    async def moderate(self, training_id: int, moderation: TrainingModeration) -> TrainingOut:
+        """An admin's change (the route checked the caller is an admin)."""
+        await self._moderate(training_id, moderation)
+        return await self.get(training_id)
+
+    async def update(self, training_id: int, edit: TrainingEdit) -> TrainingOut:
+        """The trainer's change of their training (the route checked the ownership)."""
+        await self._edit_content(training_id, edit)
         return await self.get(training_id)
 
     async def _moderate(self, training_id: int, moderation: TrainingModeration) -> None:
