@@ -80,7 +80,9 @@ def _http_error(request: Req, error: HTTPException) -> Response[object]:
     return Response(body, status_code=error.status_code, headers=error.headers)
 
 
-def _state(name: str) -> Provide:
+def from_state(name: str) -> Provide:
+    """The dependency `name` is the app state's attribute of that name (a sync provider)."""
+
     def provide(request: Req) -> Any:
         return getattr(request.app.state, name)
 
@@ -159,11 +161,11 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         lifespan=[lifespan],
         dependencies={
             "caller": Provide(provide_caller, sync_to_thread=False),
-            "db": _state("db"),
-            "goals": _state("goals"),
-            "clock": Provide(lambda: clock, sync_to_thread=False),
+            "db": from_state("db"),
+            "goals": from_state("goals"),
+            "clock": from_state("clock"),
         },
-        state=State({"settings": settings, "started_at": time.monotonic()}),
+        state=State({"settings": settings, "clock": clock, "started_at": time.monotonic()}),
         middleware=[prometheus.middleware],
         cors_config=CORSConfig(
             allow_origins=settings.cors_allowed_origins,

@@ -1,0 +1,8 @@
+"""What the catalogue routes answer."""
+
+from pydantic import BaseModel
+
+
+class Metric(BaseModel):
+    name: str
+    unit: str

@@ -1,0 +1,7 @@
+"""What the progress routes answer."""
+
+from pydantic import BaseModel
+
+
+class Progress(BaseModel):
+    progress: int | float
