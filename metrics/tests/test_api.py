@@ -10,7 +10,7 @@ from litestar.testing import AsyncTestClient
 
 from metrics.app import create_app
 from metrics.store import Collection
-from tests.conftest import Client, free_port, make_settings
+from tests.helpers import Client, free_port, make_settings
 
 
 def at(day: int, hour: int = 12, month: int = 11) -> datetime:

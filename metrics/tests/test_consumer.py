@@ -12,7 +12,7 @@ from metrics.consumer.status import ConsumerStatus
 from metrics.consumer.worker import Consumer
 from metrics.events import event_json
 from metrics.store import Collection
-from tests.conftest import (
+from tests.helpers import (
     DEAD,
     STREAM,
     eventually,

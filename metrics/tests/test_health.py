@@ -8,7 +8,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from metrics.app import create_app
-from tests.conftest import Client, eventually, free_port, make_settings
+from tests.helpers import Client, eventually, free_port, make_settings
 
 
 async def test_healthcheck_reports_uptime_without_a_token(anonymous: Client) -> None:

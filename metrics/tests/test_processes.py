@@ -17,7 +17,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from metrics.store import Collection
-from tests.conftest import (
+from tests.helpers import (
     COLLECTION,
     MONGO_DB,
     STREAM,
@@ -49,7 +49,7 @@ async def test_killed_between_write_and_ack_then_restarted_counts_once(
     events: Collection, redis: Redis, consumer_processes: Start
 ) -> None:
     await publish_events(redis, 30)
-    crashing = consumer_processes(METRICS_CONSUMER_FAILPOINT="after_write")
+    crashing = consumer_processes("tests.crashing_consumer")
     assert await crashing.wait_exit() == -signal.SIGKILL
     # The first batch reached MongoDB, and Redis never heard about it.
     assert await events.count_documents({}) == 30

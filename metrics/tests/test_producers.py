@@ -17,7 +17,7 @@ from redis.asyncio import Redis
 
 from metrics.consumer.worker import Consumer
 from metrics.store import Collection
-from tests.conftest import DEAD, REDIS_URL, STREAM, Client, eventually
+from tests.helpers import DEAD, REDIS_URL, STREAM, Client, eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("producer_outbox.py")

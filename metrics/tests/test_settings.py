@@ -15,7 +15,7 @@ import pytest
 from pydantic import ValidationError
 
 from metrics.settings import Settings
-from tests.conftest import MONGO_URL, REDIS_URL, free_port
+from tests.helpers import MONGO_URL, REDIS_URL, free_port
 
 BIN = Path(sys.executable).parent
 SECRETS = ["METRICS_MONGO_URL", "METRICS_REDIS_URL"]

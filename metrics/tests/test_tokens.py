@@ -14,7 +14,7 @@ from litestar.exceptions import NotAuthorizedException
 from redis.asyncio import Redis
 
 from metrics.tokens import BLOCKED_USERS_KEY, TokenVerifier
-from tests.conftest import RUN, issue_token, make_settings
+from tests.helpers import RUN, issue_token, make_settings
 from tests.test_jose_backend import _es256_key_pair
 
 # An id of this run's own: other runs on this Redis never block or unblock it.

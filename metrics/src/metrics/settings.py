@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     jwt_issuer: str = "fiufit-authentication"
     upstream_timeout: float = Field(default=5.0, gt=0)
 
-    # The event stream (DESIGN.md, Events) and the consumer.
+    # The event stream (README, "The event contract") and the consumer.
     events_stream: str = "fiufit:events"
     dead_letter_stream: str = "fiufit:events:dead"
     dead_letter_maxlen: int = Field(default=100_000, gt=0)
@@ -100,9 +100,6 @@ class Settings(BaseSettings):
     consumer_health_port: int = 8006
     # Liveness fails when the loop has not turned for this long (a hung process).
     consumer_liveness_seconds: float = Field(default=120.0, gt=0)
-    # Testing only: "after_write" makes the consumer SIGKILL itself between the MongoDB write
-    # and the ack of its first batch, the crash the tests must survive. Empty in production.
-    consumer_failpoint: str = Field(default="", pattern="^(|after_write)$")
 
     @field_validator("mongo_url", "redis_url")
     @classmethod

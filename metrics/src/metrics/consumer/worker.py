@@ -11,8 +11,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
-import signal
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from functools import partial
@@ -161,8 +159,6 @@ class Consumer:
             except Malformed as error:
                 dead.append((entry_id, fields, str(error)))
         result = await self._retry("write", lambda: upsert_events(self.events, events))
-        if self.settings.consumer_failpoint == "after_write":
-            os.kill(os.getpid(), signal.SIGKILL)  # testing only: crash between write and ack
         ids = [entry_id for entry_id, _ in entries]
         await self._retry("ack", lambda: self._ack(ids, dead))
         self.status.batch_done(result.stored, result.duplicates, len(dead))

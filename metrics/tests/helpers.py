@@ -1,0 +1,161 @@
+"""What the tests share: the run's names (streams, collection), settings, waits, tokens from the
+running authentication service, the consumer as a real process, and publishing to the stream.
+Fixtures live in conftest.py."""
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from redis.asyncio import Redis
+
+from metrics.events import event_json
+from metrics.settings import Settings
+
+REDIS_URL = "redis://127.0.0.1:6379/4"
+MONGO_URL = os.environ.get("METRICS_TEST_MONGO_URL", "mongodb://127.0.0.1:27017")
+MONGO_DB = "fiufit_test_metrics"
+AUTH_URL = "http://127.0.0.1:8002"
+SERVICE_TOKEN = os.environ.get("METRICS_TEST_SERVICE_TOKEN", "fiufit-local-service-token")
+RUN = uuid.uuid4().hex[:8]
+STREAM = f"fiufit:events:test-{RUN}"
+DEAD = f"fiufit:events:dead:test-{RUN}"
+COLLECTION = f"metrics_{RUN}"
+PROJECT = Path(__file__).resolve().parent.parent
+
+Client = AsyncTestClient[Litestar]
+
+
+def make_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "redis_url": REDIS_URL,
+        "mongo_url": MONGO_URL,
+        "mongo_database": MONGO_DB,
+        "mongo_collection": COLLECTION,
+        "events_stream": STREAM,
+        "dead_letter_stream": DEAD,
+        "auth_url": AUTH_URL,
+        "prometheus_port": 0,
+        "consumer_prometheus_port": 0,
+        "consumer_health_port": 0,
+        "consumer_name": "test-consumer",
+        "consumer_block_ms": 200,
+        "consumer_batch_size": 50,
+        "consumer_claim_interval_seconds": 0.2,
+        "consumer_backoff_max_seconds": 0.5,
+        "log_level": "WARNING",
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], within: float = 90.0) -> None:
+    """Wait until ``check`` holds (the consumer works asynchronously)."""
+    deadline = time.monotonic() + within
+    while not await check():
+        assert time.monotonic() < deadline, f"condition not met within {within} s"
+        await asyncio.sleep(0.05)
+
+
+def issue_token(**claims: Any) -> str:
+    response = httpx.post(
+        f"{AUTH_URL}/auth/token", json=claims, headers={"X-Service-Token": SERVICE_TOKEN}
+    )
+    assert response.status_code == 201, response.text
+    token: str = response.json()["data"]
+    return token
+
+
+class ConsumerProcess:
+    """``metrics-consumer`` as a real process (for kill -9 and SIGTERM), with its health port.
+    ``module`` is the program to run: the real consumer, or a test variant of it
+    (``tests.crashing_consumer``)."""
+
+    def __init__(self, module: str = "metrics.consumer", **env: str) -> None:
+        self.health_port = free_port()
+        settings = {
+            "METRICS_REDIS_URL": REDIS_URL,
+            "METRICS_MONGO_URL": MONGO_URL,
+            "METRICS_MONGO_DATABASE": MONGO_DB,
+            "METRICS_MONGO_COLLECTION": COLLECTION,
+            "METRICS_EVENTS_STREAM": STREAM,
+            "METRICS_DEAD_LETTER_STREAM": DEAD,
+            "METRICS_CONSUMER_NAME": "process-consumer",
+            "METRICS_CONSUMER_PROMETHEUS_PORT": "0",
+            "METRICS_CONSUMER_HEALTH_PORT": str(self.health_port),
+            "METRICS_CONSUMER_BLOCK_MS": "200",
+            "METRICS_CONSUMER_BATCH_SIZE": "50",
+            "METRICS_CONSUMER_BACKOFF_MAX_SECONDS": "0.5",
+            "METRICS_LOG_LEVEL": "WARNING",
+        }
+        settings.update(env)
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("METRICS_")}
+        # Its JSON logs go to a file (a pipe nobody reads could fill up and block it).
+        self.log = tempfile.NamedTemporaryFile(prefix="metrics-consumer-", suffix=".log")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", module],
+            cwd=PROJECT,  # where ``tests`` is importable
+            env={**environment, **settings},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    async def health(self) -> dict[str, Any] | None:
+        try:
+            async with httpx.AsyncClient(timeout=2) as http:
+                response = await http.get(f"http://127.0.0.1:{self.health_port}/health")
+        except httpx.HTTPError:
+            return None
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def wait_exit(self, within: float = 90.0) -> int:
+        deadline = time.monotonic() + within
+        while (code := self.process.poll()) is None:
+            assert time.monotonic() < deadline, "the consumer did not exit"
+            await asyncio.sleep(0.05)
+        return code
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.log.seek(0)
+        logs = self.log.read().decode(errors="replace")
+        self.log.close()
+        print(f"--- consumer {self.process.pid} logs (exit {self.process.returncode}):\n{logs}")
+
+
+async def publish(redis: Redis, *payloads: str | bytes, stream: str = STREAM) -> list[bytes]:
+    """XADD each payload as the ``event`` field, as the producers' outbox relays do."""
+    async with redis.pipeline(transaction=False) as pipe:
+        for payload in payloads:
+            pipe.xadd(stream, {"event": payload})
+        ids: list[bytes] = await pipe.execute()
+    return ids
+
+
+async def publish_events(redis: Redis, count: int, metric: str = "test_count") -> list[bytes]:
+    return await publish(redis, *(event_json(metric, label=f"l{n % 3}") for n in range(count)))
+
+
+async def pending(redis: Redis) -> int:
+    summary = await redis.xpending(STREAM, "metrics")
+    return int(summary["pending"])
