@@ -1,22 +1,16 @@
-"""The caller dependency: every counters endpoint needs an admin token (DESIGN.md change 6)."""
+"""The route guard: every counters endpoint needs an admin token (README, "API")."""
 
-from typing import Annotated, Any
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.openapi.spec import SecurityRequirement
 
-from litestar import Request
-from litestar.di import Provide
-from litestar.params import HeaderParameter
+from metrics.tokens import TokenVerifier
 
-from metrics.tokens import Caller, TokenVerifier
-
-
-async def _admin(
-    request: Request[Any, Any, Any],
-    authorization: Annotated[str | None, HeaderParameter(name="Authorization")] = None,
-) -> Caller:
-    verifier: TokenVerifier = request.app.state.verifier
-    caller = await verifier.verify(authorization)  # 401 when missing or invalid
-    caller.require_admin()  # 403 for a valid user token
-    return caller
+BEARER: tuple[SecurityRequirement, ...] = ({"BearerToken": []},)
 
 
-admin_caller = Provide(_admin)
+async def admin_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # type: ignore[type-arg]
+    """401 without a valid token (missing, malformed, expired, blocked); 403 for a user token."""
+    verifier: TokenVerifier = connection.app.state.verifier
+    caller = await verifier.verify(connection.headers.get("Authorization"))
+    caller.require_admin()

@@ -1,16 +1,22 @@
-"""``GET /metrics?name=`` (the back office's dashboards) and ``GET /metrics/names/``."""
+"""``GET /metrics?name=`` and ``GET /metrics/names/``: the back office's dashboards, admins only."""
 
 from typing import Annotated
 
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
-from pydantic import BaseModel
 
-from metrics.counters import queries
-from metrics.security import admin_caller
+from metrics.counters import service
+from metrics.counters.models import (
+    LabelCount,
+    MetricName,
+    SeriesPoint,
+    Window,
+    parse_interval,
+    parse_metric_name,
+)
+from metrics.security import BEARER, admin_only
 from metrics.store import Collection
-from metrics.tokens import Caller
 
 From = Annotated[
     str | None,
@@ -24,27 +30,11 @@ To = Annotated[
 ]
 
 
-class LabelCount(BaseModel):
-    label: str
-    count: int | float
-
-
-class SeriesPoint(BaseModel):
-    label: str
-    date: str
-    count: int | float
-
-
-class MetricName(BaseModel):
-    name: str
-    count: int | float
-    events: int
-
-
 class CountersController(Controller):
     path = "/metrics"
     tags = ("metrics",)
-    dependencies = {"caller": admin_caller}  # noqa: RUF012
+    guards = (admin_only,)
+    security = BEARER
 
     @get(
         "",
@@ -54,7 +44,6 @@ class CountersController(Controller):
     async def counts(
         self,
         events: NamedDependency[Collection],
-        caller: NamedDependency[Caller],
         name: FromQuery[str],
         date_from: From = None,
         date_to: To = None,
@@ -62,21 +51,15 @@ class CountersController(Controller):
             str | None, QueryParameter(description="day, week (from Monday) or month")
         ] = None,
     ) -> list[LabelCount] | list[SeriesPoint]:
-        metric = queries.metric_name(name)
-        window = queries.Window.parse(date_from, date_to)
-        unit = queries.interval(interval)
-        if unit is None:
-            rows = await queries.counts_by_label(events, metric, window)
-            return [LabelCount(**row) for row in rows]
-        return [SeriesPoint(**row) for row in await queries.series(events, metric, window, unit)]
+        metric = parse_metric_name(name)
+        window = Window.parse(date_from, date_to)
+        return await service.counts(events, metric, window, parse_interval(interval))
 
     @get("/names/", summary="The metric names stored, with their totals")
     async def names(
         self,
         events: NamedDependency[Collection],
-        caller: NamedDependency[Caller],
         date_from: From = None,
         date_to: To = None,
     ) -> list[MetricName]:
-        window = queries.Window.parse(date_from, date_to)
-        return [MetricName(**row) for row in await queries.metric_names(events, window)]
+        return await service.names(events, Window.parse(date_from, date_to))
