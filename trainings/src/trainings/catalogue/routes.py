@@ -2,23 +2,9 @@
 
 from litestar import Controller, get
 from litestar.di import NamedDependency
-from pydantic import BaseModel
 
+from trainings.catalogue.models import Exercise, Exercises, Names
 from trainings.catalogue.service import Catalogue
-
-
-class Names(BaseModel):
-    items: list[str]
-
-
-class ExerciseOut(BaseModel):
-    name: str
-    type: str
-    unit: str | None
-
-
-class Exercises(BaseModel):
-    items: list[ExerciseOut]
 
 
 class CatalogueController(Controller):
@@ -36,5 +22,5 @@ class CatalogueController(Controller):
     @get("/exercises/")
     async def exercises(self, catalogue: NamedDependency[Catalogue]) -> Exercises:
         return Exercises(
-            items=[ExerciseOut(name=e.name, type=e.type, unit=e.unit) for e in catalogue.exercises]
+            items=[Exercise(name=e.name, type=e.type, unit=e.unit) for e in catalogue.exercises]
         )

@@ -9,7 +9,7 @@ from trainings.db import Connection
 
 
 @dataclass(frozen=True)
-class Exercise:
+class CatalogueExercise:
     id: int
     name: str
     type: str
@@ -18,7 +18,10 @@ class Exercise:
 
 class Catalogue:
     def __init__(
-        self, types: dict[str, int], difficulties: dict[str, int], exercises: list[Exercise]
+        self,
+        types: dict[str, int],
+        difficulties: dict[str, int],
+        exercises: list[CatalogueExercise],
     ) -> None:
         self.types = types  # name → id, in catalogue order
         self.difficulties = difficulties
@@ -40,7 +43,7 @@ class Catalogue:
     def difficulty_name(self, difficulty_id: int) -> str:
         return self._difficulty_names[difficulty_id]
 
-    def exercise(self, exercise_id: int) -> Exercise:
+    def exercise(self, exercise_id: int) -> CatalogueExercise:
         return self._exercises_by_id[exercise_id]
 
     def exercise_ids(self, wanted: list[tuple[str, str | None]]) -> list[int]:
@@ -68,7 +71,7 @@ async def load_catalogue(conn: Connection) -> Catalogue:
     type_names = {v: k for k, v in types.items()}
     difficulties = {row["name"]: row["id"] for row in await repository.fetch_difficulties(conn)}
     exercises = [
-        Exercise(row["id"], row["name"], type_names[row["type_id"]], row["unit"])
+        CatalogueExercise(row["id"], row["name"], type_names[row["type_id"]], row["unit"])
         for row in await repository.fetch_exercises(conn)
     ]
     return Catalogue(types, difficulties, exercises)

@@ -14,14 +14,14 @@ def _not_a_bool(value: Any) -> Any:
 Integer = Annotated[int, BeforeValidator(_not_a_bool)]
 
 
-class FavouriteIn(BaseModel):
+class FavouriteCreate(BaseModel):
     training_id: Integer = Field(ge=1, le=2**63 - 1)
 
 
-class RateIn(BaseModel):
+class RatingUpdate(BaseModel):
     # 1-5 stars; 0 clears the rating (the app sends 0 when the current star is tapped again).
     rate: Integer = Field(ge=0, le=5)
 
 
-class RateOut(BaseModel):
+class Rating(BaseModel):
     rate: int

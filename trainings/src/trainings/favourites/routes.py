@@ -6,7 +6,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import JSONBody
 
-from trainings.favourites.models import FavouriteIn, RateIn, RateOut
+from trainings.favourites.models import FavouriteCreate, Rating, RatingUpdate
 from trainings.favourites.service import FavouriteService
 from trainings.tokens import Caller
 from trainings.trainings.models import TrainingPage
@@ -34,7 +34,7 @@ class FavouriteController(Controller):
         favourites: NamedDependency[FavouriteService],
         caller: NamedDependency[Caller],
         user_id: Id,
-        data: JSONBody[FavouriteIn],
+        data: JSONBody[FavouriteCreate],
     ) -> None:
         caller.require_self(user_id)
         await favourites.add(user_id, data.training_id)
@@ -58,7 +58,7 @@ class FavouriteController(Controller):
         caller: NamedDependency[Caller],
         user_id: Id,
         training_id: Id,
-        data: JSONBody[RateIn],
+        data: JSONBody[RatingUpdate],
     ) -> None:
         caller.require_self(user_id)
         if await trainings.trainer_of(training_id) == user_id:
@@ -71,5 +71,5 @@ class FavouriteController(Controller):
         favourites: NamedDependency[FavouriteService],
         user_id: Id,
         training_id: Id,
-    ) -> RateOut:
-        return RateOut(rate=await favourites.rate_of(user_id, training_id))
+    ) -> Rating:
+        return Rating(rate=await favourites.rate_of(user_id, training_id))

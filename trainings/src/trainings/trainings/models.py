@@ -1,5 +1,6 @@
 """Wire shapes. Bodies are read tolerantly (unknown fields ignored, numbers may be strings);
-each role has its own input model, so nobody sets a field their role may not change."""
+each role has its own input model (``TrainerTrainingUpdate``, ``AdminTrainingUpdate``), so nobody
+sets a field their role may not change. Responses are bare nouns (``Training``)."""
 
 from typing import Annotated
 
@@ -12,7 +13,7 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Media = Annotated[str, StringConstraints(strip_whitespace=True, max_length=16 * 1024 * 1024)]
 
 
-class ExerciseIn(BaseModel):
+class TrainingExerciseCreate(BaseModel):
     """One exercise of a training; found in the catalogue by name and unit (``type`` ignored)."""
 
     name: Name
@@ -26,7 +27,7 @@ class ExerciseIn(BaseModel):
         return unit.strip() or None if unit is not None else None
 
 
-class TrainingIn(BaseModel):
+class TrainingCreate(BaseModel):
     """POST /trainings by a trainer. ``trainer_id`` is taken from the token, never the body."""
 
     title: Title
@@ -34,10 +35,10 @@ class TrainingIn(BaseModel):
     type: Name
     difficulty: Name
     media: Media | None = None
-    exercises: list[ExerciseIn] = Field(default_factory=list, max_length=50)
+    exercises: list[TrainingExerciseCreate] = Field(default_factory=list, max_length=50)
 
 
-class TrainingEdit(BaseModel):
+class TrainerTrainingUpdate(BaseModel):
     """What the training's trainer may change. Missing or null means unchanged;
     ``media: ""`` removes the image."""
 
@@ -46,30 +47,30 @@ class TrainingEdit(BaseModel):
     type: Name | None = None
     difficulty: Name | None = None
     media: Media | None = None
-    exercises: list[ExerciseIn] | None = Field(default=None, max_length=50)
+    exercises: list[TrainingExerciseCreate] | None = Field(default=None, max_length=50)
 
 
-class TrainingModeration(BaseModel):
+class AdminTrainingUpdate(BaseModel):
     """What an admin may change."""
 
     blocked: bool | None = None
 
 
-class TrainingPatch(TrainingEdit):
+class TrainingUpdate(TrainerTrainingUpdate):
     """PATCH /trainings/{id} as sent: the trainer's fields or the admin's ``blocked``; the
     caller's role decides which part applies."""
 
     blocked: bool | None = None
 
-    def content(self) -> TrainingEdit:
-        values = {name: getattr(self, name) for name in TrainingEdit.model_fields}
-        return TrainingEdit.model_construct(self.model_fields_set - {"blocked"}, **values)
+    def content(self) -> TrainerTrainingUpdate:
+        values = {name: getattr(self, name) for name in TrainerTrainingUpdate.model_fields}
+        return TrainerTrainingUpdate.model_construct(self.model_fields_set - {"blocked"}, **values)
 
-    def moderation(self) -> TrainingModeration:
-        return TrainingModeration(blocked=self.blocked)
+    def moderation(self) -> AdminTrainingUpdate:
+        return AdminTrainingUpdate(blocked=self.blocked)
 
 
-class ExerciseOut(BaseModel):
+class TrainingExercise(BaseModel):
     name: str
     type: str
     unit: str | None
@@ -77,7 +78,7 @@ class ExerciseOut(BaseModel):
     series: int | None
 
 
-class TrainingOut(BaseModel):
+class Training(BaseModel):
     id: int
     trainer_id: str  # a string on the wire, as the mobile app sends and reads it
     title: str
@@ -88,14 +89,14 @@ class TrainingOut(BaseModel):
     # True when a page left this media out for its size budget (`media` is then null):
     # GET /trainings/{id} always carries it.
     media_omitted: bool = False
-    exercises: list[ExerciseOut]
+    exercises: list[TrainingExercise]
     rating: int  # mean of the current rates, rounded half up; 0 when nobody rated
     rating_count: int
     blocked: bool
 
 
 class TrainingPage(BaseModel):
-    items: list[TrainingOut]
+    items: list[Training]
     offset: int
     limit: int
     count: int  # all matches, regardless of offset and limit

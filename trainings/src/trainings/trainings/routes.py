@@ -8,7 +8,7 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from trainings.tokens import Caller
-from trainings.trainings.models import TrainingIn, TrainingOut, TrainingPage, TrainingPatch
+from trainings.trainings.models import Training, TrainingCreate, TrainingPage, TrainingUpdate
 from trainings.trainings.service import MAX_LIMIT, TrainingService
 
 # Ids are Postgres bigints; anything outside is a 400, not a database error.
@@ -65,16 +65,14 @@ class TrainingController(Controller):
         self,
         trainings: NamedDependency[TrainingService],
         caller: NamedDependency[Caller],
-        data: JSONBody[TrainingIn],
-    ) -> TrainingOut:
+        data: JSONBody[TrainingCreate],
+    ) -> Training:
         if not caller.is_trainer:
             raise PermissionDeniedException("Only trainers create trainings")
         return await trainings.create(caller.id, data)
 
     @get("/{training_id:int}")
-    async def read(
-        self, trainings: NamedDependency[TrainingService], training_id: Id
-    ) -> TrainingOut:
+    async def read(self, trainings: NamedDependency[TrainingService], training_id: Id) -> Training:
         return await trainings.get(training_id)
 
     @patch("/{training_id:int}")
@@ -83,8 +81,8 @@ class TrainingController(Controller):
         trainings: NamedDependency[TrainingService],
         caller: NamedDependency[Caller],
         training_id: Id,
-        data: JSONBody[TrainingPatch],
-    ) -> TrainingOut:
+        data: JSONBody[TrainingUpdate],
+    ) -> Training:
         # Each role has its part of the body; the other fields are ignored.
         owner = await trainings.trainer_of(training_id)
         if caller.is_admin:

@@ -16,12 +16,12 @@ from trainings.inline import inline_within_budget
 from trainings.media import MediaStore, new_media_name
 from trainings.trainings import repository
 from trainings.trainings.models import (
-    ExerciseIn,
-    ExerciseOut,
-    TrainingEdit,
-    TrainingIn,
-    TrainingModeration,
-    TrainingOut,
+    AdminTrainingUpdate,
+    TrainerTrainingUpdate,
+    Training,
+    TrainingCreate,
+    TrainingExercise,
+    TrainingExerciseCreate,
     TrainingPage,
 )
 from trainings.trainings.repository import Filters
@@ -97,7 +97,7 @@ class TrainingService:
 
     async def hydrate(
         self, rows: Sequence[asyncpg.Record], exercises: dict[int, list[asyncpg.Record]]
-    ) -> list[TrainingOut]:
+    ) -> list[Training]:
         """Training objects for rows and their exercises (``repository.exercises_of``), with
         their media fetched concurrently (after the connection went back to the pool) and
         inlined within the response's media budget (trainings.inline)."""
@@ -113,19 +113,19 @@ class TrainingService:
         if any(omitted):
             MEDIA_OMITTED.inc(sum(omitted))
         return [
-            self._out(row, exercises[row["id"]], image, left_out)
+            self._to_training(row, exercises[row["id"]], image, left_out)
             for row, image, left_out in zip(rows, media, omitted, strict=True)
         ]
 
-    def _out(
+    def _to_training(
         self,
         row: asyncpg.Record,
         exercises: list[asyncpg.Record],
         media: str | None,
         media_omitted: bool = False,
-    ) -> TrainingOut:
+    ) -> Training:
         catalogue = self.catalogue
-        return TrainingOut(
+        return Training(
             id=row["id"],
             trainer_id=str(row["trainer_id"]),
             title=row["title"],
@@ -134,15 +134,15 @@ class TrainingService:
             difficulty=catalogue.difficulty_name(row["difficulty_id"]),
             media=media,
             media_omitted=media_omitted,
-            exercises=[self._exercise_out(item) for item in exercises],
+            exercises=[self._to_exercise(item) for item in exercises],
             rating=mean_rating(row["rating_sum"], row["rating_count"]),
             rating_count=row["rating_count"],
             blocked=row["blocked"],
         )
 
-    def _exercise_out(self, item: asyncpg.Record) -> ExerciseOut:
+    def _to_exercise(self, item: asyncpg.Record) -> TrainingExercise:
         exercise = self.catalogue.exercise(item["exercise_id"])
-        return ExerciseOut(
+        return TrainingExercise(
             name=exercise.name,
             type=exercise.type,
             unit=exercise.unit,
@@ -195,7 +195,7 @@ class TrainingService:
         items = await self.hydrate(rows, exercises)
         return TrainingPage(items=items, offset=offset, limit=limit, count=total)
 
-    async def get(self, training_id: int) -> TrainingOut:
+    async def get(self, training_id: int) -> Training:
         async with self.pool.acquire() as conn:
             row = await repository.get(conn, training_id)
             if row is None:
@@ -206,11 +206,13 @@ class TrainingService:
 
     # Writing ---------------------------------------------------------------------------------
 
-    def _exercise_rows(self, exercises: list[ExerciseIn]) -> list[tuple[int, int, int | None]]:
+    def _exercise_rows(
+        self, exercises: list[TrainingExerciseCreate]
+    ) -> list[tuple[int, int, int | None]]:
         ids = self.catalogue.exercise_ids([(e.name, e.unit) for e in exercises])
         return [(i, e.count, e.series) for i, e in zip(ids, exercises, strict=True)]
 
-    async def create(self, trainer_id: int, data: TrainingIn) -> TrainingOut:
+    async def create(self, trainer_id: int, data: TrainingCreate) -> Training:
         """A training by this trainer (the route checked the caller is one)."""
         type_id = self.catalogue.type_id(data.type)
         difficulty_id = self.catalogue.difficulty_id(data.difficulty)
@@ -247,17 +249,17 @@ class TrainingService:
             raise training_not_found()
         return trainer_id
 
-    async def moderate(self, training_id: int, moderation: TrainingModeration) -> TrainingOut:
+    async def moderate(self, training_id: int, moderation: AdminTrainingUpdate) -> Training:
         """An admin's change (the route checked the caller is an admin)."""
         await self._moderate(training_id, moderation)
         return await self.get(training_id)
 
-    async def update(self, training_id: int, edit: TrainingEdit) -> TrainingOut:
+    async def update(self, training_id: int, edit: TrainerTrainingUpdate) -> Training:
         """The trainer's change of their training (the route checked the ownership)."""
         await self._edit_content(training_id, edit)
         return await self.get(training_id)
 
-    async def _moderate(self, training_id: int, moderation: TrainingModeration) -> None:
+    async def _moderate(self, training_id: int, moderation: AdminTrainingUpdate) -> None:
         if moderation.blocked is None:
             return
         async with self.pool.acquire() as conn, conn.transaction():
@@ -271,7 +273,7 @@ class TrainingService:
             await enqueue(conn, metric, self.catalogue.type_name(row["type_id"]))
         self.relay.wake()
 
-    async def _edit_content(self, training_id: int, edit: TrainingEdit) -> None:
+    async def _edit_content(self, training_id: int, edit: TrainerTrainingUpdate) -> None:
         changes: dict[str, Any] = {}
         if edit.title is not None:
             changes["title"] = edit.title
