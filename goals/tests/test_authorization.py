@@ -118,6 +118,19 @@ async def test_unknown_goal_is_404_for_any_authenticated_caller(client: Client, 
         assert response.json() == {"detail": "No such goal"}
 
 
+@pytest.mark.parametrize("actor", ["other user", "admin", "admin with the owner's id"])
+async def test_only_the_owner_changes_or_deletes_a_goal(client: Client, actor: str) -> None:
+    goal = await create_goal(client, user_id=5)
+    path = f"/goals/{goal['id']}"
+    for method, detail in (
+        ("PATCH", "Only the goal's owner may change it"),
+        ("DELETE", "Only the goal's owner may delete it"),
+    ):
+        response = await call(client, method, path, ACTORS[actor]())
+        assert response.status_code == 403, (method, response.text)
+        assert response.json() == {"detail": detail}
+
+
 @pytest.mark.parametrize("path", ["/goals/abc", "/goals/1.5", "/goals/abc/metricsProgress/fat"])
 async def test_non_numeric_ids_are_404(client: Client, path: str) -> None:
     assert (await client.get(path, headers=user())).status_code == 404

@@ -119,14 +119,10 @@ async def update(
     return row
 
 
-async def delete_owned(conn: Connection, goal_id: int, user_id: int) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        "DELETE FROM goals WHERE id = $1 AND user_id = $2 RETURNING id, has_image",
-        goal_id,
-        user_id,
-    )
+async def owner_of(conn: Connection, goal_id: int) -> int | None:
+    owner: int | None = await conn.fetchval("SELECT user_id FROM goals WHERE id = $1", goal_id)
+    return owner
 
 
-async def exists(conn: Connection, goal_id: int) -> bool:
-    found: bool = await conn.fetchval("SELECT EXISTS (SELECT 1 FROM goals WHERE id = $1)", goal_id)
-    return found
+async def delete(conn: Connection, goal_id: int) -> asyncpg.Record | None:
+    return await conn.fetchrow("DELETE FROM goals WHERE id = $1 RETURNING id, has_image", goal_id)

@@ -2,6 +2,7 @@ from typing import Annotated
 
 from litestar import delete, get, patch, post
 from litestar.di import NamedDependency
+from litestar.exceptions import PermissionDeniedException
 from litestar.params import JSONBody, QueryParameter
 
 from goals.goals.models import Goal, GoalCreate, GoalUpdate
@@ -9,6 +10,11 @@ from goals.goals.service import MAX_LIST, GoalService
 from goals.params import GoalId, UserId
 from goals.security import AuthenticatedController
 from goals.tokens import Caller
+
+
+def _require_owner(caller: Caller, owner_id: int, detail: str) -> None:
+    if not caller.is_user(owner_id):  # an admin may read goals, never change them
+        raise PermissionDeniedException(detail)
 
 
 class GoalController(AuthenticatedController):
@@ -58,7 +64,8 @@ class GoalController(AuthenticatedController):
         caller: NamedDependency[Caller],
         goals: NamedDependency[GoalService],
     ) -> Goal:
-        return await goals.update(caller, goal_id, data)
+        _require_owner(caller, await goals.owner_of(goal_id), "Only the goal's owner may change it")
+        return await goals.update(goal_id, data)
 
     @delete("/{goal_id:int}", status_code=204, summary="Delete a goal (its owner)")
     async def delete_goal(
@@ -67,4 +74,5 @@ class GoalController(AuthenticatedController):
         caller: NamedDependency[Caller],
         goals: NamedDependency[GoalService],
     ) -> None:
-        await goals.delete(caller, goal_id)
+        _require_owner(caller, await goals.owner_of(goal_id), "Only the goal's owner may delete it")
+        await goals.delete(goal_id)
