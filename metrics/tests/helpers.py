@@ -3,6 +3,7 @@ running authentication service, the consumer as a real process, and publishing t
 Fixtures live in conftest.py."""
 
 import asyncio
+import json
 import os
 import socket
 import subprocess
@@ -15,6 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from jose import jwk
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
@@ -159,3 +163,74 @@ async def publish_events(redis: Redis, count: int, metric: str = "test_count") -
 async def pending(redis: Redis) -> int:
     summary = await redis.xpending(STREAM, "metrics")
     return int(summary["pending"])
+
+
+EVENT_ID = "7d3c5a4e-2b1f-4c8e-9a6d-0f1e2d3c4b5a"
+
+
+def entry(**changes: Any) -> dict[bytes, bytes]:
+    data: dict[str, Any] = {
+        "id": EVENT_ID,
+        "metric": "user_login_count",
+        "value": 1,
+        "label": "using_email_password",
+        "date": "2026-11-28T11:59:00.123Z",
+        "source": "users",
+    }
+    data.update(changes)
+    return {b"event": json.dumps({k: v for k, v in data.items() if v is not ...}).encode()}
+
+
+MALFORMED: list[tuple[str, dict[bytes, bytes], str]] = [
+    ("no event field", {b"payload": b"{}"}, "missing field: the entry has no 'event' field"),
+    ("deleted entry", {}, "deleted: the entry left the stream before it was processed"),
+    ("not utf-8", {b"event": b"\xff\xfe{"}, "bad encoding"),
+    ("not json", {b"event": b"{'metric': 'python repr'}"}, "bad JSON"),
+    ("truncated json", {b"event": b'{"id": "'}, "bad JSON"),
+    ("json array", {b"event": b"[1, 2]"}, "bad JSON: the event is not a JSON object"),
+    ("json string", {b"event": b'"user_login_count"'}, "bad JSON: the event is not"),
+    ("absurd nesting", {b"event": b"[" * 100_000}, "bad JSON"),
+    ("missing id", entry(id=...), "missing field: id"),
+    ("missing metric and date", entry(metric=..., date=...), "missing field: metric, date"),
+    ("null value", entry(value=None), "missing field: value"),
+    ("missing source", entry(source=...), "missing field: source"),
+    ("id not a uuid", entry(id="42"), "invalid value: 'id' is not a UUID"),
+    ("id a number", entry(id=42), "wrong type: 'id' must be a string"),
+    ("metric a number", entry(metric=7), "wrong type: 'metric' must be a string"),
+    ("metric with spaces", entry(metric="user login"), "invalid value: 'metric'"),
+    ("metric too long", entry(metric="m" * 101), "invalid value: 'metric'"),
+    ("value as a string", entry(value="1"), "wrong type: 'value' must be a number"),
+    ("value a boolean", entry(value=True), "wrong type: 'value' must be a number"),
+    (
+        "value infinite",
+        {b"event": entry()[b"event"].replace(b'"value": 1', b'"value": Infinity')},
+        "invalid value: 'value'",
+    ),
+    ("value huge", entry(value=10**13), "invalid value: 'value'"),
+    ("label a number", entry(label=3), "wrong type: 'label' must be a string or null"),
+    ("label too long", entry(label="x" * 201), "invalid value: 'label'"),
+    ("source empty", entry(source=" "), "invalid value: 'source'"),
+    ("date a number", entry(date=1700000000), "wrong type: 'date' must be a string"),
+    ("date not iso", entry(date="28/11/2026 11:59:00"), "invalid date: 'date' is not ISO-8601"),
+    ("date without offset", entry(date="2026-11-28T11:59:00"), "invalid date: 'date' has no"),
+    ("date 1970", entry(date="1970-01-01T00:00:00Z"), "absurd date"),
+    ("date next year", entry(date="2027-11-28T00:00:00Z"), "absurd date"),
+]
+
+
+def es256_key_pair() -> tuple[str, dict[str, Any]]:
+    """A private PEM, and its public half as authentication's JWKS publishes it."""
+    private = ec.generate_private_key(ec.SECP256R1())
+    private_pem = private.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    public_pem = (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    public_jwk: dict[str, Any] = jwk.construct(public_pem, "ES256").to_dict()
+    public_jwk.update({"kid": "test-1", "use": "sig", "alg": "ES256"})
+    return private_pem, public_jwk

@@ -14,6 +14,7 @@ from metrics.events import event_json
 from metrics.store import Collection
 from tests.helpers import (
     DEAD,
+    MALFORMED,
     STREAM,
     eventually,
     free_port,
@@ -21,7 +22,6 @@ from tests.helpers import (
     publish,
     publish_events,
 )
-from tests.test_events import MALFORMED
 
 Start = Callable[..., Awaitable[Consumer]]
 

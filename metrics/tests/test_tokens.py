@@ -14,8 +14,7 @@ from litestar.exceptions import NotAuthorizedException
 from redis.asyncio import Redis
 
 from metrics.tokens import BLOCKED_USERS_KEY, TokenVerifier
-from tests.helpers import RUN, issue_token, make_settings
-from tests.test_jose_backend import _es256_key_pair
+from tests.helpers import RUN, es256_key_pair, issue_token, make_settings
 
 # An id of this run's own: other runs on this Redis never block or unblock it.
 USER_ID = int(RUN, 16)
@@ -78,7 +77,7 @@ class _JwksServer:
 async def test_a_token_without_exp_or_iat_is_refused_even_when_well_signed(
     redis: Redis, missing: str
 ) -> None:
-    private_pem, public_jwk = _es256_key_pair()
+    private_pem, public_jwk = es256_key_pair()
     settings = make_settings()
     now = int(time.time())
     claims = {"role": "admin", "id": 1, "iss": settings.jwt_issuer, "iat": now, "exp": now + 600}

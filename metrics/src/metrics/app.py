@@ -26,7 +26,7 @@ from metrics.counters.routes import CountersController
 from metrics.health import HealthController
 from metrics.logs import configure_logging
 from metrics.settings import Settings, get_settings
-from metrics.store import Collection, collection, ensure_indexes, mongo_client
+from metrics.store import collection, ensure_indexes, mongo_client
 from metrics.tokens import TokenVerifier
 
 log = logging.getLogger(__name__)
@@ -48,9 +48,13 @@ def _http_error(request: Request[Any, Any, Any], error: HTTPException) -> Respon
     return Response(body, status_code=error.status_code, headers=error.headers)
 
 
-def _events(request: Request[Any, Any, Any]) -> Collection:
-    events: Collection = request.app.state.events
-    return events
+def from_state(name: str) -> Provide:
+    """The dependency `name` is the app state's attribute of that name (a sync provider)."""
+
+    def provide(request: Request[Any, Any, Any]) -> Any:
+        return getattr(request.app.state, name)
+
+    return Provide(provide, sync_to_thread=False)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -84,7 +88,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[HealthController, CountersController],
         lifespan=[lifespan],
-        dependencies={"events": Provide(_events, sync_to_thread=False)},
+        dependencies={"events": from_state("events")},
         state=State({"settings": settings, "started_at": time.monotonic()}),
         middleware=[prometheus.middleware],
         cors_config=CORSConfig(
