@@ -1,0 +1,203 @@
+"""Pure functions, tested without any server: rating means, page totals, media sizes and
+budgets, search filters, catalogue look-ups and the role split of a PATCH body."""
+
+from collections.abc import Awaitable, Callable
+
+import pytest
+from litestar.exceptions import ClientException
+from pydantic import ValidationError
+
+from trainings.catalogue.service import Catalogue, CatalogueExercise
+from trainings.favourites.models import FavouriteCreate, RatingUpdate
+from trainings.inline import KnownSizes, base64_length, inline_within_budget
+from trainings.trainings.models import TrainingExerciseCreate, TrainingUpdate
+from trainings.trainings.repository import Filters
+from trainings.trainings.service import decoded_size, mean_rating, page_total, parse_trainer_id
+
+
+# No database and no Redis here: these replace the suite's autouse fixtures of the same name.
+@pytest.fixture(autouse=True)
+def database() -> None:
+    return None
+
+
+@pytest.fixture(autouse=True)
+def clean() -> None:
+    return None
+
+
+@pytest.mark.parametrize(
+    ("total", "count", "mean"),
+    [(0, 0, 0), (5, 1, 5), (9, 2, 5), (7, 2, 4), (10, 3, 3), (11, 3, 4), (3, 2, 2)],
+)
+def test_mean_rating_rounds_half_up_and_is_zero_without_rates(
+    total: int, count: int, mean: int
+) -> None:
+    assert mean_rating(total, count) == mean
+
+
+@pytest.mark.parametrize(
+    ("offset", "limit", "returned", "total"),
+    [
+        (0, 10, 3, 3),  # a partial first page is everything
+        (20, 10, 5, 25),  # a partial later page ends the list
+        (0, 10, 0, 0),  # nothing from the start: nothing at all
+        (20, 10, 0, None),  # past the end: the count must say how many there are
+        (0, 10, 10, None),  # a full page: there may be more
+    ],
+)
+def test_page_total_is_known_only_when_the_page_tells_it(
+    offset: int, limit: int, returned: int, total: int | None
+) -> None:
+    assert page_total(offset, limit, returned) == total
+
+
+@pytest.mark.parametrize(
+    ("image", "size"),
+    [
+        ("AAAA", 3),
+        ("AAA=", 2),
+        ("AA==", 1),
+        ("data:image/png;base64,AAAAAAAA", 6),
+        ("AAAA\nAAAA\r\n", 6),
+        ("", 0),
+    ],
+)
+def test_decoded_size_without_decoding(image: str, size: int) -> None:
+    assert decoded_size(image) == size
+
+
+@pytest.mark.parametrize(("decoded", "encoded"), [(0, 0), (1, 4), (3, 4), (4, 8), (6, 8)])
+def test_base64_length(decoded: int, encoded: int) -> None:
+    assert base64_length(decoded) == encoded
+
+
+@pytest.mark.parametrize(
+    ("text", "trainer_id"),
+    [
+        ("12", 12),
+        (" 7 ", 7),
+        (str(2**63 - 1), 2**63 - 1),
+        (str(2**63), None),  # beyond a bigint
+        ("5training_type=Arm", None),  # the back office's glued query string
+        ("-1", None),
+        ("²", None),  # a digit to str.isdigit, not to Postgres
+        ("", None),
+        (None, None),
+    ],
+)
+def test_parse_trainer_id(text: str | None, trainer_id: int | None) -> None:
+    assert parse_trainer_id(text) == trainer_id
+
+
+def test_filters_without_any_filter_have_no_where_clause() -> None:
+    assert Filters().where() == ("", [])
+
+
+def test_filters_give_only_the_filters_set_in_order_with_like_escapes() -> None:
+    where, args = Filters(type_id=2, title_prefix="50%_a\\b", blocked=False).where()
+    assert where == (
+        "WHERE t.type_id = $1 AND lower(t.title) LIKE lower($2) || '%' AND t.blocked = $3"
+    )
+    assert args == [2, "50\\%\\_a\\\\b", False]
+
+
+def test_known_sizes_drop_the_least_recently_used() -> None:
+    sizes = KnownSizes(max_entries=2)
+    sizes.put("a", 1)
+    sizes.put("b", 2)
+    assert sizes.get("a") == 1  # a is now the most recent
+    sizes.put("c", 3)
+    assert (sizes.get("a"), sizes.get("b"), sizes.get("c")) == (1, None, 3)
+    sizes.forget("a")
+    assert sizes.get("a") is None
+
+
+def _fetch_from(images: dict[str, str | None]) -> Callable[[str], Awaitable[str | None]]:
+    async def fetch(name: str) -> str | None:
+        return images[name]
+
+    return fetch
+
+
+async def test_inline_always_carries_the_first_media_and_omits_from_the_first_misfit() -> None:
+    images: dict[str, str | None] = {"a": "x" * 100, "b": "y" * 10, "c": "z" * 10}
+    fetch = _fetch_from(images)
+    media, omitted = await inline_within_budget(
+        ["a", "b", "c"], fetch, lambda _: None, budget=50, max_items=25, concurrency=10
+    )
+    assert media == ["x" * 100, None, None]
+    assert omitted == [False, True, True]
+
+
+async def test_inline_within_budget_and_item_cap() -> None:
+    images: dict[str, str | None] = {name: name * 10 for name in "abcd"}
+    known = {name: 10 for name in images}
+    fetch = _fetch_from(images)
+    media, omitted = await inline_within_budget(
+        ["a", "b", "c", "d"], fetch, known.get, budget=1000, max_items=2, concurrency=10
+    )
+    assert media == ["a" * 10, "b" * 10, None, None]
+    assert omitted == [False, False, True, True]
+
+
+async def test_inline_skips_trainings_without_media_and_missing_objects() -> None:
+    images: dict[str, str | None] = {"gone": None, "b": "b" * 10}
+    fetch = _fetch_from(images)
+    media, omitted = await inline_within_budget(
+        [None, "gone", "b"], fetch, lambda _: None, budget=100, max_items=25, concurrency=10
+    )
+    assert media == [None, None, "b" * 10]
+    assert omitted == [False, False, False]
+
+
+CATALOGUE = Catalogue(
+    {"Arm": 1, "Leg": 2},
+    {"Easy": 1},
+    [CatalogueExercise(1, "Curl", "Arm", None), CatalogueExercise(2, "Run", "Leg", "km")],
+)
+
+
+def test_catalogue_looks_names_up_both_ways() -> None:
+    assert CATALOGUE.type_id("Leg") == 2
+    assert CATALOGUE.type_name(2) == "Leg"
+    assert CATALOGUE.difficulty_name(CATALOGUE.difficulty_id("Easy")) == "Easy"
+    assert CATALOGUE.exercise_ids([("Run", "km"), ("Curl", None)]) == [2, 1]
+
+
+def test_catalogue_names_what_it_knows_when_a_name_is_unknown() -> None:
+    with pytest.raises(ClientException, match=r"Unknown training type 'Back'; known: Arm, Leg"):
+        CATALOGUE.type_id("Back")
+
+
+def test_catalogue_lists_every_unknown_exercise() -> None:
+    with pytest.raises(ClientException) as raised:
+        CATALOGUE.exercise_ids([("Curl", None), ("Run", None), ("Swim", "m")])
+    assert raised.value.detail == "Unknown exercises: 'Run' (no unit), 'Swim' (unit 'm')"
+
+
+def test_a_patch_body_splits_into_the_trainers_and_the_admins_parts() -> None:
+    body = TrainingUpdate.model_validate({"title": "Leg day", "blocked": True, "id": 3})
+    content = body.content()
+    assert content.model_fields_set == {"title"}
+    assert content.title == "Leg day"
+    assert body.moderation().blocked is True
+    assert TrainingUpdate.model_validate({"title": "Leg day"}).moderation().blocked is None
+
+
+def test_a_blank_exercise_unit_is_no_unit() -> None:
+    exercise = TrainingExerciseCreate.model_validate({"name": "Curl", "unit": " ", "count": 3})
+    assert exercise.unit is None
+
+
+@pytest.mark.parametrize("body", [{"rate": True}, {"rate": 6}, {"rate": -1}, {"rate": "x"}])
+def test_rates_are_integers_from_0_to_5(body: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        RatingUpdate.model_validate(body)
+
+
+def test_numbers_may_arrive_as_numeric_strings() -> None:
+    assert RatingUpdate.model_validate({"rate": "3"}).rate == 3
+    assert FavouriteCreate.model_validate({"training_id": "12"}).training_id == 12
+    with pytest.raises(ValidationError):
+        FavouriteCreate.model_validate({"training_id": True})
