@@ -57,10 +57,7 @@ class AccountController(Controller):
         """The raw Google credential in Authorization; its verified e-mail must be `email`."""
         await limit_signup(request, services, data.email)
         credential = _google_credential(authorization)
-        async with services.pool.acquire() as conn:
-            await signup.check_free(conn, data.email, data.username)
-        account = await services.auth.sign_in_with_google(credential, data.email)
-        return await signup.provision(services, data, account, account.email, via="google")
+        return await signup.sign_up_with_google(services, data, credential)
 
     @post("/login", status_code=200)
     async def login(

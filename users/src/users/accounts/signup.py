@@ -12,9 +12,9 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 from litestar.exceptions import ClientException
 
+from users.accounts.models import GoogleSignUp
 from users.admins import repository as admins
 from users.clients.auth import Account, avatar_name
-from users.db import Connection
 from users.errors import UpstreamError
 from users.events import outbox
 from users.profiles import repository
@@ -27,8 +27,9 @@ EMAIL_TAKEN = "User with that email already present"
 USERNAME_TAKEN = "User with that username already present"
 
 
-async def check_free(conn: Connection, email: str | None, username: str | None) -> None:
-    which = await repository.taken(conn, email, username)
+async def check_free(services: Services, email: str, username: str) -> None:
+    async with services.pool.acquire() as conn:
+        which = await repository.taken(conn, email, username)
     if which == "email":
         raise ClientException(EMAIL_TAKEN)
     if which == "username":
@@ -47,11 +48,17 @@ async def _undo(what: str, step: Callable[[], Awaitable[None]]) -> None:
         log.exception("sign-up compensation failed: %s left behind", what)
 
 
+async def sign_up_with_google(services: Services, data: GoogleSignUp, credential: str) -> User:
+    """The raw Google credential; its verified e-mail must be `data.email`."""
+    await check_free(services, data.email, data.username)
+    account = await services.auth.sign_in_with_google(credential, data.email)
+    return await provision(services, data, account, account.email, via="google")
+
+
 async def sign_up_with_email(
     services: Services, data: ProfileFields, email: str, password: str
 ) -> User:
-    async with services.pool.acquire() as conn:
-        await check_free(conn, email, data.username)
+    await check_free(services, email, data.username)
     try:
         account = await services.auth.create_account(email, password)
     except UpstreamError as error:

@@ -7,7 +7,7 @@ from pydantic import BaseModel, StringConstraints
 from users.accounts.models import Email, Password
 
 
-class NewAdmin(BaseModel):
+class AdminCreate(BaseModel):
     username: Annotated[
         str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.-]{3,40}$")
     ]

@@ -9,8 +9,8 @@ from litestar.params import JSONBody
 from users.accounts import login
 from users.accounts.models import LoginReply, PasswordLogin
 from users.accounts.routes import limit_login
-from users.admins import repository, service
-from users.admins.models import Admin, NewAdmin
+from users.admins import service
+from users.admins.models import Admin, AdminCreate
 from users.pagination import UserId
 from users.profiles.models import User
 from users.services import Services
@@ -24,7 +24,7 @@ class AdminController(Controller):
     @post("/", status_code=200)
     async def create(
         self,
-        data: JSONBody[NewAdmin],
+        data: JSONBody[AdminCreate],
         caller: NamedDependency[Caller],
         services: NamedDependency[Services],
     ) -> Admin:
@@ -36,8 +36,7 @@ class AdminController(Controller):
         self, caller: NamedDependency[Caller], services: NamedDependency[Services]
     ) -> list[Admin]:
         caller.require_admin()
-        async with services.pool.acquire() as conn:
-            return await repository.list_admins(conn)
+        return await service.list_admins(services)
 
     @post("/login", status_code=200)
     async def login(

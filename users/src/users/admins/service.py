@@ -51,6 +51,11 @@ async def create_admin(
         raise
 
 
+async def list_admins(services: Services) -> list[Admin]:
+    async with services.pool.acquire() as conn:
+        return await repository.list_admins(conn)
+
+
 async def bootstrap_admin(services: Services) -> None:
     """Creates the configured first admin unless it exists, and at every start reconciles its
     row with the Firebase account at the configured e-mail; retries while authentication is

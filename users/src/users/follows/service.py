@@ -1,0 +1,48 @@
+"""Followed and followers lists; follow and unfollow (the caller is already checked)."""
+
+from collections.abc import Awaitable, Callable
+
+from litestar.exceptions import ClientException, NotFoundException
+
+from users.db import Connection
+from users.events import outbox
+from users.follows import repository
+from users.profiles.models import User
+from users.services import Services
+
+NOT_FOUND = "User not found"
+
+
+async def _listing(
+    services: Services, user_id: int, fetch: Callable[[Connection, int], Awaitable[list[User]]]
+) -> list[User]:
+    async with services.pool.acquire() as conn:
+        if not await repository.exists(conn, user_id):
+            raise NotFoundException(NOT_FOUND)
+        return await fetch(conn, user_id)
+
+
+async def followed(services: Services, user_id: int) -> list[User]:
+    return await _listing(services, user_id, repository.followed_by)
+
+
+async def followers(services: Services, user_id: int) -> list[User]:
+    return await _listing(services, user_id, repository.followers_of)
+
+
+async def change(services: Services, user_id: int, other_id: int, follow: bool) -> list[User]:
+    """Follows (or unfollows) and answers the updated followed list."""
+    if follow and other_id == user_id:
+        raise ClientException("User can't follow himself")
+    async with services.pool.acquire() as conn, conn.transaction():
+        if not await repository.exists(conn, user_id) or not await repository.exists(
+            conn, other_id
+        ):
+            raise NotFoundException(NOT_FOUND)
+        changed = repository.follow if follow else repository.unfollow
+        if await changed(conn, user_id, other_id):
+            metric = outbox.USER_FOLLOWED if follow else outbox.USER_UNFOLLOWED
+            await outbox.enqueue(conn, metric)
+        result = await repository.followed_by(conn, user_id)
+    services.relay.notify()
+    return result
