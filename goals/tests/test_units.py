@@ -1,0 +1,141 @@
+"""Pure functions, no I/O: completion dates, deadlines, the progress window, numbers on the wire,
+image sizes and the inline budget."""
+
+import base64
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from litestar.exceptions import ClientException
+from pydantic import TypeAdapter, ValidationError
+
+from goals.clock import earliest_today
+from goals.goals.models import GoalUpdate
+from goals.goals.service import check_deadline, completed_at, decoded_size
+from goals.inline import KnownSizes, base64_length, inline_within_budget
+from goals.numbers import NonNegativeQuantity, PositiveQuantity, as_number
+from goals.progress.window import window
+
+NOW = datetime(2026, 6, 14, 12, 0, tzinfo=UTC)
+EARLIER = NOW - timedelta(days=2)
+
+
+# Completion dates
+
+
+def test_a_goal_below_its_objective_is_not_completed() -> None:
+    assert completed_at(Decimal("9.999"), Decimal(10), EARLIER, NOW) is None
+
+
+def test_reaching_the_objective_completes_now() -> None:
+    assert completed_at(Decimal(10), Decimal(10), None, NOW) == NOW
+
+
+def test_a_completed_goal_keeps_the_instant_it_got_there() -> None:
+    assert completed_at(Decimal(12), Decimal(10), EARLIER, NOW) == EARLIER
+
+
+# Deadlines, "anywhere on Earth"
+
+
+def test_today_is_the_date_at_utc_minus_12() -> None:
+    assert earliest_today(NOW.replace(hour=11, minute=59)) == date(2026, 6, 13)
+    assert earliest_today(NOW) == date(2026, 6, 14)
+    aware_elsewhere = NOW.astimezone(tz=None)
+    assert earliest_today(aware_elsewhere) == date(2026, 6, 14)
+
+
+def test_a_deadline_before_today_anywhere_is_refused() -> None:
+    check_deadline(date(2026, 6, 13), NOW.replace(hour=11))  # still the 13th at UTC-12
+    with pytest.raises(ClientException, match="time_limit is in the past"):
+        check_deadline(date(2026, 6, 13), NOW)
+
+
+# The progress window
+
+
+def test_the_window_is_the_last_days_up_to_now() -> None:
+    assert window(NOW, 7) == (NOW - timedelta(days=7), NOW)
+    assert window(NOW, 1) == (NOW - timedelta(hours=24), NOW)
+
+
+# Numbers on the wire
+
+
+@pytest.mark.parametrize(
+    ("value", "number"),
+    [(Decimal("10.000"), 10), (Decimal("2.5"), 2.5), (Decimal(0), 0), (Decimal("0.001"), 0.001)],
+)
+def test_integers_stay_integers(value: Decimal, number: float) -> None:
+    result = as_number(value)
+    assert result == number and type(result) is type(number)
+
+
+@pytest.mark.parametrize(("text", "value"), [("10", Decimal(10)), (2.5, Decimal("2.5"))])
+def test_quantities_read_numbers_and_numeric_strings(text: object, value: Decimal) -> None:
+    assert TypeAdapter(PositiveQuantity).validate_python(text) == value
+
+
+@pytest.mark.parametrize("bad", ["0", -1, "1.0001", "1e15", "NaN", "inf", "ten"])
+def test_objectives_are_positive_finite_with_three_decimals(bad: object) -> None:
+    with pytest.raises(ValidationError):
+        TypeAdapter(PositiveQuantity).validate_python(bad)
+
+
+def test_progress_may_be_zero_but_not_negative() -> None:
+    assert TypeAdapter(NonNegativeQuantity).validate_python("0") == 0
+    with pytest.raises(ValidationError):
+        TypeAdapter(NonNegativeQuantity).validate_python("-0.5")
+
+
+def test_an_edit_reads_the_apps_blank_fields_as_unchanged() -> None:
+    edit = GoalUpdate.model_validate({"time_limit": "", "progress": 0, "title": "Run"})
+    assert (edit.time_limit, edit.progress, edit.title) == (None, None, "Run")
+    typed = GoalUpdate.model_validate({"time_limit": "2026-07-01", "progress": "0"})
+    assert (typed.time_limit, typed.progress) == (date(2026, 7, 1), Decimal(0))
+
+
+# Image sizes and the inline budget
+
+
+@pytest.mark.parametrize("decoded", [0, 1, 2, 3, 4, 5, 1000])
+def test_decoded_size_and_base64_length_agree(decoded: int) -> None:
+    text = base64.b64encode(b"x" * decoded).decode()
+    assert base64_length(decoded) == len(text)
+    assert decoded_size(text) == decoded
+    assert decoded_size(f"data:image/png;base64,{text}") == decoded
+
+
+def test_known_sizes_drop_the_least_recently_used() -> None:
+    sizes = KnownSizes(max_entries=2)
+    sizes.put("a", 1)
+    sizes.put("b", 2)
+    assert sizes.get("a") == 1  # a is now the most recent
+    sizes.put("c", 3)
+    assert (sizes.get("a"), sizes.get("b"), sizes.get("c")) == (1, None, 3)
+    sizes.forget("a")
+    assert sizes.get("a") is None
+
+
+async def test_the_budget_inlines_in_order_and_always_the_first() -> None:
+    stored = {"a": "x" * 60, "b": "y" * 30, "c": "z" * 30}
+
+    async def fetch(name: str) -> str | None:
+        return stored.get(name)
+
+    images, omitted = await inline_within_budget(
+        ["a", None, "b", "c"], fetch, lambda name: None, budget=50, max_items=10, concurrency=4
+    )
+    assert images == ["x" * 60, None, None, None]  # the first goes in even beyond the budget
+    assert omitted == [False, False, True, True]
+
+
+async def test_the_budget_caps_the_number_of_images() -> None:
+    async def fetch(name: str) -> str | None:
+        return name
+
+    images, omitted = await inline_within_budget(
+        ["a", "b", "c"], fetch, len, budget=100, max_items=2, concurrency=4
+    )
+    assert images == ["a", "b", None]
+    assert omitted == [False, False, True]
