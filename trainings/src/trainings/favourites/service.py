@@ -8,7 +8,7 @@ from trainings.events.outbox import enqueue
 from trainings.favourites import repository
 from trainings.trainings import repository as trainings
 from trainings.trainings.models import TrainingPage
-from trainings.trainings.service import TrainingService, training_not_found
+from trainings.trainings.service import TrainingService, existing
 
 
 class FavouriteService:
@@ -30,9 +30,7 @@ class FavouriteService:
 
     async def add(self, user_id: int, training_id: int) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
-            training = await trainings.get(conn, training_id)
-            if training is None:
-                raise training_not_found()
+            training = existing(await trainings.get(conn, training_id))
             if not await repository.add(conn, user_id, training_id):
                 raise Conflict("You already have that training as favourite.")
             await enqueue(conn, "training_favourited_count", self._type(training))
@@ -40,9 +38,7 @@ class FavouriteService:
 
     async def remove(self, user_id: int, training_id: int) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
-            training = await trainings.get(conn, training_id)
-            if training is None:
-                raise training_not_found()
+            training = existing(await trainings.get(conn, training_id))
             if not await repository.remove(conn, user_id, training_id):
                 return  # removing is idempotent
             await enqueue(conn, "training_unfavourited_count", self._type(training))
@@ -52,9 +48,8 @@ class FavouriteService:
         """Sets the user's rate (1-5) or clears it (0), and the training's totals with it (the
         route checked the user is the caller and not the training's trainer)."""
         async with self.pool.acquire() as conn, conn.transaction():
-            training = await trainings.lock(conn, training_id)  # rates of one training queue up
-            if training is None:
-                raise training_not_found()
+            # Locked: the rates of one training queue up.
+            training = existing(await trainings.lock(conn, training_id))
             previous = await repository.rate_of(conn, user_id, training_id)
             if previous == (rate or None):
                 return
@@ -69,8 +64,7 @@ class FavouriteService:
 
     async def rate_of(self, user_id: int, training_id: int) -> int:
         async with self.pool.acquire() as conn:
-            if await trainings.get(conn, training_id) is None:
-                raise training_not_found()
+            existing(await trainings.get(conn, training_id))
             rate = await repository.rate_of(conn, user_id, training_id)
         if rate is None:
             raise NotFoundException("Rating not found.")

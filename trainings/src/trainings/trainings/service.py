@@ -1,7 +1,7 @@
 """Trainings: search, read, create, edit and moderate."""
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 from litestar.exceptions import NotFoundException
@@ -36,6 +36,8 @@ MEDIA_OMITTED = Counter(
 )
 _BIGINT_MAX = 2**63 - 1
 
+T = TypeVar("T")
+
 
 def mean_rating(total: int, count: int) -> int:
     """The mean of the rates, rounded half up (integer arithmetic: no float surprises)."""
@@ -57,8 +59,11 @@ def decoded_size(image: str) -> int:
     return length * 3 // 4 - text.rstrip()[-2:].count("=")
 
 
-def training_not_found() -> NotFoundException:
-    return NotFoundException("Training not found.")
+def existing(found: T | None) -> T:
+    """What a look-up of a training found; the 404 of an unknown training when it found nothing."""
+    if found is None:
+        raise NotFoundException("Training not found.")
+    return found
 
 
 def parse_trainer_id(text: str | None) -> int | None:
@@ -197,9 +202,7 @@ class TrainingService:
 
     async def get(self, training_id: int) -> Training:
         async with self.pool.acquire() as conn:
-            row = await repository.get(conn, training_id)
-            if row is None:
-                raise training_not_found()
+            row = existing(await repository.get(conn, training_id))
             exercises = await repository.exercises_of(conn, [training_id])
         [training] = await self.hydrate([row], exercises)
         return training
@@ -244,10 +247,7 @@ class TrainingService:
         """The id of the training's trainer (404 when there is no such training): the routes
         check ownership with it."""
         async with self.pool.acquire() as conn:
-            trainer_id = await repository.trainer_of(conn, training_id)
-        if trainer_id is None:
-            raise training_not_found()
-        return trainer_id
+            return existing(await repository.trainer_of(conn, training_id))
 
     async def moderate(self, training_id: int, moderation: AdminTrainingUpdate) -> Training:
         """An admin's change (the route checked the caller is an admin)."""
@@ -263,9 +263,7 @@ class TrainingService:
         if moderation.blocked is None:
             return
         async with self.pool.acquire() as conn, conn.transaction():
-            row = await repository.lock(conn, training_id)
-            if row is None:
-                raise training_not_found()
+            row = existing(await repository.lock(conn, training_id))
             if row["blocked"] == moderation.blocked:
                 return
             await repository.update(conn, training_id, {"blocked": moderation.blocked})
@@ -288,9 +286,7 @@ class TrainingService:
             changes["media"] = await self._store_media(training_id, edit.media)
         try:
             async with self.pool.acquire() as conn, conn.transaction():
-                row = await repository.lock(conn, training_id)
-                if row is None:
-                    raise training_not_found()
+                row = existing(await repository.lock(conn, training_id))
                 await repository.update(conn, training_id, changes)
                 if exercises is not None:
                     await repository.replace_exercises(conn, training_id, exercises)
