@@ -26,9 +26,9 @@ from pymongo import AsyncMongoClient, UpdateOne
 from redis.asyncio import Redis
 
 from metrics.consumer.__main__ import open_consumer
+from metrics.db import ensure_indexes
 from metrics.events import event_json
 from metrics.settings import Settings
-from metrics.store import ensure_indexes
 
 REDIS_URL = os.environ.get("METRICS_BENCH_REDIS_URL", "redis://127.0.0.1:6379/4")
 MONGO_URL = os.environ.get("METRICS_BENCH_MONGO_URL", "mongodb://127.0.0.1:27017")

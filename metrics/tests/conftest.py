@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 from metrics.app import create_app
 from metrics.consumer.__main__ import open_consumer
 from metrics.consumer.worker import Consumer
-from metrics.store import Collection
+from metrics.db import Collection
 from tests.helpers import (
     COLLECTION,
     DEAD,

@@ -9,7 +9,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from metrics.app import create_app
-from metrics.store import Collection
+from metrics.db import Collection
 from tests.helpers import Client, free_port, make_settings
 
 

@@ -10,8 +10,8 @@ from redis.asyncio import Redis
 from metrics.consumer.health import serve_health
 from metrics.consumer.status import ConsumerStatus
 from metrics.consumer.worker import Consumer
+from metrics.db import Collection
 from metrics.events import event_json
-from metrics.store import Collection
 from tests.helpers import (
     DEAD,
     MALFORMED,

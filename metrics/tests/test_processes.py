@@ -16,7 +16,7 @@ from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from metrics.store import Collection
+from metrics.db import Collection
 from tests.helpers import (
     COLLECTION,
     MONGO_DB,

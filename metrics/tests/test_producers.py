@@ -16,7 +16,7 @@ from pathlib import Path
 from redis.asyncio import Redis
 
 from metrics.consumer.worker import Consumer
-from metrics.store import Collection
+from metrics.db import Collection
 from tests.helpers import DEAD, REDIS_URL, STREAM, Client, eventually
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -23,10 +23,10 @@ from redis.asyncio import Redis
 
 from metrics import __version__
 from metrics.counters.routes import CountersController
+from metrics.db import collection, ensure_indexes, mongo_client
 from metrics.health import HealthController
 from metrics.logs import configure_logging
 from metrics.settings import Settings, get_settings
-from metrics.store import collection, ensure_indexes, mongo_client
 from metrics.tokens import TokenVerifier
 
 log = logging.getLogger(__name__)

@@ -12,9 +12,9 @@ from redis.asyncio import Redis
 from metrics.consumer.health import serve_health
 from metrics.consumer.status import ConsumerStatus
 from metrics.consumer.worker import Consumer
+from metrics.db import collection, mongo_client
 from metrics.logs import configure_logging
 from metrics.settings import Settings, load_settings
-from metrics.store import collection, mongo_client
 
 log = logging.getLogger("metrics.consumer")
 

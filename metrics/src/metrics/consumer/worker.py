@@ -20,10 +20,11 @@ from pymongo.errors import PyMongoError
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
+from metrics.consumer.repository import upsert_events
 from metrics.consumer.status import RETRIES, ConsumerStatus
+from metrics.db import Collection, ensure_indexes
 from metrics.events import EVENT_FIELD, Event, Malformed, parse_entry
 from metrics.settings import Settings
-from metrics.store import Collection, ensure_indexes, upsert_events
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from typing import Any
 from pymongo.errors import PyMongoError
 
 from metrics.counters.models import Interval, Window
+from metrics.db import Collection
 from metrics.errors import ServiceUnavailable
-from metrics.store import Collection
 
 NO_LABEL = "total"
 MAX_QUERY_MS = 30_000

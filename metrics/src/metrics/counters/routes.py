@@ -15,8 +15,8 @@ from metrics.counters.models import (
     parse_interval,
     parse_metric_name,
 )
+from metrics.db import Collection
 from metrics.security import BEARER, admin_only
-from metrics.store import Collection
 
 From = Annotated[
     str | None,

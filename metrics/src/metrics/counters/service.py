@@ -2,7 +2,7 @@
 
 from metrics.counters import repository
 from metrics.counters.models import Interval, LabelCount, MetricName, SeriesPoint, Window
-from metrics.store import Collection
+from metrics.db import Collection
 
 
 async def counts(
