@@ -9,7 +9,7 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
-from tests.conftest import (
+from tests.helpers import (
     ADMIN_EMAIL,
     AUTH_URL,
     EMULATOR,

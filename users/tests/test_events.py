@@ -11,7 +11,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
-from tests.conftest import CLOSED_PORT_URL, REDIS_URL, STREAM, eventually, make_settings, profile
+from tests.helpers import CLOSED_PORT_URL, REDIS_URL, STREAM, eventually, make_settings, profile
 from users.app import create_app
 from users.events.relay import OutboxRelay
 

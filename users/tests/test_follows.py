@@ -4,7 +4,7 @@ from typing import Any
 
 import asyncpg
 
-from tests.conftest import Actor, Client, outbox_metrics
+from tests.helpers import Actor, Client, outbox_metrics
 
 
 async def test_follow_and_unfollow(client: Client, make_actor: Any, db: asyncpg.Pool) -> None:

@@ -2,7 +2,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Client
+from tests.helpers import Client
 
 
 async def test_healthcheck_reports_uptime_without_a_token(client: Client) -> None:

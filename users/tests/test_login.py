@@ -6,7 +6,7 @@ import asyncpg
 import httpx
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import (
+from tests.helpers import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     EMULATOR,

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Actor, Client, unique, unique_email
+from tests.helpers import Actor, Client, unique, unique_email
 
 ANYONE = (200, 200, 200)  # other user, self, admin
 SELF = (403, 200, 403)

@@ -14,7 +14,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 from prometheus_client import REGISTRY
 
-from tests.conftest import CLOSED_PORT_URL, Actor, eventually, make_settings, profile
+from tests.helpers import CLOSED_PORT_URL, Actor, eventually, make_settings, profile
 from users.app import create_app
 
 

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import (
+from tests.helpers import (
     AUTH_URL,
     DATABASE_URL,
     DEADLINE,

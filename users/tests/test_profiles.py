@@ -5,7 +5,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import PNG_B64, Actor, Client, bearer, token
+from tests.helpers import PNG_B64, Actor, Client, bearer, token
 
 USER = "/users/{id}"
 

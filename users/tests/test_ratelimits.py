@@ -6,7 +6,7 @@ from typing import Any
 import httpx
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import Client, google_credential, make_settings, profile, unique, unique_email
+from tests.helpers import Client, google_credential, make_settings, profile, unique, unique_email
 from users.app import create_app
 
 # What the gateway forwards when a client sends its own X-Forwarded-For: the client's value

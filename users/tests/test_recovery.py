@@ -6,7 +6,7 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.conftest import EMULATOR, PROJECT, Client, eventually, outbox_metrics, sign_up
+from tests.helpers import EMULATOR, PROJECT, Client, eventually, outbox_metrics, sign_up
 
 
 async def reset_codes(http: httpx.AsyncClient, email: str) -> int:

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.conftest import DATABASE_URL, DEADLINE, SERVICE_TOKEN
+from tests.helpers import DATABASE_URL, DEADLINE, SERVICE_TOKEN
 
 VALID = {
     "USERS_DATABASE_URL": DATABASE_URL,

@@ -8,7 +8,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 from pymongo import AsyncMongoClient
 
-from tests.conftest import (
+from tests.helpers import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     AUTH_URL,

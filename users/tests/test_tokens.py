@@ -21,7 +21,7 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
-from tests.conftest import Client, bearer, eventually, make_settings, sign_up, token
+from tests.helpers import Client, bearer, eventually, make_settings, sign_up, token
 from users.app import create_app
 from users.tokens import TokenVerifier
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import CLOSED_PORT_URL, Actor, Client, make_settings
+from tests.helpers import CLOSED_PORT_URL, Actor, Client, make_settings
 from users.app import create_app
 
 ADDRESS = "0x" + "ab" * 20
