@@ -14,14 +14,12 @@ from typing import Any
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from jose import jwk, jwt
 from litestar.exceptions import NotAuthorizedException
 from redis.asyncio import Redis
 
 from goals.tokens import TokenVerifier
-from tests.helpers import REDIS_URL
+from tests.helpers import REDIS_URL, es256_key_pair
 
 ISSUER = "fiufit-authentication"
 KID = "claims-test-1"
@@ -29,22 +27,8 @@ KID = "claims-test-1"
 
 class _Keys:
     def __init__(self) -> None:
-        private = ec.generate_private_key(ec.SECP256R1())
-        pem = private.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ).decode()
-        self.signing = jwk.construct(pem, "ES256")
-        public: dict[str, Any] = jwk.construct(
-            private.public_key()
-            .public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
-            .decode(),
-            "ES256",
-        ).to_dict()
-        public.update({"kid": KID, "use": "sig", "alg": "ES256"})
+        private_pem, public = es256_key_pair(KID)
+        self.signing = jwk.construct(private_pem, "ES256")
         self.jwks = json.dumps({"keys": [public]}).encode()
 
     def token(self, **claims: Any) -> str:
