@@ -1,68 +1,17 @@
 """Tests run the app in process against the real Firebase Auth emulator and fake-gcs-server
 (`overlays/infra.sh start` starts both; `make test` does it for you)."""
 
-import base64
-import io
 import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
-from typing import Any
 
 import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from PIL import Image
-
-os.environ.setdefault("FIREBASE_AUTH_EMULATOR_HOST", "127.0.0.1:9099")
-os.environ.setdefault("STORAGE_EMULATOR_HOST", "http://127.0.0.1:4443")
 
 from authentication.app import create_app
 from authentication.settings import Settings
-from authentication.tokens.keys import generate_private_pem
-
-SERVICE_TOKEN = "test-service-token"
-PROJECT = "demo-fiufit"
-BUCKET = "fiufit-authentication-test"
-EMULATOR = f"http://{os.environ['FIREBASE_AUTH_EMULATOR_HOST']}"
-
-# Smallest real images of each accepted kind.
-PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
-)
-
-
-def encode(image: Image.Image, image_format: str, **params: Any) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, image_format, **params)
-    return buffer.getvalue()
-
-
-# A real JPEG (every JPEG is re-encoded at upload, so only a decodable one is accepted).
-JPEG = encode(Image.new("RGB", (8, 8), (200, 30, 30)), "JPEG")
-WEBP = (
-    b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00"
-    b"\x2f\x00\x00\x00\x10\x07\x10\x11\x11\x88\x88\xfe\x07\x00"
-)
-
-
-def make_settings(**overrides: Any) -> Settings:
-    # Local mode: the tests run against the emulators, which only local mode may use. The key and
-    # the service token are given as a cluster gives them.
-    values: dict[str, Any] = {
-        "local_mode": True,
-        "jwt_private_key": generate_private_pem("ES256"),
-        "service_token": SERVICE_TOKEN,
-        "firebase_project_id": PROJECT,
-        "storage_bucket": BUCKET,
-        "prometheus_port": 0,
-        "upstream_timeout": 3.0,
-        "max_image_bytes": 64 * 1024,
-        "log_level": "WARNING",
-    }
-    values.update(overrides)
-    return Settings(**values)
+from tests.helpers import BUCKET, EMULATOR, PROJECT, make_settings, service_client
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -82,24 +31,6 @@ def settings() -> Settings:
 @pytest.fixture(scope="session")
 def app(settings: Settings) -> Litestar:
     return create_app(settings)
-
-
-@asynccontextmanager
-async def service_client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    """A client that presents the internal service credential, as FiuFit services do."""
-    async with AsyncTestClient(app=app) as client:
-        client.headers["X-Service-Token"] = SERVICE_TOKEN
-        yield client
-
-
-@asynccontextmanager
-async def client_with_env(
-    monkeypatch: pytest.MonkeyPatch, name: str, value: str
-) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    """A fresh app built while an environment variable (an emulator address) is overridden."""
-    monkeypatch.setenv(name, value)
-    async with service_client(create_app(make_settings(upstream_timeout=1.0))) as client:
-        yield client
 
 
 @pytest.fixture(scope="session")
@@ -127,7 +58,3 @@ async def accounts_to_delete() -> AsyncIterator[list[str]]:
                 json={"localId": uid},
                 headers={"Authorization": "Bearer owner"},
             )
-
-
-def unique_email() -> str:
-    return f"test-{uuid.uuid4().hex[:12]}@fiufit-test.com"

@@ -9,7 +9,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import EMULATOR, PROJECT, client_with_env, unique_email
+from tests.helpers import EMULATOR, PROJECT, client_with_env, unique_email
 
 Client = AsyncTestClient[Litestar]
 

@@ -10,7 +10,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from PIL import Image
 
-from tests.conftest import JPEG, PNG, WEBP, client_with_env, encode
+from tests.helpers import JPEG, PNG, WEBP, client_with_env, encode
 
 Client = AsyncTestClient[Litestar]
 

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from authentication.app import create_app
 from authentication.settings import ConfigurationError, Settings
 from authentication.tokens.keys import generate_private_pem
-from tests.conftest import SERVICE_TOKEN, make_settings
+from tests.helpers import SERVICE_TOKEN, make_settings
 
 CONSOLE_SCRIPT = Path(sys.executable).parent / "fiufit-authentication"
 GOOD_TOKEN = "a-real-service-token-0123456789abcdef"

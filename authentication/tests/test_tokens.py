@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from authentication.settings import Settings
 from authentication.tokens import service as token_service
 from authentication.tokens.keys import generate_private_pem
-from tests.conftest import make_settings, service_client
+from tests.helpers import make_settings, service_client
 
 Client = AsyncTestClient[Litestar]
 
