@@ -11,6 +11,7 @@ import httpx
 from litestar import Litestar, MediaType, Request, Response
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -28,7 +29,7 @@ from trainings.favourites.service import FavouriteService
 from trainings.health import HealthController
 from trainings.logs import configure_logging
 from trainings.media import MediaStore
-from trainings.security import DEPENDENCIES
+from trainings.security import provide_caller
 from trainings.settings import Settings, get_settings
 from trainings.tokens import TokenVerifier
 from trainings.trainings.routes import TrainingController
@@ -69,6 +70,15 @@ def _http_error(request: Request[Any, Any, Any], error: HTTPException) -> Respon
     if error.extra:
         body["errors"] = error.extra
     return Response(body, status_code=error.status_code, headers=error.headers)
+
+
+def from_state(name: str) -> Provide:
+    """The dependency `name` is the app state's attribute of that name (a sync provider)."""
+
+    def provide(request: Request[Any, Any, Any]) -> Any:
+        return getattr(request.app.state, name)
+
+    return Provide(provide, sync_to_thread=False)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -159,7 +169,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             FavouriteController,
         ],
         lifespan=[lifespan],
-        dependencies=DEPENDENCIES,
+        dependencies={
+            "caller": Provide(provide_caller),
+            "catalogue": from_state("catalogue"),
+            "trainings": from_state("trainings"),
+            "favourites": from_state("favourites"),
+        },
         state=State({"settings": settings, "started_at": time.monotonic()}),
         middleware=[prometheus.middleware],
         logging_config=None,  # keep the JSON logs configured above
