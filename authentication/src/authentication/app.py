@@ -22,8 +22,8 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from prometheus_client import start_http_server
 
 from authentication import __version__
-from authentication.accounts.firebase import FirebaseAccounts
 from authentication.accounts.routes import AccountController
+from authentication.accounts.service import FirebaseAccounts
 from authentication.firebase_app import init_firebase
 from authentication.health import HealthController
 from authentication.images.routes import ImageController
@@ -53,14 +53,13 @@ def _http_error(request: Request[Any, Any, Any], error: HTTPException) -> Respon
     return Response(body, status_code=error.status_code, headers=error.headers)
 
 
-def _accounts(state: State) -> FirebaseAccounts:
-    accounts: FirebaseAccounts = state.accounts
-    return accounts
+def from_state(name: str) -> Provide:
+    """The dependency `name` is the app state's attribute of that name (a sync provider)."""
 
+    def provide(request: Request[Any, Any, Any]) -> Any:
+        return getattr(request.app.state, name)
 
-def _images(state: State) -> ImageStore:
-    images: ImageStore = state.images
-    return images
+    return Provide(provide, sync_to_thread=False)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -106,14 +105,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[HealthController, TokenController, AccountController, ImageController],
         lifespan=[lifespan],
-        dependencies={
-            "tokens": Provide(lambda: tokens, sync_to_thread=False),
-            "accounts": Provide(_accounts, sync_to_thread=False),
-            "images": Provide(_images, sync_to_thread=False),
-        },
+        dependencies={name: from_state(name) for name in ("tokens", "accounts", "images")},
         state=State(
             {
                 "settings": settings,
+                "tokens": tokens,
                 "jwks": key.jwks,
                 "service_token": service_token,
                 "started_at": time.monotonic(),

@@ -16,7 +16,7 @@ from litestar.exceptions import HTTPException
 from litestar.response import Response
 from prometheus_client import Gauge
 
-from authentication.accounts.firebase import FirebaseAccounts
+from authentication.accounts.service import FirebaseAccounts
 from authentication.images.storage import ImageStore
 
 DEPENDENCY_UP = Gauge(

@@ -6,55 +6,19 @@ from litestar import Controller, delete, patch, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
 from litestar.params import FromPath, HeaderParameter, JSONBody
-from pydantic import BaseModel, Field
 
-from authentication.accounts.firebase import FirebaseAccounts
+from authentication.accounts.models import (
+    Account,
+    AccountCreate,
+    AccountState,
+    AccountUpdate,
+    GoogleAccount,
+    GoogleLogin,
+    PasswordLogin,
+    PasswordReset,
+)
+from authentication.accounts.service import FirebaseAccounts
 from authentication.security import require_service_token
-
-# Shape only: Firebase has the last word. Stricter validators refuse special-use domains
-# such as the local stack's admin@fiufit.local.
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-
-
-class NewAccount(BaseModel):
-    email: str = Field(max_length=320, pattern=EMAIL_PATTERN)
-    password: str = Field(min_length=6, max_length=128)
-
-
-class PasswordLogin(BaseModel):
-    email: str = Field(max_length=320)
-    password: str = Field(max_length=128)
-
-
-class GoogleLogin(BaseModel):
-    # The e-mail the client claims; when given it must match the verified one.
-    email: str | None = Field(default=None, max_length=320)
-
-
-class PasswordReset(BaseModel):
-    email: str = Field(max_length=320)
-
-
-class AccountStatus(BaseModel):
-    disabled: bool
-
-
-class Account(BaseModel):
-    id: str
-    email: str | None = None
-
-
-class GoogleAccount(Account):
-    """``id`` is the Firebase uid (localId), as for every account; ``uid`` repeats it under its
-    own name, and ``is_new_user`` says this sign-in created the Firebase account."""
-
-    uid: str
-    is_new_user: bool
-
-
-class AccountState(BaseModel):
-    id: str
-    disabled: bool
 
 
 class AccountController(Controller):
@@ -64,7 +28,7 @@ class AccountController(Controller):
 
     @post("/", status_code=201)
     async def create(
-        self, data: JSONBody[NewAccount], accounts: NamedDependency[FirebaseAccounts]
+        self, data: JSONBody[AccountCreate], accounts: NamedDependency[FirebaseAccounts]
     ) -> Account:
         uid = await accounts.create(data.email, data.password)
         return Account(id=uid, email=data.email)
@@ -104,7 +68,7 @@ class AccountController(Controller):
     async def set_status(
         self,
         uid: FromPath[str],
-        data: JSONBody[AccountStatus],
+        data: JSONBody[AccountUpdate],
         accounts: NamedDependency[FirebaseAccounts],
     ) -> AccountState:
         """Disabling also revokes the account's refresh tokens (an admin blocked the user)."""

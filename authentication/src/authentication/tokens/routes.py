@@ -1,31 +1,16 @@
 """Issuing tokens (internal), decoding them (compatibility), and the public JWKS."""
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import ClientException, NotAuthorizedException
 from litestar.params import HeaderParameter, JSONBody
 from litestar.response import Response
-from pydantic import BaseModel, Field
 
 from authentication.security import require_service_token
+from authentication.tokens.models import Credentials, Token, TokenCreate
 from authentication.tokens.service import InvalidToken, TokenService
-
-
-class TokenRequest(BaseModel):
-    role: Literal["user", "admin"]
-    id: int = Field(ge=1)
-    # Users are athletes or trainers; admins are neither.
-    is_athlete: bool | None = None
-
-
-class TokenIssued(BaseModel):
-    data: str
-
-
-class Credentials(BaseModel):
-    data: dict[str, Any]
 
 
 def bearer_token(authorization: str | None) -> str:
@@ -43,13 +28,13 @@ class TokenController(Controller):
 
     @post("/token", guards=[require_service_token], status_code=201)
     async def issue(
-        self, data: JSONBody[TokenRequest], tokens: NamedDependency[TokenService]
-    ) -> TokenIssued:
+        self, data: JSONBody[TokenCreate], tokens: NamedDependency[TokenService]
+    ) -> Token:
         if data.role == "user" and data.is_athlete is None:
             raise ClientException("is_athlete is required for users")
         if data.role == "admin" and data.is_athlete is not None:
             raise ClientException("Admins have no is_athlete")
-        return TokenIssued(data=tokens.issue(data.role, data.id, data.is_athlete))
+        return Token(data=tokens.issue(data.role, data.id, data.is_athlete))
 
     @get("/credentials", guards=[require_service_token])
     async def credentials(
