@@ -9,7 +9,7 @@ from litestar.exceptions import ClientException, NotAuthorizedException
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from litestar.response import Response
 
-from users.accounts import login, recovery, signup
+from users.accounts import service
 from users.accounts.models import (
     GoogleLogin,
     GoogleSignUp,
@@ -57,7 +57,7 @@ class AccountController(Controller):
         """The raw Google credential in Authorization; its verified e-mail must be `email`."""
         await limit_signup(request, services, data.email)
         credential = _google_credential(authorization)
-        return await signup.sign_up_with_google(services, data, credential)
+        return await service.sign_up_with_google(services, data, credential)
 
     @post("/login", status_code=200)
     async def login(
@@ -70,11 +70,11 @@ class AccountController(Controller):
         """E-mail and password; or, with a valid Bearer token, the 2023 token re-login."""
         await limit_login(request, services, data.email)
         if data.email is not None and data.password is not None:
-            token, user_id = await login.with_password(services, data.email, data.password)
+            token, user_id = await service.login_with_password(services, data.email, data.password)
         elif authorization:
-            token, user_id = await login.with_token(services, authorization)
+            token, user_id = await service.login_with_token(services, authorization)
         else:
-            raise NotAuthorizedException(login.INVALID_CREDENTIALS)
+            raise NotAuthorizedException(service.INVALID_CREDENTIALS)
         return LoginReply(token=token, id=user_id)
 
     @post("/login/usersIDP", status_code=200)
@@ -88,9 +88,9 @@ class AccountController(Controller):
         await limit_login(request, services, data.email)
         credential = _google_credential(authorization)
         try:
-            token, user_id = await login.with_google(services, credential, data.email)
-        except login.UnknownGoogleUser:
-            return Response({"detail": login.NO_IDP_USER}, status_code=404)
+            token, user_id = await service.login_with_google(services, credential, data.email)
+        except service.UnknownGoogleUser:
+            return Response({"detail": service.NO_IDP_USER}, status_code=404)
         return Response(LoginReply(token=token, id=user_id).model_dump())
 
     @post("/recovery/{username:str}", status_code=202)
@@ -102,12 +102,12 @@ class AccountController(Controller):
     ) -> Response[dict[str, str]]:
         """Always 202 (no account enumeration). The mobile app posts to
         /users/recovery/user_test with the typed username as the body: the body wins."""
-        typed = recovery.username_from_body(await request.body()) or username
+        typed = service.username_from_body(await request.body()) or username
         # Counted whether or not the account exists: the 429 tells nothing about it.
         address = client_address(request, services.settings.trust_forwarded_for)
         await services.limiter.hit("recovery", address, typed)
         return Response(
             {"detail": "If the account exists, a reset e-mail is on its way"},
             status_code=202,
-            background=BackgroundTask(recovery.send_reset, services, typed),
+            background=BackgroundTask(service.send_reset, services, typed),
         )

@@ -6,7 +6,7 @@ from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
-from users.accounts import login
+from users.accounts import service as accounts
 from users.accounts.models import LoginReply, PasswordLogin
 from users.accounts.routes import limit_login
 from users.admins import service
@@ -46,7 +46,7 @@ class AdminController(Controller):
         services: NamedDependency[Services],
     ) -> LoginReply:
         await limit_login(request, services, data.email)
-        token, admin_id = await login.admin_with_password(services, data.email, data.password)
+        token, admin_id = await accounts.admin_login(services, data.email, data.password)
         return LoginReply(token=token, id=admin_id)
 
 

@@ -7,7 +7,7 @@ from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, QueryParameter
 
-from users.accounts import signup
+from users.accounts import service as accounts
 from users.accounts.models import EmailSignUp
 from users.accounts.routes import limit_signup
 from users.pagination import Limit, Offset, UserId, clamp
@@ -58,7 +58,7 @@ class ProfileController(Controller):
         services: NamedDependency[Services],
     ) -> User:
         await limit_signup(request, services, data.email)
-        return await signup.sign_up_with_email(services, data, data.email, data.password)
+        return await accounts.sign_up_with_email(services, data, data.email, data.password)
 
     @get("/locations/")
     async def locations(self) -> list[Neighbourhood]:

@@ -7,7 +7,7 @@ from importlib import resources
 import asyncpg
 from litestar.exceptions import ClientException, NotFoundException
 
-from users.accounts.signup import USERNAME_TAKEN
+from users.accounts.service import USERNAME_TAKEN
 from users.clients.auth import avatar_name
 from users.errors import NotAcceptable
 from users.pagination import envelope
