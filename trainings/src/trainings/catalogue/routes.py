@@ -3,7 +3,7 @@
 from litestar import Controller, get
 from litestar.di import NamedDependency
 
-from trainings.catalogue.models import Exercise, Exercises, Names
+from trainings.catalogue.models import Exercises, Names
 from trainings.catalogue.service import Catalogue
 
 
@@ -13,14 +13,12 @@ class CatalogueController(Controller):
 
     @get("/types/")
     async def types(self, catalogue: NamedDependency[Catalogue]) -> Names:
-        return Names(items=list(catalogue.types))
+        return catalogue.type_names()
 
     @get("/difficulties/")
     async def difficulties(self, catalogue: NamedDependency[Catalogue]) -> Names:
-        return Names(items=list(catalogue.difficulties))
+        return catalogue.difficulty_names()
 
     @get("/exercises/")
     async def exercises(self, catalogue: NamedDependency[Catalogue]) -> Exercises:
-        return Exercises(
-            items=[Exercise(name=e.name, type=e.type, unit=e.unit) for e in catalogue.exercises]
-        )
+        return catalogue.exercise_list()

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from litestar.exceptions import ClientException
 
 from trainings.catalogue import repository
+from trainings.catalogue.models import Exercise, Exercises, Names
 from trainings.db import Connection
 
 
@@ -45,6 +46,17 @@ class Catalogue:
 
     def exercise(self, exercise_id: int) -> CatalogueExercise:
         return self._exercises_by_id[exercise_id]
+
+    def type_names(self) -> Names:
+        return Names(items=list(self.types))
+
+    def difficulty_names(self) -> Names:
+        return Names(items=list(self.difficulties))
+
+    def exercise_list(self) -> Exercises:
+        return Exercises(
+            items=[Exercise(name=e.name, type=e.type, unit=e.unit) for e in self.exercises]
+        )
 
     def exercise_ids(self, wanted: list[tuple[str, str | None]]) -> list[int]:
         """Ids of exercises named by (name, unit); a 400 naming every unknown one."""

@@ -72,4 +72,4 @@ class FavouriteController(Controller):
         user_id: Id,
         training_id: Id,
     ) -> Rating:
-        return Rating(rate=await favourites.rate_of(user_id, training_id))
+        return await favourites.rating(user_id, training_id)

@@ -6,6 +6,7 @@ from litestar.exceptions import NotFoundException
 from trainings.errors import Conflict
 from trainings.events.outbox import enqueue
 from trainings.favourites import repository
+from trainings.favourites.models import Rating
 from trainings.trainings import repository as trainings
 from trainings.trainings.models import TrainingPage
 from trainings.trainings.service import TrainingService, existing
@@ -62,10 +63,10 @@ class FavouriteService:
             await trainings.refresh_rating(conn, training_id)
         self.trainings.relay.wake()
 
-    async def rate_of(self, user_id: int, training_id: int) -> int:
+    async def rating(self, user_id: int, training_id: int) -> Rating:
         async with self.pool.acquire() as conn:
             existing(await trainings.get(conn, training_id))
             rate = await repository.rate_of(conn, user_id, training_id)
         if rate is None:
             raise NotFoundException("Rating not found.")
-        return rate
+        return Rating(rate=rate)
