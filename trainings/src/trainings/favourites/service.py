@@ -7,7 +7,7 @@ from trainings.errors import Conflict
 from trainings.events.outbox import enqueue
 from trainings.favourites import repository
 from trainings.favourites.models import Rating
-from trainings.trainings import repository as trainings
+from trainings.trainings import repository as training_rows
 from trainings.trainings.models import TrainingPage
 from trainings.trainings.service import TrainingService, existing
 
@@ -31,7 +31,7 @@ class FavouriteService:
 
     async def add(self, user_id: int, training_id: int) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
-            training = existing(await trainings.get(conn, training_id))
+            training = existing(await training_rows.get(conn, training_id))
             if not await repository.add(conn, user_id, training_id):
                 raise Conflict("You already have that training as favourite.")
             await enqueue(conn, "training_favourited_count", self._type(training))
@@ -39,7 +39,7 @@ class FavouriteService:
 
     async def remove(self, user_id: int, training_id: int) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
-            training = existing(await trainings.get(conn, training_id))
+            training = existing(await training_rows.get(conn, training_id))
             if not await repository.remove(conn, user_id, training_id):
                 return  # removing is idempotent
             await enqueue(conn, "training_unfavourited_count", self._type(training))
@@ -50,7 +50,7 @@ class FavouriteService:
         route checked the user is the caller and not the training's trainer)."""
         async with self.pool.acquire() as conn, conn.transaction():
             # Locked: the rates of one training queue up.
-            training = existing(await trainings.lock(conn, training_id))
+            training = existing(await training_rows.lock(conn, training_id))
             previous = await repository.rate_of(conn, user_id, training_id)
             if previous == (rate or None):
                 return
@@ -60,12 +60,12 @@ class FavouriteService:
             else:
                 await repository.clear_rate(conn, user_id, training_id)
                 await enqueue(conn, "training_rating_cleared_count", self._type(training))
-            await trainings.refresh_rating(conn, training_id)
+            await training_rows.refresh_rating(conn, training_id)
         self.trainings.relay.wake()
 
     async def rating(self, user_id: int, training_id: int) -> Rating:
         async with self.pool.acquire() as conn:
-            existing(await trainings.get(conn, training_id))
+            existing(await training_rows.get(conn, training_id))
             rate = await repository.rate_of(conn, user_id, training_id)
         if rate is None:
             raise NotFoundException("Rating not found.")
