@@ -11,7 +11,15 @@ from litestar.testing import AsyncTestClient
 
 from authentication.app import create_app
 from authentication.settings import Settings
-from tests.helpers import BUCKET, EMULATOR, PROJECT, make_settings, service_client
+from tests.helpers import (
+    BUCKET,
+    EMULATOR,
+    PROJECT,
+    create_account,
+    make_settings,
+    service_client,
+    unique_email,
+)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -58,3 +66,11 @@ async def accounts_to_delete() -> AsyncIterator[list[str]]:
                 json={"localId": uid},
                 headers={"Authorization": "Bearer owner"},
             )
+
+
+@pytest.fixture
+async def email(client: AsyncTestClient[Litestar], accounts_to_delete: list[str]) -> str:
+    """The e-mail of an account just created with the password "secret-pass"."""
+    address = unique_email()
+    await create_account(client, accounts_to_delete, address, "secret-pass")
+    return address

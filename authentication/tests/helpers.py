@@ -21,6 +21,8 @@ from authentication.app import create_app
 from authentication.settings import Settings
 from authentication.tokens.keys import generate_private_pem
 
+Client = AsyncTestClient[Litestar]
+
 SERVICE_TOKEN = "test-service-token"
 PROJECT = "demo-fiufit"
 BUCKET = "fiufit-authentication-test"
@@ -84,3 +86,11 @@ async def client_with_env(
 
 def unique_email() -> str:
     return f"test-{uuid.uuid4().hex[:12]}@fiufit-test.com"
+
+
+async def create_account(client: Client, created: list[str], email: str, password: str) -> str:
+    response = await client.post("/auth/accounts", json={"email": email, "password": password})
+    assert response.status_code == 201, response.text
+    uid: str = response.json()["id"]
+    created.append(uid)
+    return uid

@@ -6,25 +6,30 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
-from tests.helpers import EMULATOR, PROJECT, client_with_env, unique_email
-
-Client = AsyncTestClient[Litestar]
-
-
-async def create_account(client: Client, created: list[str], email: str, password: str) -> str:
-    response = await client.post("/auth/accounts", json={"email": email, "password": password})
-    assert response.status_code == 201, response.text
-    uid: str = response.json()["id"]
-    created.append(uid)
-    return uid
+from tests.helpers import (
+    EMULATOR,
+    PROJECT,
+    Client,
+    client_with_env,
+    create_account,
+    unique_email,
+)
 
 
 def google_credential(email: str, sub: str = "g-1", verified: bool = True) -> str:
     """What the Firebase Auth emulator accepts as a Google id_token: unsigned JSON."""
     return json.dumps({"sub": sub, "email": email, "email_verified": verified})
+
+
+async def google_sign_in(
+    client: Client, email: str, sub: str, body: dict[str, str] | None = None
+) -> httpx.Response:
+    """Sign in with the emulator's Google credential for ``email``; ``body`` as the app sends it."""
+    credential = google_credential(email, sub=sub)
+    return await client.post(
+        "/auth/accounts/login/google", json=body or {}, headers={"Authorization": credential}
+    )
 
 
 async def reset_codes_for(email: str) -> list[dict[str, str]]:
@@ -54,9 +59,7 @@ async def test_special_use_domains_such_as_the_local_admin_are_accepted(
     assert login.status_code == 200
 
 
-async def test_duplicate_email_is_409(client: Client, accounts_to_delete: list[str]) -> None:
-    email = unique_email()
-    await create_account(client, accounts_to_delete, email, "secret-pass")
+async def test_duplicate_email_is_409(client: Client, email: str) -> None:
     response = await client.post("/auth/accounts", json={"email": email, "password": "other-pass"})
     assert response.status_code == 409
     assert response.json()["detail"] == "User with that email already present"
@@ -78,11 +81,7 @@ async def test_invalid_account_data_is_400(client: Client, body: dict[str, objec
     assert response.json()["detail"]
 
 
-async def test_wrong_password_and_unknown_email_look_the_same(
-    client: Client, accounts_to_delete: list[str]
-) -> None:
-    email = unique_email()
-    await create_account(client, accounts_to_delete, email, "secret-pass")
+async def test_wrong_password_and_unknown_email_look_the_same(client: Client, email: str) -> None:
     wrong = await client.post("/auth/accounts/login", json={"email": email, "password": "nope!!"})
     unknown = await client.post(
         "/auth/accounts/login", json={"email": unique_email(), "password": "secret-pass"}
@@ -147,11 +146,7 @@ async def test_google_sign_in_returns_the_verified_email(
     client: Client, accounts_to_delete: list[str]
 ) -> None:
     email = unique_email()
-    response = await client.post(
-        "/auth/accounts/login/google",
-        json={"email": email.upper()},
-        headers={"Authorization": google_credential(email, sub=email)},
-    )
+    response = await google_sign_in(client, email, email, {"email": email.upper()})
     assert response.status_code == 200, response.text
     assert response.json()["email"] == email
     accounts_to_delete.append(response.json()["id"])
@@ -161,18 +156,10 @@ async def test_google_sign_in_refuses_a_mismatched_email(
     client: Client, accounts_to_delete: list[str]
 ) -> None:
     email = unique_email()
-    response = await client.post(
-        "/auth/accounts/login/google",
-        json={"email": "someone-else@fiufit-test.com"},
-        headers={"Authorization": google_credential(email, sub=email)},
-    )
+    response = await google_sign_in(client, email, email, {"email": "someone-else@fiufit-test.com"})
     assert response.status_code == 401
     assert "does not match" in response.json()["detail"]
-    lookup = await client.post(
-        "/auth/accounts/login/google",
-        json={},
-        headers={"Authorization": google_credential(email, sub=email)},
-    )
+    lookup = await google_sign_in(client, email, email)
     accounts_to_delete.append(lookup.json()["id"])
 
 
@@ -187,10 +174,8 @@ async def test_google_sign_in_without_a_valid_credential_is_401(
 
 
 async def test_password_reset_sends_a_code_only_to_real_accounts(
-    client: Client, accounts_to_delete: list[str]
+    client: Client, email: str
 ) -> None:
-    email = unique_email()
-    await create_account(client, accounts_to_delete, email, "secret-pass")
     response = await client.post("/auth/accounts/password-reset", json={"email": email})
     assert response.status_code == 202
     [code] = await reset_codes_for(email)
@@ -278,11 +263,7 @@ async def test_a_credential_with_url_special_characters_reaches_firebase_intact(
 ) -> None:
     """Unencoded, the `+` of the e-mail arrived at Firebase as a space."""
     email = f"test+{uuid.uuid4().hex[:8]}@fiufit-test.com"
-    response = await client.post(
-        "/auth/accounts/login/google",
-        json={"email": email},
-        headers={"Authorization": google_credential(email, sub=f"g-{email}")},
-    )
+    response = await google_sign_in(client, email, f"g-{email}", {"email": email})
     assert response.status_code == 200, response.text
     accounts_to_delete.append(response.json()["id"])
     assert response.json()["email"] == email

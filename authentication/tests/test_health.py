@@ -1,7 +1,4 @@
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
-
-Client = AsyncTestClient[Litestar]
+from tests.helpers import Client
 
 
 async def test_healthcheck_reports_uptime_without_credentials(anonymous: Client) -> None:

@@ -6,13 +6,9 @@ import zlib
 from collections.abc import AsyncIterator
 
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from PIL import Image
 
-from tests.helpers import JPEG, PNG, WEBP, client_with_env, encode
-
-Client = AsyncTestClient[Litestar]
+from tests.helpers import JPEG, PNG, WEBP, Client, client_with_env, encode
 
 
 def object_name(kind: str = "users") -> str:

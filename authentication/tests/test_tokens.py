@@ -6,16 +6,12 @@ from typing import Any
 
 import pytest
 from jose import jwk, jwt
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from pydantic import ValidationError
 
 from authentication.settings import Settings
 from authentication.tokens import service as token_service
 from authentication.tokens.keys import generate_private_pem
-from tests.helpers import make_settings, service_client
-
-Client = AsyncTestClient[Litestar]
+from tests.helpers import Client, make_settings, service_client
 
 
 async def issue(client: Client, **body: Any) -> str:
