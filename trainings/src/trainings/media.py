@@ -11,7 +11,6 @@ import asyncio
 import logging
 import secrets
 from collections import OrderedDict
-from collections.abc import Iterable
 
 import httpx
 from litestar.exceptions import ClientException
@@ -137,11 +136,6 @@ class MediaStore:
         future.add_done_callback(lambda _: self._in_flight.pop(name, None))
         MEDIA_LOOKUPS.labels("storage").inc()
         return await asyncio.shield(future)
-
-    async def get_many(self, names: Iterable[str]) -> dict[str, str | None]:
-        unique = list(dict.fromkeys(names))
-        found = await asyncio.gather(*(self.get(name) for name in unique))
-        return dict(zip(unique, found, strict=True))
 
     async def _download(self, name: str) -> str | None:
         async with self._downloads:
