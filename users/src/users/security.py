@@ -1,4 +1,5 @@
-"""The caller, from the Bearer token (verified locally against authentication's JWKS)."""
+"""The caller, from the Bearer token (verified locally against authentication's JWKS), and the
+per-client rate limits of the routes that need no token."""
 
 from typing import Annotated, Any
 
@@ -30,3 +31,23 @@ def client_address(request: Request[Any, Any, Any], trust_forwarded_for: bool) -
         if hops and hops[-1]:
             return hops[-1]
     return request.client.host if request.client else "unknown"
+
+
+async def limit_login(
+    request: Request[Any, Any, Any], services: Services, account: str | None
+) -> None:
+    address = client_address(request, services.settings.trust_forwarded_for)
+    await services.limiter.hit("login", f"{request.url.path}:{address}", account)
+
+
+async def limit_signup(request: Request[Any, Any, Any], services: Services, email: str) -> None:
+    """E-mail and Google sign-ups share one budget per client and per e-mail."""
+    address = client_address(request, services.settings.trust_forwarded_for)
+    await services.limiter.hit("signup", address, email)
+
+
+async def limit_recovery(
+    request: Request[Any, Any, Any], services: Services, username: str
+) -> None:
+    address = client_address(request, services.settings.trust_forwarded_for)
+    await services.limiter.hit("recovery", address, username)

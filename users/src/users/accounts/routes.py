@@ -17,7 +17,7 @@ from users.accounts.models import (
     TokenRelogin,
 )
 from users.profiles.models import User
-from users.security import client_address
+from users.security import limit_login, limit_recovery, limit_signup
 from users.services import Services
 
 Authorization = Annotated[str | None, HeaderParameter(name="Authorization")]
@@ -27,19 +27,6 @@ def _google_credential(authorization: str | None) -> str:
     if not authorization or not authorization.strip():
         raise ClientException("Missing IDP token")
     return authorization.strip()
-
-
-async def limit_login(
-    request: Request[Any, Any, Any], services: Services, account: str | None
-) -> None:
-    address = client_address(request, services.settings.trust_forwarded_for)
-    await services.limiter.hit("login", f"{request.url.path}:{address}", account)
-
-
-async def limit_signup(request: Request[Any, Any, Any], services: Services, email: str) -> None:
-    """E-mail and Google sign-ups share one budget per client and per e-mail."""
-    address = client_address(request, services.settings.trust_forwarded_for)
-    await services.limiter.hit("signup", address, email)
 
 
 class AccountController(Controller):
@@ -104,8 +91,7 @@ class AccountController(Controller):
         /users/recovery/user_test with the typed username as the body: the body wins."""
         typed = service.username_from_body(await request.body()) or username
         # Counted whether or not the account exists: the 429 tells nothing about it.
-        address = client_address(request, services.settings.trust_forwarded_for)
-        await services.limiter.hit("recovery", address, typed)
+        await limit_recovery(request, services, typed)
         return Response(
             {"detail": "If the account exists, a reset e-mail is on its way"},
             status_code=202,

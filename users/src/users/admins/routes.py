@@ -8,11 +8,11 @@ from litestar.params import JSONBody
 
 from users.accounts import service as accounts
 from users.accounts.models import LoginReply, PasswordLogin
-from users.accounts.routes import limit_login
 from users.admins import service
 from users.admins.models import Admin, AdminCreate
 from users.pagination import UserId
 from users.profiles.models import User
+from users.security import limit_login
 from users.services import Services
 from users.tokens import Caller
 

@@ -9,10 +9,10 @@ from litestar.params import JSONBody, QueryParameter
 
 from users.accounts import service as accounts
 from users.accounts.models import EmailSignUp
-from users.accounts.routes import limit_signup
 from users.pagination import Limit, Offset, UserId, clamp
 from users.profiles import service
 from users.profiles.models import Neighbourhood, ProfileUpdate, User, UserPage, UserWithImage
+from users.security import limit_signup
 from users.services import Services
 from users.tokens import Caller
 
