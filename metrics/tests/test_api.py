@@ -222,6 +222,16 @@ async def test_authorization_matrix(
             assert response.json() == {"detail": detail}
 
 
+async def test_the_token_is_checked_before_the_parameters(
+    anonymous: Client, user_token: str
+) -> None:
+    """The admin guard runs first: no parameter error ever reaches a caller without the right."""
+    response = await anonymous.get("/metrics")
+    assert response.status_code == 401 and response.json() == {"detail": "No token"}
+    response = await anonymous.get("/metrics", headers={"Authorization": f"Bearer {user_token}"})
+    assert response.status_code == 403 and response.json() == {"detail": "Admin only"}
+
+
 async def test_mongo_down_is_503_and_not_ready(admin_token: str) -> None:
     settings = make_settings(mongo_url=f"mongodb://127.0.0.1:{free_port()}", mongo_timeout_ms=300)
     app: Litestar = create_app(settings)
