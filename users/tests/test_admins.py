@@ -47,6 +47,25 @@ async def test_admin_routes_need_an_admin(
     assert listed.json()[0]["email"] == ADMIN_EMAIL
 
 
+async def test_admin_routes_check_the_role_before_the_input(
+    client: Client, make_actor: Any, admin_headers: Any
+) -> None:
+    """The `admin_only` guard runs before parameters and bodies are read: a user's token is a
+    403 even with bad input, which only an admin learns is a 400."""
+    user = await make_actor()
+    for method, path, payload in (
+        ("POST", "/admins", {"username": "x"}),
+        ("PATCH", "/users/status/0", None),
+        ("PATCH", f"/users/{user.id}/wallet/balance", {"amount": -1}),
+        ("GET", "/users/transactions?limit=0", None),
+    ):
+        assert (await client.request(method, path, json=payload)).status_code == 401
+        as_user = await client.request(method, path, json=payload, headers=user.headers)
+        assert as_user.status_code == 403, path
+        as_admin = await client.request(method, path, json=payload, headers=admin_headers)
+        assert as_admin.status_code == 400, path
+
+
 async def test_an_admin_creates_an_admin_who_can_log_in(client: Client, admin_headers: Any) -> None:
     body = {"username": unique("adm"), "email": unique_email(), "password": "secret-pw"}
     created = await client.post("/admins", json=body, headers=admin_headers)

@@ -1,22 +1,42 @@
-"""The caller, from the Bearer token (verified locally against authentication's JWKS), and the
-per-client rate limits of the routes that need no token."""
+"""The caller, from the Bearer token (verified locally against authentication's JWKS), the
+`admin_only` guard, and the per-client rate limits of the routes that need no token."""
 
 from typing import Annotated, Any
 
 from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
 from litestar.params import HeaderParameter
 
 from users.services import Services
 from users.tokens import Caller
 
 
+async def _verified(
+    connection: ASGIConnection[Any, Any, Any, Any], authorization: str | None
+) -> Caller:
+    """Verified once per request: a guard and the `caller` dependency share the result.
+    Missing, malformed, expired or blocked → 401."""
+    caller: Caller | None = connection.state.get("caller")
+    if caller is None:
+        services: Services = connection.app.state.services
+        caller = await services.verifier.verify(authorization)
+        connection.state["caller"] = caller
+    return caller
+
+
+async def admin_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """The role check of admin-only routes, before their parameters or body are read: 401
+    without a valid token, 403 with a user's."""
+    caller = await _verified(connection, connection.headers.get("Authorization"))
+    caller.require_admin()
+
+
 async def provide_caller(
     request: Request[Any, Any, Any],
     authorization: Annotated[str | None, HeaderParameter(name="Authorization")] = None,
 ) -> Caller:
-    """Missing, malformed, expired or blocked → 401."""
-    services: Services = request.app.state.services
-    return await services.verifier.verify(authorization)
+    return await _verified(request, authorization)
 
 
 def client_address(request: Request[Any, Any, Any], trust_forwarded_for: bool) -> str:

@@ -12,30 +12,22 @@ from users.admins import service
 from users.admins.models import Admin, AdminCreate
 from users.pagination import UserId
 from users.profiles.models import User
-from users.security import limit_login
+from users.security import admin_only, limit_login
 from users.services import Services
-from users.tokens import Caller
 
 
 class AdminController(Controller):
     path = "/admins"
     tags = ("admins",)
 
-    @post("/", status_code=200)
+    @post("/", status_code=200, guards=[admin_only])
     async def create(
-        self,
-        data: JSONBody[AdminCreate],
-        caller: NamedDependency[Caller],
-        services: NamedDependency[Services],
+        self, data: JSONBody[AdminCreate], services: NamedDependency[Services]
     ) -> Admin:
-        caller.require_admin()
         return await service.create_admin(services, data.username, data.email, data.password)
 
-    @get("/")
-    async def list_admins(
-        self, caller: NamedDependency[Caller], services: NamedDependency[Services]
-    ) -> list[Admin]:
-        caller.require_admin()
+    @get("/", guards=[admin_only])
+    async def list_admins(self, services: NamedDependency[Services]) -> list[Admin]:
         return await service.list_admins(services)
 
     @post("/login", status_code=200)
@@ -53,11 +45,9 @@ class AdminController(Controller):
 class ModerationController(Controller):
     path = "/users/status"
     tags = ("admins",)
+    guards = [admin_only]  # noqa: RUF012
 
     @patch("/{user_id:int}")
-    async def toggle_block(
-        self, user_id: UserId, caller: NamedDependency[Caller], services: NamedDependency[Services]
-    ) -> User:
+    async def toggle_block(self, user_id: UserId, services: NamedDependency[Services]) -> User:
         """Admins only: blocks an unblocked user, unblocks a blocked one; answers the user."""
-        caller.require_admin()
         return await service.toggle_block(services, user_id)

@@ -8,6 +8,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import HeaderParameter, JSONBody, QueryParameter
 
 from users.pagination import Limit, Offset, UserId, clamp
+from users.security import admin_only
 from users.services import Services
 from users.tokens import Caller
 from users.wallets import service
@@ -52,17 +53,15 @@ class WalletController(Controller):
         caller.require_self_or_admin(user_id)
         return await service.balance(services, user_id)
 
-    @patch("/{user_id:int}/wallet/balance")
+    @patch("/{user_id:int}/wallet/balance", guards=[admin_only])
     async def top_up(
         self,
         user_id: UserId,
         data: JSONBody[TopUpCreate],
-        caller: NamedDependency[Caller],
         services: NamedDependency[Services],
         key: NamedDependency[str],
     ) -> Movement:
         """Admins only: funds from the contract to the user's wallet."""
-        caller.require_admin()
         return await service.top_up(services, user_id, data.amount, key)
 
     @post("/deposit", status_code=200)
@@ -89,10 +88,9 @@ class WalletController(Controller):
         caller.require_self(data.sender_id)
         return await service.extraction(services, data, key)
 
-    @get("/transactions")
+    @get("/transactions", guards=[admin_only])
     async def transactions(
         self,
-        caller: NamedDependency[Caller],
         services: NamedDependency[Services],
         offset: Offset = 0,
         limit: Limit = 10,
@@ -100,5 +98,4 @@ class WalletController(Controller):
         minimum: Annotated[float | None, QueryParameter(ge=0, le=10**9)] = None,
     ) -> MovementPage:
         """Admins only: the ledger, newest first."""
-        caller.require_admin()
         return await service.transactions(services, offset, clamp(limit), wallet_address, minimum)
