@@ -13,6 +13,9 @@ from typing import Any
 
 import asyncpg
 import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from jose import jwk
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -213,3 +216,21 @@ async def outbox_metrics(db: asyncpg.Pool) -> list[tuple[str, str | None]]:
     return [
         (json.loads(r["payload"])["metric"], json.loads(r["payload"]).get("label")) for r in rows
     ]
+
+
+def es256_key_pair(kid: str) -> tuple[str, dict[str, Any]]:
+    """A private PEM, and its public half as authentication's JWKS publishes it."""
+    private = ec.generate_private_key(ec.SECP256R1())
+    private_pem = private.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    public_pem = (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    public_jwk: dict[str, Any] = jwk.construct(public_pem, "ES256").to_dict()
+    public_jwk.update({"kid": kid, "use": "sig", "alg": "ES256"})
+    return private_pem, public_jwk

@@ -29,6 +29,7 @@ from tests.helpers import (
     wait_for_bootstrap_to_finish,
 )
 from users.app import create_app
+from users.settings import Settings
 from users.tokens import BLOCKED_USERS_KEY, TokenVerifier
 
 
@@ -186,6 +187,29 @@ async def test_block_toggle_of_an_unknown_user_is_404(client: Client, admin_head
     assert response.status_code == 404
 
 
+async def admin_uid(db: asyncpg.Pool, admin_id: int) -> str:
+    async with db.acquire() as conn:
+        return str(await conn.fetchval("SELECT firebase_uid FROM admins WHERE id = $1", admin_id))
+
+
+async def bootstrapped_then_account_lost(
+    db: asyncpg.Pool, http: httpx.AsyncClient
+) -> tuple[Settings, str, str, int, str]:
+    """An app created its bootstrap admin, then the admin's Firebase account was deleted (a
+    reset emulator): the settings, e-mail, password, admin id and the lost uid."""
+    email, password = unique_email(), "bootstrap-secret"
+    settings = make_settings(
+        bootstrap_admin_email=email,
+        bootstrap_admin_password=password,
+        bootstrap_admin_username=unique("boot"),
+    )
+    async with AsyncTestClient(app=create_app(settings)):
+        admin_id = await wait_for_bootstrap_admin(db, email)
+    lost_uid = await admin_uid(db, admin_id)
+    await delete_firebase_account(http, lost_uid)
+    return settings, email, password, admin_id, lost_uid
+
+
 async def test_bootstrap_adopts_an_existing_firebase_account(
     db: asyncpg.Pool, http: httpx.AsyncClient
 ) -> None:
@@ -208,8 +232,7 @@ async def test_bootstrap_adopts_an_existing_firebase_account(
         admin_id = await wait_for_bootstrap_admin(db, email)
         login = await client.post("/admins/login", json={"email": email, "password": password})
     assert login.status_code == 200 and login.json()["id"] == admin_id
-    async with db.acquire() as conn:
-        uid = await conn.fetchval("SELECT firebase_uid FROM admins WHERE id = $1", admin_id)
+    uid = await admin_uid(db, admin_id)
     assert uid == made.json()["id"]
 
 
@@ -218,25 +241,14 @@ async def test_bootstrap_recreates_a_missing_firebase_account(
 ) -> None:
     """The row survived while its Firebase account did not (a reset emulator): the next start
     creates the account again, so the configured credentials sign in."""
-    email, password = unique_email(), "bootstrap-secret"
-    settings = make_settings(
-        bootstrap_admin_email=email,
-        bootstrap_admin_password=password,
-        bootstrap_admin_username=unique("boot"),
-    )
-    async with AsyncTestClient(app=create_app(settings)):
-        admin_id = await wait_for_bootstrap_admin(db, email)
-    async with db.acquire() as conn:
-        lost_uid = await conn.fetchval("SELECT firebase_uid FROM admins WHERE id = $1", admin_id)
-    await delete_firebase_account(http, lost_uid)
+    settings, email, password, admin_id, lost_uid = await bootstrapped_then_account_lost(db, http)
 
     async with AsyncTestClient(app=create_app(settings)) as client:
         # One attempt once start-up is over (retries would also run into the login rate limit).
         wait_for_bootstrap_to_finish(client)
         login = await client.post("/admins/login", json={"email": email, "password": password})
     assert login.status_code == 200 and login.json()["id"] == admin_id
-    async with db.acquire() as conn:
-        uid = await conn.fetchval("SELECT firebase_uid FROM admins WHERE id = $1", admin_id)
+    uid = await admin_uid(db, admin_id)
     assert uid != lost_uid
 
 
@@ -256,17 +268,7 @@ async def test_bootstrap_follows_an_account_recreated_under_a_new_uid(
 ) -> None:
     """The lock-out: Firebase accounts reset, the admin's account made again (new uid), and the
     row kept the old uid, so the configured credentials answered 401 at every start."""
-    email, password = unique_email(), "bootstrap-secret"
-    settings = make_settings(
-        bootstrap_admin_email=email,
-        bootstrap_admin_password=password,
-        bootstrap_admin_username=unique("boot"),
-    )
-    async with AsyncTestClient(app=create_app(settings)):
-        admin_id = await wait_for_bootstrap_admin(db, email)
-    async with db.acquire() as conn:
-        old_uid = await conn.fetchval("SELECT firebase_uid FROM admins WHERE id = $1", admin_id)
-    await delete_firebase_account(http, old_uid)
+    settings, email, password, admin_id, old_uid = await bootstrapped_then_account_lost(db, http)
     new_uid = await emulator_sign_up(http, email, password)
     assert new_uid != old_uid
 
@@ -275,8 +277,7 @@ async def test_bootstrap_follows_an_account_recreated_under_a_new_uid(
         login = await client.post("/admins/login", json={"email": email, "password": password})
     assert login.status_code == 200, login.text
     assert login.json()["id"] == admin_id
-    async with db.acquire() as conn:
-        uid = await conn.fetchval("SELECT firebase_uid FROM admins WHERE id = $1", admin_id)
+    uid = await admin_uid(db, admin_id)
     assert uid == new_uid
 
 
@@ -285,17 +286,7 @@ async def test_no_other_account_can_claim_the_bootstrap_admin(
 ) -> None:
     """Someone re-creates the admin's e-mail with a password of their own while the account is
     gone: the row does not follow it, and that password does not sign in as admin."""
-    email, password = unique_email(), "bootstrap-secret"
-    settings = make_settings(
-        bootstrap_admin_email=email,
-        bootstrap_admin_password=password,
-        bootstrap_admin_username=unique("boot"),
-    )
-    async with AsyncTestClient(app=create_app(settings)):
-        admin_id = await wait_for_bootstrap_admin(db, email)
-    async with db.acquire() as conn:
-        old_uid = await conn.fetchval("SELECT firebase_uid FROM admins WHERE id = $1", admin_id)
-    await delete_firebase_account(http, old_uid)
+    settings, email, _, admin_id, old_uid = await bootstrapped_then_account_lost(db, http)
     squatter = await emulator_sign_up(http, email, "the-squatters-password")
     try:
         async with AsyncTestClient(app=create_app(settings)) as client:
@@ -304,8 +295,7 @@ async def test_no_other_account_can_claim_the_bootstrap_admin(
                 "/admins/login", json={"email": email, "password": "the-squatters-password"}
             )
         assert claim.status_code == 401
-        async with db.acquire() as conn:
-            uid = await conn.fetchval("SELECT firebase_uid FROM admins WHERE id = $1", admin_id)
+        uid = await admin_uid(db, admin_id)
         assert uid == old_uid
     finally:
         await delete_firebase_account(http, squatter)

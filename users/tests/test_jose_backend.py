@@ -14,31 +14,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from jose import jwk, jwt
 from jose.backends import cryptography_backend
 from jose.exceptions import JWTError
 
+from tests.helpers import es256_key_pair
+
 ISSUER = "fiufit-test"
-
-
-def _es256_key_pair() -> tuple[str, dict[str, Any]]:
-    """A private PEM, and its public half as authentication's JWKS publishes it."""
-    private = ec.generate_private_key(ec.SECP256R1())
-    private_pem = private.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    public_pem = (
-        private.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    public_jwk: dict[str, Any] = jwk.construct(public_pem, "ES256").to_dict()
-    public_jwk.update({"kid": "test-1", "use": "sig", "alg": "ES256"})
-    return private_pem, public_jwk
 
 
 def test_jose_resolves_every_asymmetric_key_to_the_cryptography_backend() -> None:
@@ -65,7 +47,7 @@ def test_es256_tokens_are_signed_and_verified_by_the_cryptography_backend(
 
     monkeypatch.setattr(backend, "sign", sign)
     monkeypatch.setattr(backend, "verify", verify)
-    private_pem, public_jwk = _es256_key_pair()
+    private_pem, public_jwk = es256_key_pair("test-1")
     # What the token verifier does with each JWKS entry (users/tokens.py).
     key = jwk.construct(public_jwk)
     assert isinstance(key, backend)

@@ -14,14 +14,12 @@ from typing import Any
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from jose import jwk, jwt
+from jose import jwt
 from litestar.exceptions import NotAuthorizedException
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
-from tests.helpers import Client, bearer, eventually, make_settings, sign_up, token
+from tests.helpers import Client, bearer, es256_key_pair, eventually, make_settings, sign_up, token
 from users.app import create_app
 from users.tokens import TokenVerifier
 
@@ -33,21 +31,7 @@ class Forger:
     """An ES256 key and the JWKS that publishes its public half."""
 
     def __init__(self) -> None:
-        private = ec.generate_private_key(ec.SECP256R1())
-        self.private_pem = private.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ).decode()
-        public_pem = (
-            private.public_key()
-            .public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
-            .decode()
-        )
-        public: dict[str, Any] = jwk.construct(public_pem, "ES256").to_dict()
-        public.update({"kid": KID, "use": "sig", "alg": "ES256"})
+        self.private_pem, public = es256_key_pair(KID)
         self.jwks = json.dumps({"keys": [public]}).encode()
         self.url = ""
 
