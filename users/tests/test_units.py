@@ -7,11 +7,11 @@ import pytest
 from litestar.exceptions import ClientException
 
 from users.accounts.service import username_from_body
+from users.clients.payment import eth
 from users.errors import NotAcceptable
 from users.pagination import MAX_LIMIT, clamp, envelope
 from users.profiles.models import ProfileUpdate
 from users.profiles.service import check_search
-from users.wallets.payment import eth
 from users.wallets.service import movement
 
 

@@ -28,6 +28,7 @@ from users.accounts.routes import AccountController
 from users.admins.routes import AdminController, ModerationController
 from users.admins.service import bootstrap_admin
 from users.clients.auth import AuthClient
+from users.clients.payment import PaymentClient
 from users.clients.upstream import Upstream
 from users.db import Pool
 from users.events.relay import OutboxRelay
@@ -41,7 +42,6 @@ from users.security import provide_caller
 from users.services import Services, provide_services
 from users.settings import Settings, get_settings
 from users.tokens import TokenVerifier
-from users.wallets.payment import PaymentClient
 from users.wallets.routes import WalletController
 
 log = logging.getLogger(__name__)

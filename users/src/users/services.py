@@ -7,13 +7,13 @@ from litestar import Request
 from redis.asyncio import Redis
 
 from users.clients.auth import AuthClient
+from users.clients.payment import PaymentClient
 from users.db import Pool
 from users.events.relay import OutboxRelay
 from users.geo import Positions
 from users.ratelimit import RateLimiter
 from users.settings import Settings
 from users.tokens import TokenVerifier
-from users.wallets.payment import PaymentClient
 
 
 @dataclass(frozen=True)

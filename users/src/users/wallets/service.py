@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar.exceptions import PermissionDeniedException
 
+from users.clients.payment import eth
 from users.pagination import envelope
 from users.profiles import service as profiles
 from users.services import Services
@@ -18,7 +19,6 @@ from users.wallets.models import (
     Wallet,
     WalletBalance,
 )
-from users.wallets.payment import eth
 
 
 def movement(entry: dict[str, Any]) -> Movement:
