@@ -43,7 +43,6 @@ class ProfileController(Controller):
         if username is not None:
             return await service.by_username(services, username)
         if latitude is not None and longitude is not None:
-            radius = radius or services.settings.default_radius
             return await service.nearby_trainers(
                 services, longitude, latitude, radius, offset, clamp(limit)
             )

@@ -57,9 +57,15 @@ def check_search(username: str | None, latitude: float | None, longitude: float 
 
 
 async def nearby_trainers(
-    services: Services, longitude: float, latitude: float, radius: float, offset: int, limit: int
+    services: Services,
+    longitude: float,
+    latitude: float,
+    radius: float | None,
+    offset: int,
+    limit: int,
 ) -> UserPage:
-    radius = min(radius, services.settings.max_radius)
+    """Without a radius, the default one; a larger one than the cap is cut down to it."""
+    radius = min(radius or services.settings.default_radius, services.settings.max_radius)
     nearby = await services.positions.trainers_near(longitude, latitude, radius, offset, limit)
     async with services.pool.acquire() as conn:
         items = await repository.users_by_ids(conn, nearby.user_ids)
