@@ -10,20 +10,19 @@ from typing import Any
 import anyio
 import firebase_admin
 import httpx
-from litestar import Litestar, MediaType, Request, Response
+from litestar import Litestar, Request
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from prometheus_client import start_http_server
 
 from authentication import __version__
 from authentication.accounts.routes import AccountController
 from authentication.accounts.service import FirebaseAccounts
+from authentication.errors import exception_handlers
 from authentication.firebase_app import init_firebase
 from authentication.health import HealthController
 from authentication.images.routes import ImageController
@@ -35,22 +34,6 @@ from authentication.tokens.routes import TokenController
 from authentication.tokens.service import TokenService
 
 log = logging.getLogger(__name__)
-
-
-def _internal_error(request: Request[Any, Any, Any], error: Exception) -> Response[object]:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return Response(
-        {"detail": "Internal server error"},
-        status_code=HTTP_500_INTERNAL_SERVER_ERROR,
-        media_type=MediaType.JSON,
-    )
-
-
-def _http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[object]:
-    body: dict[str, object] = {"detail": error.detail}
-    if error.extra:
-        body["errors"] = error.extra
-    return Response(body, status_code=error.status_code, headers=error.headers)
 
 
 def from_state(name: str) -> Provide:
@@ -123,7 +106,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             path="/auth/documentation",
             render_plugins=[SwaggerRenderPlugin(path="/")],
         ),
-        exception_handlers={HTTPException: _http_error, Exception: _internal_error},
+        exception_handlers=exception_handlers(),
         # base64 inflates by a third; the decoded size limit is checked on its own.
         request_max_body_size=settings.max_image_bytes * 4 // 3 + 64 * 1024,
         # Our JSON logging (logs.py) stays in charge; Litestar would install its own format.
