@@ -7,16 +7,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-from litestar import Litestar, MediaType, Request, Response
+from litestar import Litestar, Request
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from prometheus_client import start_http_server
 from pymongo.errors import PyMongoError
 from redis.asyncio import Redis
@@ -24,28 +22,13 @@ from redis.asyncio import Redis
 from metrics import __version__
 from metrics.counters.routes import CountersController
 from metrics.db import collection, ensure_indexes, mongo_client
+from metrics.errors import exception_handlers
 from metrics.health import HealthController
 from metrics.logs import configure_logging
 from metrics.settings import Settings, get_settings
 from metrics.tokens import TokenVerifier
 
 log = logging.getLogger(__name__)
-
-
-def _internal_error(request: Request[Any, Any, Any], error: Exception) -> Response[object]:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return Response(
-        {"detail": "Internal server error"},
-        status_code=HTTP_500_INTERNAL_SERVER_ERROR,
-        media_type=MediaType.JSON,
-    )
-
-
-def _http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[object]:
-    body: dict[str, object] = {"detail": error.detail}
-    if error.extra:
-        body["errors"] = error.extra
-    return Response(body, status_code=error.status_code, headers=error.headers)
 
 
 def from_state(name: str) -> Provide:
@@ -107,6 +90,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 }
             ),
         ),
-        exception_handlers={HTTPException: _http_error, Exception: _internal_error},
+        exception_handlers=exception_handlers(),
         logging_config=None,  # keep the JSON lines configured above
     )
