@@ -1,28 +1,31 @@
-"""Liveness (no dependency checks) and readiness.
+"""Liveness (no dependency checks) and readiness (readiness.py runs the checks).
 
 authentication keeps its signing keys in memory: it can always issue tokens and serve the JWKS
 that every other service verifies with, so no dependency takes it out of its Service. Firebase
-Auth (accounts, logins) and the bucket (images) are reported in the body and in the
+Auth (accounts, logins) and the bucket (images) are soft: reported in the body and in the
 `fiufit_authentication_dependency_up` gauge, so their outage alerts without pulling every pod,
-and the JWKS with them, at once. The body names states, never an error's text.
+and the JWKS with them, at once.
 """
 
 import time
 from typing import Any
 
 from litestar import Controller, Request, get
-from litestar.di import NamedDependency
-from litestar.exceptions import HTTPException
 from litestar.response import Response
-from prometheus_client import Gauge
 
-from authentication.accounts.service import FirebaseAccounts
-from authentication.images.storage import ImageStore
+from authentication.readiness import Readiness
 
-DEPENDENCY_UP = Gauge(
-    "fiufit_authentication_dependency_up",
-    "1 when the dependency answered the last readiness check, else 0",
-    ["dependency"],
+
+async def _firebase_auth(request: Request[Any, Any, Any]) -> None:
+    await request.app.state.accounts.ping()
+
+
+async def _storage(request: Request[Any, Any, Any]) -> None:
+    await request.app.state.images.ping()
+
+
+READINESS = Readiness(
+    "authentication", required={}, soft={"firebase_auth": _firebase_auth, "storage": _storage}
 )
 
 
@@ -35,16 +38,5 @@ class HealthController(Controller):
         return {"uptime": time.monotonic() - request.app.state.started_at}
 
     @get("/readiness/")
-    async def readiness(
-        self, accounts: NamedDependency[FirebaseAccounts], images: NamedDependency[ImageStore]
-    ) -> Response[dict[str, object]]:
-        checks: dict[str, str] = {}
-        for name, ping in (("firebase_auth", accounts.ping), ("storage", images.ping)):
-            try:
-                await ping()
-                checks[name] = "ok"
-            except HTTPException:
-                checks[name] = "unavailable"
-            DEPENDENCY_UP.labels(name).set(1 if checks[name] == "ok" else 0)
-        degraded = any(value != "ok" for value in checks.values())
-        return Response({"ready": True, "degraded": degraded, "checks": checks}, status_code=200)
+    async def readiness(self, request: Request[Any, Any, Any]) -> Response[dict[str, object]]:
+        return await READINESS.answer(request)
