@@ -21,7 +21,11 @@ async def test_healthcheck_reports_uptime_without_a_token(anonymous: Client) -> 
 async def test_readiness_checks_mongodb_and_redis(anonymous: Client) -> None:
     response = await anonymous.get("/metrics/readiness/")
     assert response.status_code == 200, response.text
-    assert response.json() == {"ready": True, "checks": {"mongodb": "ok", "redis": "ok"}}
+    assert response.json() == {
+        "ready": True,
+        "degraded": False,
+        "checks": {"mongodb": "ok", "redis": "ok"},
+    }
 
 
 async def test_openapi_is_served(anonymous: Client) -> None:
@@ -90,13 +94,18 @@ async def test_readiness_stays_200_through_a_redis_outage_and_fails_without_mong
     async with AsyncTestClient(app=app) as client:
         up = await client.get("/metrics/readiness/")
         assert up.status_code == 200
-        assert up.json() == {"ready": True, "checks": {"mongodb": "ok", "redis": "ok"}}
+        assert up.json() == {
+            "ready": True,
+            "degraded": False,
+            "checks": {"mongodb": "ok", "redis": "ok"},
+        }
         server.terminate()
         server.wait()
         down = await client.get("/metrics/readiness/")
         assert down.status_code == 200, down.text
         assert down.json() == {
             "ready": True,
+            "degraded": True,
             "checks": {"mongodb": "ok", "redis": "unavailable"},
         }
         # …and alerting sees it.
@@ -114,6 +123,7 @@ async def test_readiness_stays_200_through_a_redis_outage_and_fails_without_mong
         assert response.status_code == 503
         assert response.json() == {
             "ready": False,
+            "degraded": False,
             "checks": {"mongodb": "unavailable", "redis": "ok"},
         }
 
