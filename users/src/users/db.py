@@ -18,6 +18,17 @@ else:
 
 BUSY = "The database is busy, try again"
 
+# What means "the database cannot be reached right now", answered 503 (errors.exception_handlers)
+# rather than 500: Postgres unreachable or refusing connections, a dropped connection, no free
+# connection in time (a TimeoutError is an OSError).
+OUTAGES: tuple[type[Exception], ...] = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+)
+
 
 class Pool:
     """What requests use. Rule: release the connection before calling another service or
