@@ -2,7 +2,19 @@
 
 from typing import TypeAlias
 
+import asyncpg
 from asyncpg import Record
 from asyncpg.pool import PoolConnectionProxy
 
 Connection: TypeAlias = "PoolConnectionProxy[Record]"
+
+# What means "the database cannot be reached right now", answered 503 (errors.exception_handlers)
+# rather than 500: Postgres unreachable or refusing connections, a dropped connection, no free
+# connection in time (a TimeoutError is an OSError).
+OUTAGES: tuple[type[Exception], ...] = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+)
