@@ -1,6 +1,5 @@
 """The Postgres pool and what counts as the database being unreachable."""
 
-import asyncio
 from typing import TypeAlias
 
 import asyncpg
@@ -8,14 +7,15 @@ from asyncpg.pool import PoolConnectionProxy
 
 Connection: TypeAlias = "PoolConnectionProxy[asyncpg.Record]"
 
-# Failures that mean "the database is not there right now" (answered 503), not a bug.
-OUTAGES: tuple[type[BaseException], ...] = (
+# What means "the database cannot be reached right now", answered 503 (errors.exception_handlers)
+# rather than 500: Postgres unreachable or refusing connections, a dropped connection, no free
+# connection in time (a TimeoutError is an OSError).
+OUTAGES: tuple[type[Exception], ...] = (
     OSError,
-    asyncio.TimeoutError,
     asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
     asyncpg.CannotConnectNowError,
     asyncpg.TooManyConnectionsError,
-    asyncpg.ConnectionDoesNotExistError,
 )
 
 
