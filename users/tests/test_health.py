@@ -17,6 +17,7 @@ async def test_readiness_checks_postgres_redis_and_mongo(client: Client) -> None
     assert response.status_code == 200, response.text
     assert response.json() == {
         "ready": True,
+        "degraded": False,
         "checks": {"postgres": "ok", "redis": "ok", "mongo": "ok"},
     }
 

@@ -31,6 +31,7 @@ async def test_without_mongo_nearby_search_is_503_and_the_rest_stays_ready(make_
         assert ready.status_code == 200, ready.text
         assert ready.json() == {
             "ready": True,
+            "degraded": True,
             "checks": {"postgres": "ok", "redis": "ok", "mongo": "unavailable"},
         }
         # Everything that does not need positions keeps working.
@@ -108,6 +109,7 @@ async def test_a_redis_outage_keeps_users_in_rotation(
         assert ready.status_code == 200, ready.text
         assert ready.json() == {
             "ready": True,
+            "degraded": True,
             "checks": {"postgres": "ok", "redis": "unavailable", "mongo": "ok"},
         }
         assert gauge("redis") == 0 and gauge("postgres") == 1
