@@ -10,7 +10,7 @@ from typing import Any
 
 import asyncpg
 import httpx
-from litestar import Litestar, MediaType, Request, Response
+from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -18,7 +18,6 @@ from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from prometheus_client import start_http_server
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
@@ -30,7 +29,8 @@ from users.admins.service import bootstrap_admin
 from users.clients.auth import AuthClient
 from users.clients.payment import PaymentClient
 from users.clients.upstream import Upstream
-from users.db import Pool
+from users.db import OUTAGES, Pool
+from users.errors import exception_handlers
 from users.events.relay import OutboxRelay
 from users.follows.routes import FollowController
 from users.geo import Positions
@@ -45,27 +45,6 @@ from users.tokens import TokenVerifier
 from users.wallets.routes import WalletController
 
 log = logging.getLogger(__name__)
-
-
-def _internal_error(request: Request[Any, Any, Any], error: Exception) -> Response[object]:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return Response(
-        {"detail": "Internal server error"},
-        status_code=HTTP_500_INTERNAL_SERVER_ERROR,
-        media_type=MediaType.JSON,
-    )
-
-
-def _http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[object]:
-    body: dict[str, object] = {"detail": error.detail}
-    if error.extra:
-        body["errors"] = error.extra
-    return Response(body, status_code=error.status_code, headers=error.headers)
-
-
-def _database_down(request: Request[Any, Any, Any], error: Exception) -> Response[object]:
-    log.warning("database unavailable on %s %s: %r", request.method, request.url.path, error)
-    return Response({"detail": "The database is unavailable"}, status_code=503)
 
 
 def _limits(settings: Settings) -> dict[str, Limit]:
@@ -210,13 +189,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             path="/users/documentation",
             render_plugins=[SwaggerRenderPlugin(path="/")],
         ),
-        exception_handlers={
-            HTTPException: _http_error,
-            asyncpg.PostgresConnectionError: _database_down,
-            asyncpg.InterfaceError: _database_down,
-            OSError: _database_down,
-            Exception: _internal_error,
-        },
+        exception_handlers=exception_handlers(OUTAGES, "The database is unavailable"),
         request_max_body_size=settings.max_body_bytes,
         logging_config=None,  # keep the JSON lines configured above
     )
