@@ -8,21 +8,21 @@ from typing import Any
 
 import asyncpg
 import httpx
-from litestar import Litestar, MediaType, Request, Response
+from litestar import Litestar, Request
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
 from prometheus_client import start_http_server
 from redis.asyncio import Redis
 
 from trainings import __version__
 from trainings.catalogue.routes import CatalogueController
 from trainings.catalogue.service import load_catalogue
+from trainings.db import OUTAGES
+from trainings.errors import exception_handlers
 from trainings.events.relay import OutboxRelay
 from trainings.favourites.routes import FavouriteController
 from trainings.favourites.service import FavouriteService
@@ -36,40 +36,6 @@ from trainings.trainings.routes import TrainingController
 from trainings.trainings.service import TrainingService
 
 log = logging.getLogger(__name__)
-
-# Postgres unreachable, a dropped connection, or no free connection in time.
-DATABASE_OUTAGES = (
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
-    OSError,
-    TimeoutError,
-)
-
-
-def _internal_error(request: Request[Any, Any, Any], error: Exception) -> Response[object]:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return Response(
-        {"detail": "Internal server error"},
-        status_code=HTTP_500_INTERNAL_SERVER_ERROR,
-        media_type=MediaType.JSON,
-    )
-
-
-def _unavailable(request: Request[Any, Any, Any], error: Exception) -> Response[object]:
-    log.warning("database unavailable on %s %s: %r", request.method, request.url.path, error)
-    return Response(
-        {"detail": "Database unavailable"},
-        status_code=HTTP_503_SERVICE_UNAVAILABLE,
-        media_type=MediaType.JSON,
-    )
-
-
-def _http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[object]:
-    body: dict[str, object] = {"detail": error.detail}
-    if error.extra:
-        body["errors"] = error.extra
-    return Response(body, status_code=error.status_code, headers=error.headers)
 
 
 def from_state(name: str) -> Provide:
@@ -191,11 +157,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             path="/trainings/documentation",
             render_plugins=[SwaggerRenderPlugin(path="/")],
         ),
-        exception_handlers={
-            HTTPException: _http_error,
-            **dict.fromkeys(DATABASE_OUTAGES, _unavailable),
-            Exception: _internal_error,
-        },
+        exception_handlers=exception_handlers(OUTAGES),
         # base64 inflates by a third; the decoded size limit is checked by the storage.
         request_max_body_size=settings.max_media_bytes * 4 // 3 + 64 * 1024,
     )
