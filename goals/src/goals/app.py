@@ -10,16 +10,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-from litestar import Litestar, MediaType, Request, Response
+from litestar import Litestar, Request
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
 from prometheus_client import start_http_server
 from redis.asyncio import Redis
 
@@ -27,6 +25,7 @@ from goals import __version__
 from goals.catalogue.routes import CatalogueController
 from goals.clock import Clock, system_clock
 from goals.db import OUTAGES, open_pool
+from goals.errors import exception_handlers
 from goals.goals.routes import GoalController
 from goals.goals.service import GoalService
 from goals.health import HealthController
@@ -41,43 +40,6 @@ from goals.tokens import TokenVerifier
 log = logging.getLogger(__name__)
 
 Req = Request[Any, Any, Any]
-
-
-def _internal_error(request: Req, error: Exception) -> Response[object]:
-    if isinstance(error, OUTAGES):
-        log.warning("database unavailable on %s %s: %r", request.method, request.url.path, error)
-        return Response(
-            {"detail": "Database unavailable"},
-            status_code=HTTP_503_SERVICE_UNAVAILABLE,
-            media_type=MediaType.JSON,
-        )
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return Response(
-        {"detail": "Internal server error"},
-        status_code=HTTP_500_INTERNAL_SERVER_ERROR,
-        media_type=MediaType.JSON,
-    )
-
-
-def _validation_summary(errors: object) -> str | None:
-    """'objective: Input should be greater than 0; …' from Litestar's list of errors."""
-    if not isinstance(errors, list):
-        return None
-    parts = [
-        f"{e['key']}: {e['message']}" if e.get("key") else str(e.get("message"))
-        for e in errors
-        if isinstance(e, dict)
-    ]
-    return "; ".join(parts) or None
-
-
-def _http_error(request: Req, error: HTTPException) -> Response[object]:
-    body: dict[str, object] = {"detail": error.detail}
-    if error.extra:
-        body["errors"] = error.extra
-        if isinstance(error, ValidationException):
-            body["detail"] = _validation_summary(error.extra) or error.detail
-    return Response(body, status_code=error.status_code, headers=error.headers)
 
 
 def from_state(name: str) -> Provide:
@@ -185,7 +147,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
                 }
             ),
         ),
-        exception_handlers={HTTPException: _http_error, Exception: _internal_error},
+        exception_handlers=exception_handlers(OUTAGES, summarise_validation=True),
         logging_config=None,  # keep the JSON logging configured above
         # base64 inflates by a third; authentication checks the decoded size on its own.
         request_max_body_size=settings.max_image_bytes * 4 // 3 + 64 * 1024,
