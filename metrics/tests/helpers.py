@@ -234,3 +234,12 @@ def es256_key_pair() -> tuple[str, dict[str, Any]]:
     public_jwk: dict[str, Any] = jwk.construct(public_pem, "ES256").to_dict()
     public_jwk.update({"kid": "test-1", "use": "sig", "alg": "ES256"})
     return private_pem, public_jwk
+
+
+def readiness_body(mongodb: str = "ok", redis: str = "ok") -> dict[str, object]:
+    """What /metrics/readiness/ answers for these states: MongoDB is required, Redis soft."""
+    return {
+        "ready": mongodb == "ok",
+        "degraded": redis != "ok",
+        "checks": {"mongodb": mongodb, "redis": redis},
+    }
