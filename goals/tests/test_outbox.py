@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from goals.app import create_app
-from goals.outbox.relay import OutboxRelay
+from goals.outbox import OutboxRelay
 from tests.helpers import (
     STREAM,
     Client,
@@ -61,8 +61,8 @@ async def test_goal_created_and_completed_events(
     clock.advance(minutes=1)
     await set_progress(client, goal, "100")
     await set_progress(client, goal, "120")  # already completed: no second event
-    assert await relay.publish_pending() == 2
-    assert await relay.publish_pending() == 0
+    assert await relay.publish_batch() == 2
+    assert await relay.publish_batch() == 0
     created, completed = await published(redis)
     assert {k: created[k] for k in ("metric", "value", "label", "date", "source")} == {
         "metric": "goal_created_count",
@@ -83,7 +83,7 @@ async def test_reopened_and_completed_again_counts_again(
     await set_progress(client, goal, "10")
     await set_progress(client, goal, "5")
     await set_progress(client, goal, "10")
-    await relay.publish_pending()
+    await relay.publish_batch()
     metrics = [event["metric"] for event in await published(redis)]
     assert metrics == ["goal_created_count", "goal_completed_count", "goal_completed_count"]
 
@@ -100,11 +100,11 @@ async def test_redis_down_never_fails_the_request_and_events_wait(
         assert response.status_code == 201
     dead = Redis.from_url(DEAD_REDIS, socket_connect_timeout=1)
     with pytest.raises(RedisConnectionError):
-        await make_relay(db, dead).publish_pending()
+        await make_relay(db, dead).publish_batch()
     await dead.aclose()
     assert await db.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 1
     # Redis is back: the waiting event goes out.
-    assert await relay.publish_pending() == 1
+    assert await relay.publish_batch() == 1
     assert [event["metric"] for event in await published(redis)] == ["goal_created_count"]
 
 
@@ -127,8 +127,8 @@ async def test_sent_events_are_purged_after_the_retention(
     relay: OutboxRelay, client: Client, db: asyncpg.Pool
 ) -> None:
     await create_goal(client)
-    await relay.publish_pending()
+    await relay.publish_batch()
     await db.execute("UPDATE outbox SET sent_at = now() - interval '8 days'")
     await create_goal(client)
-    await relay.purge_sent()
+    await relay.purge()
     assert await db.fetchval("SELECT count(*) FROM outbox") == 1

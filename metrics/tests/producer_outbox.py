@@ -13,12 +13,12 @@ Prints how many events the relay published.
 """
 
 import asyncio
+import importlib
 import json
 import subprocess
 import sys
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -31,42 +31,40 @@ Relay = Callable[[asyncpg.Pool, Redis, str], Awaitable[int]]
 
 
 def declared(module: ModuleType, metric: str) -> None:
-    names = {v for k, v in vars(module).items() if k.isupper() and isinstance(v, str)}
+    names = {
+        v for k, v in vars(module).items() if k.isupper() and k != "SOURCE" and isinstance(v, str)
+    }
     if metric not in names:
         sys.exit(f"{module.__name__} declares no metric {metric!r} (it has {sorted(names)})")
 
 
-def users() -> tuple[Write, Relay]:
-    from users.events import outbox
-    from users.events.relay import OutboxRelay
-
-    async def write(conn: Any, metric: str, label: str | None) -> None:
-        declared(outbox, metric)
-        await outbox.enqueue(conn, metric, label)
-
-    return write, lambda pool, redis, stream: OutboxRelay(pool, redis, stream).drain()
-
-
-def trainings() -> tuple[Write, Relay]:
-    from trainings.events.outbox import enqueue
-    from trainings.events.relay import OutboxRelay
-
-    return enqueue, lambda pool, redis, stream: OutboxRelay(pool, redis, stream).publish_batch()
-
-
-def goals() -> tuple[Write, Relay]:
-    from goals.outbox import events
-    from goals.outbox.relay import OutboxRelay
+def glue(package: str) -> tuple[Write, Relay]:
+    """users, trainings and goals carry one outbox (their identical `outbox.py`, declared glue)
+    and name their metrics and their source in their own `events.py`."""
+    events = importlib.import_module(f"{package}.events")
+    outbox = importlib.import_module(f"{package}.outbox")
 
     async def write(conn: Any, metric: str, label: str | None) -> None:
         declared(events, metric)
-        now = datetime.now(UTC)
-        await events.enqueue(conn, events.event(metric, now, label), now)
+        await outbox.enqueue(conn, events.SOURCE, metric, label)
 
     def relay(pool: asyncpg.Pool, redis: Redis, stream: str) -> Awaitable[int]:
-        return OutboxRelay(pool, redis, stream, 100, 1.0, 7).publish_pending()
+        drained: Awaitable[int] = outbox.OutboxRelay(pool, redis, stream).drain()
+        return drained
 
     return write, relay
+
+
+def users() -> tuple[Write, Relay]:
+    return glue("users")
+
+
+def trainings() -> tuple[Write, Relay]:
+    return glue("trainings")
+
+
+def goals() -> tuple[Write, Relay]:
+    return glue("goals")
 
 
 def payment() -> tuple[Write, Relay]:

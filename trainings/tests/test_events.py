@@ -30,8 +30,8 @@ from tests.helpers import (
     training_body,
 )
 from trainings.app import create_app
-from trainings.events.outbox import enqueue
-from trainings.events.relay import OutboxRelay
+from trainings.events import SOURCE
+from trainings.outbox import OutboxRelay, enqueue
 
 Rows = asyncpg.Connection | asyncpg.Pool
 
@@ -97,8 +97,8 @@ async def healthy_relay(pool: asyncpg.Pool) -> AsyncIterator[OutboxRelay]:
 async def send_marker(pool: asyncpg.Pool, relay: OutboxRelay) -> None:
     """Enqueues a marker after every other row, and waits until all of them are sent."""
     async with pool.acquire() as conn, conn.transaction():
-        await enqueue(conn, "test_marker")
-    relay.wake()
+        await enqueue(conn, SOURCE, "test_marker")
+    relay.notify()
     await all_sent(pool, "the marker to be sent")
 
 
@@ -116,7 +116,7 @@ def relay_log() -> Iterator[list[str]]:
     """What the outbox relays report. Apps log from their own thread, and their logging set-up
     replaces the root's handlers: listen on the relay's logger itself."""
     recorder = Recorder()
-    logger = logging.getLogger("trainings.events.relay")
+    logger = logging.getLogger("trainings.outbox")
     logger.addHandler(recorder)
     yield recorder.messages
     logger.removeHandler(recorder)
@@ -198,7 +198,7 @@ async def test_a_failing_relay_leaves_rows_for_the_next_attempt(
     isolated: asyncpg.Pool, redis: Redis
 ) -> None:
     async with isolated.acquire() as conn, conn.transaction():
-        await enqueue(conn, "test_metric", "x")
+        await enqueue(conn, SOURCE, "test_metric", "x")
     broken = Redis.from_url(DOWN_REDIS, socket_connect_timeout=0.5)
     try:
         with pytest.raises(RedisError):  # Redis failed while this relay held the row

@@ -68,7 +68,7 @@ def make_settings(**overrides: Any) -> Settings:
         "blocked_sync_interval": 1.0,
         "outbox_poll_interval": 0.2,
         # Only the event tests relay (each with its own app), so rows stay put for the others.
-        "outbox_relay": False,
+        "outbox_relay_enabled": False,
         # Tests sign up and recover many times from one client; the limit tests set their own.
         "signup_attempts_per_client": 10_000,
         "signup_attempts_per_email": 10_000,

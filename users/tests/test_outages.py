@@ -42,7 +42,9 @@ async def test_without_mongo_nearby_search_is_503_and_the_rest_stays_ready(make_
 async def test_without_redis_requests_are_still_served(make_actor: Any) -> None:
     athlete: Actor = await make_actor()
     down = f"redis://{CLOSED_PORT_URL}/1"
-    app = create_app(make_settings(redis_url=down, events_redis_url=down, outbox_relay=True))
+    app = create_app(
+        make_settings(redis_url=down, events_redis_url=down, outbox_relay_enabled=True)
+    )
     async with AsyncTestClient(app=app) as client:
         me = await client.get(f"/users/{athlete.id}", headers=athlete.headers)
         assert me.status_code == 200, me.text

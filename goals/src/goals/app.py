@@ -31,7 +31,7 @@ from goals.goals.service import GoalService
 from goals.health import HealthController
 from goals.images import ImageStorage
 from goals.logs import configure_logging
-from goals.outbox.relay import OutboxRelay
+from goals.outbox import OutboxRelay
 from goals.progress.routes import ProgressController
 from goals.security import provide_caller
 from goals.settings import Settings, get_settings

@@ -81,12 +81,12 @@ class Settings(BaseSettings):
     list_max_images: int = Field(default=25, ge=1)
 
     events_stream: str = "fiufit:events"
+    # Run the outbox relay in this process (several replicas may; rows are claimed one by one).
     outbox_relay_enabled: bool = True
+    # Outbox relay: rows per batch, idle poll interval (s), retention of sent rows (days).
     outbox_batch_size: int = Field(default=100, ge=1, le=10_000)
-    # Seconds between relay passes when nothing wakes it (each write wakes it at once).
     outbox_poll_interval: float = Field(default=1.0, gt=0)
-    # Sent events are kept this many days, then purged.
-    outbox_retention_days: float = Field(default=7.0, gt=0)
+    outbox_retention_days: float = Field(default=7, gt=0)
 
     @field_validator("database_url", "redis_url", "service_token")
     @classmethod

@@ -23,12 +23,12 @@ from trainings.catalogue.routes import CatalogueController
 from trainings.catalogue.service import load_catalogue
 from trainings.db import OUTAGES
 from trainings.errors import exception_handlers
-from trainings.events.relay import OutboxRelay
 from trainings.favourites.routes import FavouriteController
 from trainings.favourites.service import FavouriteService
 from trainings.health import HealthController
 from trainings.logs import configure_logging
 from trainings.media import MediaStore
+from trainings.outbox import OutboxRelay
 from trainings.security import provide_caller
 from trainings.settings import Settings, get_settings
 from trainings.tokens import TokenVerifier
@@ -114,7 +114,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     blocked_max_age=settings.blocked_users_max_age,
                 ),
             )
-            relay.start()
+            if settings.outbox_relay_enabled:
+                relay.start()
             if settings.prometheus_port:
                 start_http_server(settings.prometheus_port)
             try:

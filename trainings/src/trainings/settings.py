@@ -89,10 +89,12 @@ class Settings(BaseSettings):
     # At most this many trainings of one response carry their media.
     response_media_items: int = Field(default=25, ge=1)
 
+    # Run the outbox relay in this process (several replicas may; rows are claimed one by one).
+    outbox_relay_enabled: bool = True
     # Outbox relay: rows per batch, idle poll interval (s), retention of sent rows (days).
     outbox_batch_size: int = Field(default=100, ge=1)
     outbox_poll_interval: float = Field(default=1.0, gt=0)
-    outbox_retention_days: int = Field(default=7, ge=1)
+    outbox_retention_days: float = Field(default=7, gt=0)
 
     @field_validator("database_url", "redis_url", "service_token")
     @classmethod

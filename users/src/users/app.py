@@ -31,11 +31,11 @@ from users.clients.payment import PaymentClient
 from users.clients.upstream import Upstream
 from users.db import OUTAGES, Pool
 from users.errors import exception_handlers
-from users.events.relay import OutboxRelay
 from users.follows.routes import FollowController
 from users.geo import Positions
 from users.health import HealthController
 from users.logs import configure_logging
+from users.outbox import OutboxRelay
 from users.profiles.routes import ProfileController
 from users.ratelimit import Limit, RateLimiter
 from users.security import provide_caller
@@ -106,6 +106,7 @@ async def _services(settings: Settings) -> AsyncIterator[Services]:
                 settings.events_stream,
                 settings.outbox_batch_size,
                 settings.outbox_poll_interval,
+                settings.outbox_retention_days,
             ),
             verifier=TokenVerifier(
                 http,
@@ -145,7 +146,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 ),
                 asyncio.create_task(bootstrap_admin(services), name="bootstrap-admin"),
             ]
-            if settings.outbox_relay:
+            if settings.outbox_relay_enabled:
                 tasks.append(asyncio.create_task(services.relay.run(), name="outbox-relay"))
             if settings.prometheus_port:
                 start_http_server(settings.prometheus_port)

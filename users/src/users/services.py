@@ -9,8 +9,8 @@ from redis.asyncio import Redis
 from users.clients.auth import AuthClient
 from users.clients.payment import PaymentClient
 from users.db import Pool
-from users.events.relay import OutboxRelay
 from users.geo import Positions
+from users.outbox import OutboxRelay
 from users.ratelimit import RateLimiter
 from users.settings import Settings
 from users.tokens import TokenVerifier

@@ -3,7 +3,14 @@
 import re
 from functools import lru_cache
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Values that mean "nobody filled this in": envsubst leaves "" for an unset variable, a template
@@ -31,7 +38,7 @@ def refuse_placeholder(name: str, value: str) -> str:
 class Settings(BaseSettings):
     # Errors never repeat the input: a malformed URL may still carry a password.
     model_config = SettingsConfigDict(
-        env_prefix="USERS_", extra="ignore", hide_input_in_errors=True
+        env_prefix="USERS_", extra="ignore", hide_input_in_errors=True, populate_by_name=True
     )
 
     host: str = "0.0.0.0"
@@ -56,9 +63,15 @@ class Settings(BaseSettings):
     events_redis_url: str | None = None
     events_stream: str = "fiufit:events"
     # Run the outbox relay in this process (several replicas may; rows are claimed one by one).
-    outbox_relay: bool = True
-    outbox_poll_interval: float = Field(default=0.5, gt=0)
+    # USERS_OUTBOX_RELAY is its former name, still read.
+    outbox_relay_enabled: bool = Field(
+        default=True,
+        validation_alias=AliasChoices("USERS_OUTBOX_RELAY_ENABLED", "USERS_OUTBOX_RELAY"),
+    )
+    # Outbox relay: rows per batch, idle poll interval (s), retention of sent rows (days).
     outbox_batch_size: int = Field(default=100, ge=1, le=1000)
+    outbox_poll_interval: float = Field(default=0.5, gt=0)
+    outbox_retention_days: float = Field(default=7, gt=0)
     # Seconds between re-writes of the blocked-users set from the database (heals Redis blips).
     blocked_sync_interval: float = Field(default=15.0, gt=0)
     # MongoDB wire protocol: `<database>.user_location` holds the GeoJSON positions.

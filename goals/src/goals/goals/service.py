@@ -16,6 +16,7 @@ from litestar.exceptions import (
 )
 from prometheus_client import Counter
 
+from goals import events, outbox
 from goals.catalogue import repository as catalogue
 from goals.clock import Clock, earliest_today
 from goals.errors import PayloadTooLarge
@@ -24,7 +25,6 @@ from goals.goals.models import Goal, GoalCreate, GoalUpdate
 from goals.images import ImageStorage, image_name
 from goals.inline import inline_within_budget
 from goals.numbers import as_number
-from goals.outbox import events
 from goals.progress import repository as progress_log
 
 log = logging.getLogger(__name__)
@@ -168,7 +168,9 @@ class GoalService:
                     has_image=data.image is not None,
                     now=now,
                 )
-                await events.enqueue(conn, events.event(events.GOAL_CREATED, now, data.metric), now)
+                await outbox.enqueue(
+                    conn, events.SOURCE, events.GOAL_CREATED_COUNT, data.metric, at=now
+                )
         except BaseException:
             if data.image is not None:
                 with contextlib.suppress(HTTPException):
@@ -221,8 +223,9 @@ class GoalService:
                 )
             if done_at is not None and current["completed_at"] is None:
                 completed_now = True
-                body = events.event(events.GOAL_COMPLETED, now, current["metric"])
-                await events.enqueue(conn, body, now)
+                await outbox.enqueue(
+                    conn, events.SOURCE, events.GOAL_COMPLETED_COUNT, current["metric"], at=now
+                )
         if completed_now:
             self._events_written()
         [goal] = await self._with_images([row])

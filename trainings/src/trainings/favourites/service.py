@@ -3,8 +3,8 @@
 import asyncpg
 from litestar.exceptions import NotFoundException
 
+from trainings import events, outbox
 from trainings.errors import Conflict
-from trainings.events.outbox import enqueue
 from trainings.favourites import repository
 from trainings.favourites.models import Rating
 from trainings.trainings import repository as training_rows
@@ -34,16 +34,20 @@ class FavouriteService:
             training = existing(await training_rows.get(conn, training_id))
             if not await repository.add(conn, user_id, training_id):
                 raise Conflict("You already have that training as favourite.")
-            await enqueue(conn, "training_favourited_count", self._type(training))
-        self.trainings.relay.wake()
+            await outbox.enqueue(
+                conn, events.SOURCE, events.TRAINING_FAVOURITED_COUNT, self._type(training)
+            )
+        self.trainings.relay.notify()
 
     async def remove(self, user_id: int, training_id: int) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
             training = existing(await training_rows.get(conn, training_id))
             if not await repository.remove(conn, user_id, training_id):
                 return  # removing is idempotent
-            await enqueue(conn, "training_unfavourited_count", self._type(training))
-        self.trainings.relay.wake()
+            await outbox.enqueue(
+                conn, events.SOURCE, events.TRAINING_UNFAVOURITED_COUNT, self._type(training)
+            )
+        self.trainings.relay.notify()
 
     async def rate(self, user_id: int, training_id: int, rate: int) -> None:
         """Sets the user's rate (1-5) or clears it (0), and the training's totals with it (the
@@ -56,12 +60,14 @@ class FavouriteService:
                 return
             if rate:
                 await repository.set_rate(conn, user_id, training_id, rate)
-                await enqueue(conn, "training_rated_count", str(rate))
+                await outbox.enqueue(conn, events.SOURCE, events.TRAINING_RATED_COUNT, str(rate))
             else:
                 await repository.clear_rate(conn, user_id, training_id)
-                await enqueue(conn, "training_rating_cleared_count", self._type(training))
+                await outbox.enqueue(
+                    conn, events.SOURCE, events.TRAINING_RATING_CLEARED_COUNT, self._type(training)
+                )
             await training_rows.refresh_rating(conn, training_id)
-        self.trainings.relay.wake()
+        self.trainings.relay.notify()
 
     async def rating(self, user_id: int, training_id: int) -> Rating:
         async with self.pool.acquire() as conn:

@@ -7,13 +7,13 @@ import asyncpg
 from litestar.exceptions import NotFoundException
 from prometheus_client import Counter
 
+from trainings import events, outbox
 from trainings.catalogue.service import Catalogue
 from trainings.db import Connection
 from trainings.errors import PayloadTooLarge
-from trainings.events.outbox import enqueue
-from trainings.events.relay import OutboxRelay
 from trainings.inline import inline_within_budget
 from trainings.media import MediaStore, new_media_name
+from trainings.outbox import OutboxRelay
 from trainings.trainings import repository
 from trainings.trainings.models import (
     AdminTrainingUpdate,
@@ -236,11 +236,11 @@ class TrainingService:
                     media,
                 )
                 await repository.replace_exercises(conn, training_id, exercises)
-                await enqueue(conn, "training_created_count", data.type)
+                await outbox.enqueue(conn, events.SOURCE, events.TRAINING_CREATED_COUNT, data.type)
         except Exception:
             await self._drop_media(media)
             raise
-        self.relay.wake()
+        self.relay.notify()
         return await self.get(training_id)
 
     async def trainer_of(self, training_id: int) -> int:
@@ -267,9 +267,15 @@ class TrainingService:
             if row["blocked"] == moderation.blocked:
                 return
             await repository.update(conn, training_id, {"blocked": moderation.blocked})
-            metric = "training_blocked_count" if moderation.blocked else "training_unblocked_count"
-            await enqueue(conn, metric, self.catalogue.type_name(row["type_id"]))
-        self.relay.wake()
+            metric = (
+                events.TRAINING_BLOCKED_COUNT
+                if moderation.blocked
+                else events.TRAINING_UNBLOCKED_COUNT
+            )
+            await outbox.enqueue(
+                conn, events.SOURCE, metric, self.catalogue.type_name(row["type_id"])
+            )
+        self.relay.notify()
 
     async def _edit_content(self, training_id: int, edit: TrainerTrainingUpdate) -> None:
         changes: dict[str, Any] = {}

@@ -14,11 +14,11 @@ from litestar.exceptions import (
     NotFoundException,
 )
 
+from users import events, outbox
 from users.accounts.models import GoogleSignUp
 from users.admins import repository as admins
 from users.clients.auth import Account, avatar_name
 from users.errors import UpstreamError
-from users.events import outbox
 from users.profiles import repository
 from users.profiles.models import ProfileFields, User
 from users.services import Services
@@ -126,10 +126,12 @@ async def provision(
         async with services.pool.acquire() as conn, conn.transaction():
             if data.image:
                 await repository.set_has_image(conn, user.id)
-            label = outbox.USING_EMAIL_PASSWORD if via == "email" else outbox.USING_IDP
-            await outbox.enqueue(conn, outbox.USER_CREATED, label)
+            label = events.USING_EMAIL_PASSWORD if via == "email" else events.USING_IDP
+            await outbox.enqueue(conn, events.SOURCE, events.USER_CREATED_COUNT, label)
             if data.location:
-                await outbox.enqueue(conn, outbox.USER_BY_REGION, data.location)
+                await outbox.enqueue(
+                    conn, events.SOURCE, events.USER_BY_REGION_COUNT, data.location
+                )
     except BaseException:
         for what, step in reversed(undo):
             await _undo(what, step)
@@ -162,7 +164,7 @@ def _refuse_blocked(user: User) -> None:
 async def _user_token(services: Services, user: User, label: str) -> str:
     token = await services.auth.issue_token("user", user.id, user.is_athlete)
     async with services.pool.acquire() as conn:
-        await outbox.enqueue(conn, outbox.USER_LOGIN, label)
+        await outbox.enqueue(conn, events.SOURCE, events.USER_LOGIN_COUNT, label)
     services.relay.notify()
     return token
 
@@ -177,7 +179,7 @@ async def login_with_password(services: Services, email: str, password: str) -> 
     if account.uid != uid:
         raise NotAuthorizedException(INVALID_CREDENTIALS)
     _refuse_blocked(user)
-    return await _user_token(services, user, outbox.USING_EMAIL_PASSWORD), user.id
+    return await _user_token(services, user, events.USING_EMAIL_PASSWORD), user.id
 
 
 async def login_with_token(services: Services, authorization: str) -> tuple[str, int]:
@@ -192,7 +194,9 @@ async def login_with_token(services: Services, authorization: str) -> tuple[str,
         if user is None:
             raise NotAuthorizedException("Invalid token")
         _refuse_blocked(user)
-        await outbox.enqueue(conn, outbox.USER_LOGIN, outbox.USING_EMAIL_PASSWORD)
+        await outbox.enqueue(
+            conn, events.SOURCE, events.USER_LOGIN_COUNT, events.USING_EMAIL_PASSWORD
+        )
     services.relay.notify()
     return authorization.partition(" ")[2].strip(), user.id
 
@@ -210,7 +214,7 @@ async def login_with_google(
     if account.uid != uid:
         raise NotAuthorizedException(INVALID_CREDENTIALS)
     _refuse_blocked(user)
-    return await _user_token(services, user, outbox.USING_IDP), user.id
+    return await _user_token(services, user, events.USING_IDP), user.id
 
 
 async def admin_login(services: Services, email: str, password: str) -> tuple[str, int]:
@@ -246,7 +250,7 @@ def username_from_body(body: bytes) -> str | None:
 async def send_reset(services: Services, username: str) -> None:
     try:
         async with services.pool.acquire() as conn:
-            await outbox.enqueue(conn, outbox.USER_PASSWORD_RECOVERY)
+            await outbox.enqueue(conn, events.SOURCE, events.USER_PASSWORD_RECOVERY_COUNT)
             found = await repository.get_by_username(conn, username)
         services.relay.notify()
         if found is not None:

@@ -6,11 +6,10 @@ import logging
 import asyncpg
 from litestar.exceptions import ClientException, NotFoundException
 
-from users import blocking
+from users import blocking, events, outbox
 from users.admins import repository
 from users.admins.models import Admin
 from users.errors import Conflict, UpstreamError
-from users.events import outbox
 from users.profiles import repository as users
 from users.profiles.models import User
 from users.services import Services
@@ -144,7 +143,11 @@ async def toggle_block(services: Services, user_id: int) -> User:
         updated = await users.set_blocked(conn, user_id, blocked)
         if updated is None:
             raise NotFoundException("User not found")
-        await outbox.enqueue(conn, outbox.USER_BLOCKED if blocked else outbox.USER_UNBLOCKED)
+        await outbox.enqueue(
+            conn,
+            events.SOURCE,
+            events.USER_BLOCKED_COUNT if blocked else events.USER_UNBLOCKED_COUNT,
+        )
     await blocking.mark(services.redis, user_id, blocked)
     services.relay.notify()
     return updated

@@ -4,8 +4,8 @@ from collections.abc import Awaitable, Callable
 
 from litestar.exceptions import ClientException, NotFoundException
 
+from users import events, outbox
 from users.db import Connection
-from users.events import outbox
 from users.follows import repository
 from users.profiles.models import User
 from users.services import Services
@@ -41,8 +41,8 @@ async def change(services: Services, user_id: int, other_id: int, follow: bool) 
             raise NotFoundException(NOT_FOUND)
         changed = repository.follow if follow else repository.unfollow
         if await changed(conn, user_id, other_id):
-            metric = outbox.USER_FOLLOWED if follow else outbox.USER_UNFOLLOWED
-            await outbox.enqueue(conn, metric)
+            metric = events.USER_FOLLOWED_COUNT if follow else events.USER_UNFOLLOWED_COUNT
+            await outbox.enqueue(conn, events.SOURCE, metric)
         result = await repository.followed_by(conn, user_id)
     services.relay.notify()
     return result
