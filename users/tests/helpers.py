@@ -234,3 +234,12 @@ def es256_key_pair(kid: str) -> tuple[str, dict[str, Any]]:
     public_jwk: dict[str, Any] = jwk.construct(public_pem, "ES256").to_dict()
     public_jwk.update({"kid": kid, "use": "sig", "alg": "ES256"})
     return private_pem, public_jwk
+
+
+def readiness_body(redis: str = "ok", mongo: str = "ok") -> dict[str, object]:
+    """What /users/readiness/ answers when Postgres is up: Redis and MongoDB are soft."""
+    return {
+        "ready": True,
+        "degraded": redis != "ok" or mongo != "ok",
+        "checks": {"postgres": "ok", "redis": redis, "mongo": mongo},
+    }

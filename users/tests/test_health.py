@@ -2,7 +2,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import Client
+from tests.helpers import Client, readiness_body
 
 
 async def test_healthcheck_reports_uptime_without_a_token(client: Client) -> None:
@@ -15,11 +15,7 @@ async def test_healthcheck_reports_uptime_without_a_token(client: Client) -> Non
 async def test_readiness_checks_postgres_redis_and_mongo(client: Client) -> None:
     response = await client.get("/users/readiness/")
     assert response.status_code == 200, response.text
-    assert response.json() == {
-        "ready": True,
-        "degraded": False,
-        "checks": {"postgres": "ok", "redis": "ok", "mongo": "ok"},
-    }
+    assert response.json() == readiness_body()
 
 
 async def test_openapi_is_served(client: Client) -> None:
