@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # glue file (inside src/<package>/) → the services that carry it
 GLUE: dict[str, tuple[str, ...]] = {
     "logs.py": ("authentication", "users", "trainings", "goals", "metrics"),
+    "outbox.py": ("users", "trainings", "goals"),
     "tokens.py": ("users", "trainings", "goals", "metrics"),
 }
 
