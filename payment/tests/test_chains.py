@@ -74,8 +74,10 @@ async def test_unreachable_chain_is_503(client: Client) -> None:
             moved = await down.post(path, json=body, headers=headers)
             assert moved.status_code == 503, (path, moved.text)
             assert moved.json() == {"detail": "Blockchain unreachable"}
+        # Readiness fails only without the database: the chain is reported, by state only.
         ready = await down.get("/payment/readiness/", headers=NO_TOKEN)
-        assert ready.status_code == 503 and ready.json()["checks"]["chain"] != "ok"
+        assert ready.status_code == 200, ready.text
+        assert ready.json()["checks"]["chain"] == "unavailable" and ready.json()["degraded"]
     # A 503 records no movement: with the chain back, each key executes afresh (201, not a
     # replay), which also shows that nothing but the outage stood in the requests' way.
     for path, body, headers in requests:

@@ -1,4 +1,16 @@
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+
+import asyncpg
+import pytest
+from prometheus_client import REGISTRY
+
+from tests.conftest import running
 from tests.helpers import NO_TOKEN, Client
+
+OK = {"database": "ok", "chain": "ok", "redis": "ok"}
 
 
 async def test_healthcheck_reports_uptime_without_credentials(client: Client) -> None:
@@ -7,10 +19,94 @@ async def test_healthcheck_reports_uptime_without_credentials(client: Client) ->
     assert response.json()["uptime"] >= 0
 
 
-async def test_readiness_checks_database_and_chain(client: Client) -> None:
+async def test_readiness_checks_database_chain_and_redis(client: Client) -> None:
     response = await client.get("/payment/readiness/", headers=NO_TOKEN)
     assert response.status_code == 200, response.text
-    assert response.json() == {"ready": True, "checks": {"database": "ok", "chain": "ok"}}
+    assert response.json() == {"ready": True, "degraded": False, "checks": OK}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def private_redis() -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """A redis-server of this test's own, on a free port, that the test may stop."""
+    port = _free_port()
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        while True:  # until it answers (or it died)
+            assert server.poll() is None, "redis-server did not start"
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(64).startswith(b"+PONG"):
+                        break
+            time.sleep(0.02)
+        yield server, port
+    finally:
+        if server.poll() is None:
+            server.terminate()
+        server.wait(timeout=30)
+
+
+def _up(dependency: str) -> float | None:
+    return REGISTRY.get_sample_value("fiufit_payment_dependency_up", {"dependency": dependency})
+
+
+async def test_readiness_stays_200_when_redis_stops_and_reports_it(
+    private_redis: tuple[subprocess.Popen[bytes], int],
+) -> None:
+    server, port = private_redis
+    async with running(redis_url=f"redis://127.0.0.1:{port}/0") as app:
+        before = await app.get("/payment/readiness/", headers=NO_TOKEN)
+        assert before.status_code == 200 and before.json()["checks"] == OK
+        assert _up("redis") == 1
+        server.terminate()
+        server.wait(timeout=30)
+        during = await app.get("/payment/readiness/", headers=NO_TOKEN)
+        assert during.status_code == 200, during.text
+        assert during.json() == {
+            "ready": True,
+            "degraded": True,
+            "checks": {**OK, "redis": "unavailable"},
+        }
+        assert _up("redis") == 0
+        assert "Error" not in during.text and "refused" not in during.text.lower()
+
+
+async def test_readiness_fails_only_without_the_database() -> None:
+    async with running() as app:
+        state, portal = app.app.state, app.blocking_portal
+
+        async def refusing_pool() -> asyncpg.Pool:  # made on the app's own event loop
+            return await asyncpg.create_pool(
+                "postgresql://postgres@127.0.0.1:1/payment", min_size=0
+            )
+
+        # The instance's readiness now asks a database that refuses connections (a pool that
+        # connects lazily); its background tasks keep the real pool.
+        real, state.pool = state.pool, portal.call(refusing_pool)
+        try:
+            response = await app.get("/payment/readiness/", headers=NO_TOKEN)
+        finally:
+            broken, state.pool = state.pool, real
+            portal.call(broken.close)
+        assert response.status_code == 503, response.text
+        assert response.json() == {
+            "ready": False,
+            "degraded": True,
+            "checks": {**OK, "database": "unavailable"},
+        }
+        assert _up("database") == 0
+        assert (await app.get("/payment/readiness/", headers=NO_TOKEN)).status_code == 200
 
 
 async def test_openapi_is_served(client: Client) -> None:

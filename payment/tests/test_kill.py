@@ -52,9 +52,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def private_anvil() -> Iterator[str]:
-    """An anvil of our own, on a port it picks and names in its banner (no port race)."""
-    command = [str(ANVIL), "--host", "127.0.0.1", "--port", "0", "--chain-id", str(CHAIN_ID)]
+def private_anvil(*options: str, chain_id: int = CHAIN_ID) -> Iterator[str]:
+    """An anvil of our own, on a port it picks and names in its banner (no port race);
+    ``options`` are more anvil flags (``--block-time 1``)."""
+    command = [str(ANVIL), "--host", "127.0.0.1", "--port", "0", "--chain-id", str(chain_id)]
+    command += options
     with (
         open(os.devnull, "wb") as sink,
         subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as process,
@@ -77,8 +79,11 @@ def private_anvil() -> Iterator[str]:
 
 
 @contextmanager
-def service(node: str, owner: LocalAccount) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """The real service process against the private anvil; yields its base URL and process."""
+def service(
+    node: str, owner: LocalAccount, **settings: str
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """The real service process against the node; yields its base URL and process.
+    ``settings`` override its environment (``PAYMENT_TRACKER_INTERVAL="3600"``)."""
     port = free_port()
     env = {
         **os.environ,
@@ -97,6 +102,7 @@ def service(node: str, owner: LocalAccount) -> Iterator[tuple[str, subprocess.Po
         # Past this a request answers early with its row still "submitted": here only the
         # confirmation or the kill may end a request, however slow the machine.
         "PAYMENT_REQUEST_WAIT": str(DEADLINE),
+        **settings,
     }
     env.pop("PAYMENT_CONTRACT_ADDRESS", None)
     base = f"http://127.0.0.1:{port}"

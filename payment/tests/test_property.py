@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from tests.conftest import rpc, running
 from tests.helpers import Client, balance, top_up, wallet
 
-Op = tuple[int, int, str, int]  # sender index, receiver index, amount, key index
+Op = tuple[int, int, str, int]  # sender index, receiver index, amount, key index (per sender)
 ops = st.lists(
     st.tuples(
         st.integers(0, 2),
@@ -39,15 +39,17 @@ async def check(client: Client, plan: list[Op], run_id: int) -> None:
         await top_up(client, user["user_id"], "0.5")
     ids = [u["user_id"] for u in users]
     total_before = sum([await balance(client, i) for i in ids], Decimal(0))
-    first_body: dict[int, dict[str, object]] = {}
-    row_of_key: dict[int, int] = {}
-    for s, r, amount, k in plan:
+    # Keys are scoped to the sender: (sender, key) names one request.
+    first_body: dict[tuple[int, int], dict[str, object]] = {}
+    row_of_key: dict[tuple[int, int], int] = {}
+    for s, r, amount, n in plan:
         body = {"sender_id": ids[s], "receiver_id": ids[r], "amount": amount}
-        headers = {"Idempotency-Key": f"run{run_id}-key{k}"}
+        headers = {"Idempotency-Key": f"run{run_id}-key{n}"}
         response = await client.post("/payment/transfers", json=body, headers=headers)
         if s == r:
             assert response.status_code == 400
             continue
+        k = (s, n)
         if k in first_body and first_body[k] != body:
             assert response.status_code == 409
             continue

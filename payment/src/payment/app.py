@@ -5,7 +5,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import asyncpg
@@ -27,10 +27,11 @@ from payment.chain.client import Chain
 from payment.chain.deploy import ensure_contract, fund_tester_owner, owner_account
 from payment.crypto import KeyBox
 from payment.db import create_pool
+from payment.errors import ChainUnavailable
 from payment.health import HealthController
 from payment.ledger.engine import Engine
 from payment.ledger.routes import MovementController
-from payment.ledger.service import Movements
+from payment.ledger.service import Limits, Movements
 from payment.ledger.tracker import reconcile, track_forever
 from payment.logs import configure_logging
 from payment.settings import Settings, get_settings
@@ -77,7 +78,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         chain = Chain.connect(settings.rpc_url, settings.rpc_timeout, settings.priority_fee_gwei)
         owner = owner_account(settings, chain)
-        pool = await create_pool(settings.database_url, settings.database_pool_size)
+        pool = await create_pool(
+            settings.database_url.get_secret_value(), settings.database_pool_size
+        )
         redis = Redis.from_url(settings.redis_url, socket_timeout=5)
         tasks: list[asyncio.Task[None]] = []
         try:
@@ -92,15 +95,24 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 confirmations=settings.confirmations,
                 receipt_poll=settings.receipt_poll,
                 rebroadcast_after=settings.rebroadcast_after,
+                owner_alert_wei=to_wei(settings.owner_balance_alert),
             )
             app.state.update(
                 pool=pool,
+                redis=redis,
                 chain=chain,
                 engine=engine,
                 wallets=Wallets(engine, to_wei(settings.wallet_gas_grant), settings.request_wait),
-                movements=Movements(engine, settings.max_amount, settings.request_wait),
+                movements=Movements(
+                    engine,
+                    settings.max_amount,
+                    settings.request_wait,
+                    Limits(to_wei(settings.min_withdrawal), settings.withdrawals_per_hour),
+                ),
             )
             await reconcile(engine, pool)
+            with suppress(ChainUnavailable):
+                await engine.watch_owner()
             tasks.append(
                 asyncio.create_task(
                     track_forever(engine, pool, settings.tracker_interval, settings.tracker_grace)

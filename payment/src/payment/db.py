@@ -14,6 +14,7 @@ Conn: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyn
 # First key of the two-key advisory lock space: one namespace per kind of resource.
 ACCOUNT_LOCK = 20_001
 DEPLOY_LOCK = 20_002
+WITHDRAWAL_LOCK = 20_003
 
 
 async def create_pool(url: str, size: int) -> asyncpg.Pool:

@@ -1,10 +1,53 @@
-"""Configuration from environment variables prefixed with ``PAYMENT_``."""
+"""Configuration from environment variables prefixed with ``PAYMENT_``.
 
+Secrets fail closed: an empty value (what ``envsubst`` renders for an unset variable), an
+unrendered ``$NAME`` or a well-known placeholder is refused, and the service does not start.
+"""
+
+import base64
+import binascii
+import re
 from decimal import Decimal
 from functools import lru_cache
+from typing import Self
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDERS = frozenset(
+    {
+        "changeme",
+        "change-me",
+        "change_me",
+        "placeholder",
+        "secret",
+        "password",
+        "todo",
+        "none",
+        "null",
+        "undefined",
+        "xxx",
+        "replace-me",
+        "replaceme",
+    }
+)
+MIN_SERVICE_TOKEN = 16
+
+
+def refuse_placeholder(value: str, what: str) -> str:
+    """The value, unless it is empty or a placeholder (the message never echoes it)."""
+    text = value.strip()
+    if not text:
+        raise ValueError(f"{what} must not be empty")
+    lowered = text.lower()
+    if (
+        lowered in PLACEHOLDERS
+        or re.fullmatch(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?", text)
+        or (text.startswith("<") and text.endswith(">"))
+        or set(lowered) <= {"x", "*", "-", "."}
+    ):
+        raise ValueError(f"{what} is a placeholder, not a real value")
+    return value
 
 
 class Settings(BaseSettings):
@@ -18,7 +61,8 @@ class Settings(BaseSettings):
     cors_allowed_origins: list[str] = ["http://localhost:3000", "http://127.0.0.1:3000"]
     cors_allowed_origin_regex: str = r"https://.*\.vercel\.app"
 
-    database_url: str = "postgresql://postgres@127.0.0.1:5432/payment"
+    # Carries the database password in Kubernetes: a required secret.
+    database_url: SecretStr
     database_pool_size: int = Field(default=30, ge=2)
     redis_url: str = "redis://127.0.0.1:6379/0"
     events_stream: str = "fiufit:events"
@@ -40,6 +84,13 @@ class Settings(BaseSettings):
     initial_pool: Decimal = Field(default=Decimal("100"), ge=0)
     # ETH the owner sends to each new wallet to pay for its deposit transactions' gas.
     wallet_gas_grant: Decimal = Field(default=Decimal("0.001"), ge=0)
+    # Below this owner balance (ETH) every check logs a warning, counts it and, on the first
+    # drop, writes an outbox event: the owner pays every payout, grant and top-up's gas.
+    owner_balance_alert: Decimal = Field(default=Decimal("0.1"), ge=0)
+    # Smallest withdrawal, in ETH: every payout costs the owner gas.
+    min_withdrawal: Decimal = Field(default=Decimal("0.001"), gt=0)
+    # Withdrawals (new idempotency keys) one user may request per rolling hour.
+    withdrawals_per_hour: int = Field(default=10, ge=1)
     # Largest amount one movement may carry, in ETH.
     max_amount: Decimal = Field(default=Decimal("10"), gt=0)
     # Blocks on top of the receipt's block before a transaction counts as confirmed (1 = mined).
@@ -57,6 +108,62 @@ class Settings(BaseSettings):
     rebroadcast_after: float = Field(default=30.0, gt=0)
     receipt_poll: float = Field(default=0.01, gt=0)
     outbox_interval: float = Field(default=1.0, gt=0)
+
+    @field_validator("service_token")
+    @classmethod
+    def _service_token(cls, value: SecretStr) -> SecretStr:
+        token = refuse_placeholder(value.get_secret_value(), "PAYMENT_SERVICE_TOKEN")
+        if len(token) < MIN_SERVICE_TOKEN:
+            raise ValueError(
+                f"PAYMENT_SERVICE_TOKEN must have at least {MIN_SERVICE_TOKEN} characters"
+            )
+        return value
+
+    @field_validator("wallet_encryption_key")
+    @classmethod
+    def _wallet_key(cls, value: SecretStr) -> SecretStr:
+        key = refuse_placeholder(value.get_secret_value(), "PAYMENT_WALLET_ENCRYPTION_KEY")
+        try:
+            raw = base64.urlsafe_b64decode(key.encode())
+        except (binascii.Error, ValueError):
+            raw = b""
+        if len(raw) != 32:
+            raise ValueError("PAYMENT_WALLET_ENCRYPTION_KEY must be 32 url-safe base64 bytes")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: SecretStr) -> SecretStr:
+        url = refuse_placeholder(value.get_secret_value(), "PAYMENT_DATABASE_URL")
+        if not url.startswith(("postgresql://", "postgres://")):
+            raise ValueError("PAYMENT_DATABASE_URL must be a postgresql:// URL")
+        return value
+
+    @field_validator("owner_private_key")
+    @classmethod
+    def _owner_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        key = refuse_placeholder(value.get_secret_value(), "PAYMENT_OWNER_PRIVATE_KEY")
+        if not re.fullmatch(r"(0x)?[0-9a-fA-F]{64}", key.strip()):
+            raise ValueError("PAYMENT_OWNER_PRIVATE_KEY must be 32 bytes of hex")
+        return value
+
+    @field_validator("rpc_url")
+    @classmethod
+    def _rpc_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        url = refuse_placeholder(value, "PAYMENT_RPC_URL")
+        if not url.startswith(("http://", "https://")):
+            raise ValueError("PAYMENT_RPC_URL must be an http(s):// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _owner_with_a_real_chain(self) -> Self:
+        if self.rpc_url is not None and self.owner_private_key is None:
+            raise ValueError("PAYMENT_OWNER_PRIVATE_KEY must be set when PAYMENT_RPC_URL is set")
+        return self
 
 
 @lru_cache

@@ -150,6 +150,11 @@ class Chain:
         checksum = self.w3.to_checksum_address(address)
         return int(await self._node(self.w3.eth.get_transaction_count(checksum, "pending")))
 
+    async def mined_nonce(self, address: str) -> int:
+        """How many of the account's transactions are mined (its next nonce at ``latest``)."""
+        checksum = self.w3.to_checksum_address(address)
+        return int(await self._node(self.w3.eth.get_transaction_count(checksum, "latest")))
+
     async def fees(self) -> Fees:
         """EIP-1559 fees from the latest base fee (a fixed tip: no feedback from others' tips)."""
         now = time.monotonic()

@@ -2,8 +2,9 @@
 
 A row's life: ``deposit`` (transfers, withdrawals: the sender's wallet pays the contract) →
 ``deposit_sent`` → ``payout`` (the owner has the contract pay the receiver; top-ups and gas
-grants start here) → ``payout_sent`` → ``done``. Rules that make it lose nothing and send
-nothing twice:
+grants start here) → ``payout_sent`` → ``done``. A transfer or withdrawal that fails after
+its deposit was mined gets a ``refund`` row (``refund_of`` = its id) that pays the amount back
+from the pool to the sender's wallet. Rules that make it lose nothing and send nothing twice:
 
 - a transaction is signed and stored (hash and raw bytes) in the row before it is broadcast,
   while the signer's advisory lock is held, so nonces never collide across replicas;
@@ -21,6 +22,9 @@ from typing import Any
 
 import asyncpg
 from eth_account.signers.local import LocalAccount
+from eth_account.typed_transactions.typed_transaction import TypedTransaction
+from hexbytes import HexBytes
+from prometheus_client import Counter, Gauge
 
 from payment import events
 from payment.chain.client import DEPOSIT_GAS, PAYOUT_GAS, TRANSFER_GAS, Chain, Fees, Rejected
@@ -28,7 +32,7 @@ from payment.crypto import KeyBox
 from payment.db import ACCOUNT_LOCK, Conn, advisory_lock
 from payment.errors import ChainUnavailable
 from payment.ledger import repository as ledger
-from payment.ledger.repository import Row
+from payment.ledger.repository import NewEntry, Row
 from payment.wallets import repository as wallets
 
 log = logging.getLogger(__name__)
@@ -40,6 +44,13 @@ MAX_POLL = 0.5
 NONCE_ATTEMPTS = 3
 NONCE_CLASH = ("nonce", "replacement transaction underpriced")
 NEXT_STEP = {"deposit_sent": "payout", "payout_sent": "done"}
+# Movements whose sender deposits first: a payout failure after that deposit is refunded.
+REFUNDABLE = ("transfer", "withdrawal")
+OWNER_BALANCE = Gauge("fiufit_payment_owner_balance_eth", "ETH the contract owner holds")
+OWNER_LOW = Counter(
+    "fiufit_payment_owner_balance_low_total",
+    "Checks that found the owner's balance below PAYMENT_OWNER_BALANCE_ALERT",
+)
 
 
 class _Lost(Exception):
@@ -55,8 +66,32 @@ class Engine:
     confirmations: int = 1
     receipt_poll: float = 0.01
     rebroadcast_after: float = 30.0
+    # Below this many wei of owner balance, every check logs, counts and alerts.
+    owner_alert_wei: int = 0
     # Fault injection for the crash tests: called with the step name before a broadcast.
     before_broadcast: Callable[[str], None] | None = None
+    _owner_low: bool = False
+
+    async def watch_owner(self) -> int:
+        """The owner's balance, published as a gauge; below the alert threshold a structured
+        warning and a counter each time, and an outbox event when it first drops below."""
+        wei = await self.chain.balance(self.owner.address)
+        OWNER_BALANCE.set(wei / 10**18)
+        low = wei < self.owner_alert_wei
+        if low:
+            OWNER_LOW.inc()
+            fields = {
+                "alert": "owner_balance_low",
+                "owner": self.owner.address,
+                "balance_wei": str(wei),
+                "threshold_wei": str(self.owner_alert_wei),
+            }
+            log.warning("owner balance is below the alert threshold", extra={"fields": fields})
+            if not self._owner_low:
+                async with self.pool.acquire() as conn:
+                    await events.record(conn, "payment_owner_balance_low_count")
+        self._owner_low = low
+        return wei
 
     async def run(self, entry_id: int, wait: float) -> Row:
         """Drive the row until it is finished or ``wait`` seconds have passed."""
@@ -104,20 +139,44 @@ class Engine:
             return {"to": row.receiver_address, "value": row.amount_wei, "gas": TRANSFER_GAS}
         data = self.chain.send_payment_data(row.receiver_address, row.amount_wei)
         tx = {"to": self.chain.contract_address, "data": data, "value": 0, "gas": PAYOUT_GAS}
-        if row.kind == "top_up" and await self.chain.pool_balance() < row.amount_wei:
-            raise Rejected(POOL_SHORT)
-        if row.kind == "withdrawal":  # an external receiver may be a contract: ask the node
-            call = {"from": self.owner.address, "to": tx["to"], "data": data}
-            tx["gas"] = await self.chain.estimate_gas(call) * 3 // 2
+        if row.kind == "top_up":
+            # Deposits awaiting their payout (and refunds) are the senders' money in the pool:
+            # a top-up may only spend the rest.
+            async with self.pool.acquire() as conn:
+                reserved = await ledger.reserved_in_pool(conn, row.id)
+            if await self.chain.pool_balance() - reserved < row.amount_wei:
+                raise Rejected(POOL_SHORT)
+        # Every payout, a withdrawal's too, has the fixed PAYOUT_GAS ceiling: withdrawals to
+        # addresses with code are refused up front, and one that gains code later (CREATE2)
+        # can burn no more than that; its payout then fails and the sender is refunded.
         return tx
 
-    async def _deposit(self, row: Row, signer: LocalAccount, fees: Fees) -> dict[str, Any]:
-        """The sender's unsigned deposit; its balance is read under the sender's lock, so
-        concurrent transfers from one wallet cannot both spend the same ether."""
+    async def _deposit(
+        self, conn: Conn, row: Row, signer: LocalAccount, fees: Fees
+    ) -> dict[str, Any]:
+        """The sender's unsigned deposit, checked under the sender's lock against the funds
+        available: the mined balance minus what the wallet's own signed but unmined deposits
+        will take (value + gas at their fee cap). On a chain with real block times two
+        payments would otherwise both be signed, and the one that cannot pay never mines,
+        leaving a nonce gap that blocks the wallet for good."""
         balance = await self.chain.balance(signer.address)
-        if balance < row.amount_wei + DEPOSIT_GAS * fees.max_fee:
+        available = balance - await self._in_flight(conn, row, signer.address)
+        # Gas grants are never money: the granted wei stay in the wallet as a float that pays
+        # deposit gas, so only what the wallet holds beyond them can be sent.
+        reserve = await ledger.granted(conn, signer.address)
+        if available < row.amount_wei + max(DEPOSIT_GAS * fees.max_fee, reserve):
             raise Rejected(INSUFFICIENT)
         return {**self.chain.deposit_call(), "value": row.amount_wei}
+
+    async def _in_flight(self, conn: Conn, row: Row, address: str) -> int:
+        """Wei the wallet's broadcast, not yet mined transactions can still take."""
+        mined = await self.chain.mined_nonce(address)
+        total = 0
+        for raw in await ledger.unmined_deposits(conn, address, row.id):
+            tx = TypedTransaction.from_bytes(HexBytes(raw)).as_dict()
+            if int(tx["nonce"]) >= mined:  # a lower nonce is mined: the balance shows it
+                total += int(tx["value"]) + int(tx["gas"]) * int(tx["maxFeePerGas"])
+        return total
 
     async def _submit(self, row: Row) -> None:
         with suppress(_Lost):
@@ -137,7 +196,7 @@ class Engine:
             # compare-and-set fails and the transaction (nonce included) rolls back unsent.
             if tx is None:
                 try:
-                    tx = await self._deposit(row, signer, fees)
+                    tx = await self._deposit(conn, row, signer, fees)
                 except Rejected as error:
                     await self._fail(conn, row, str(error))
                     return
@@ -210,7 +269,26 @@ class Engine:
         await ledger.mark_resent(conn, row.id)
 
     async def _fail(self, conn: Conn, row: Row, reason: str, step: str | None = None) -> None:
+        at = step or row.step
+        # The deposit was mined (the row reached its payout): the sender's money is in the
+        # pool, so the failure comes with a refund row that pays it back, in one transaction.
+        refund = row.kind in REFUNDABLE and at in ("payout", "payout_sent")
         async with conn.transaction():
-            if await ledger.fail(conn, row.id, step or row.step, reason):
+            if await ledger.fail(conn, row.id, at, reason):
                 await events.record(conn, "payment_failed_count", row.kind)
-        log.info("ledger %s failed: %s", row.id, reason)
+                if refund:
+                    await ledger.insert(conn, self._refund(row), row.chain_id)
+        log.info("ledger %s failed: %s%s", row.id, reason, " (refund queued)" if refund else "")
+
+    def _refund(self, row: Row) -> NewEntry:
+        return NewEntry(
+            kind="refund",
+            idempotency_key=f"refund:{row.id}",
+            request_hash="refund",
+            sender_id=None,
+            receiver_id=row.sender_id,
+            sender_address=self.chain.contract_address,
+            receiver_address=row.sender_address,
+            amount_wei=row.amount_wei,
+            refund_of=row.id,
+        )

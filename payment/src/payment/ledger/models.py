@@ -42,6 +42,8 @@ class Entry(BaseModel):
     tx_hash: str | None
     deposit_tx_hash: str | None
     failure_reason: str | None
+    # A refund row: the failed transfer or withdrawal whose deposit it pays back.
+    refund_of: int | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -59,6 +61,7 @@ class Entry(BaseModel):
             tx_hash=row.payout_tx_hash or row.deposit_tx_hash,
             deposit_tx_hash=row.deposit_tx_hash,
             failure_reason=row.failure_reason,
+            refund_of=row.refund_of,
             created_at=row.created_at,
             updated_at=row.updated_at,
         )

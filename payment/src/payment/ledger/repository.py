@@ -10,7 +10,7 @@ from payment.db import Conn
 
 COLUMNS = """id, kind, idempotency_key, request_hash, sender_id, receiver_id, sender_address,
     receiver_address, amount_wei, status, step, deposit_tx_hash, deposit_raw_tx, payout_tx_hash,
-    payout_raw_tx, submitted_at, failure_reason, created_at, updated_at, chain_id"""
+    payout_raw_tx, submitted_at, failure_reason, created_at, updated_at, chain_id, refund_of"""
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,13 @@ class NewEntry:
     sender_address: str
     receiver_address: str
     amount_wei: int
+    # A refund: the failed transfer or withdrawal whose deposit it pays back.
+    refund_of: int | None = None
+
+    @property
+    def key_owner(self) -> int:
+        """The user an idempotency key belongs to: the sender, else the receiver."""
+        return self.sender_id or self.receiver_id or 0
 
     @property
     def first_step(self) -> str:
@@ -30,7 +37,7 @@ class NewEntry:
         return "deposit" if self.kind in ("transfer", "withdrawal") else "payout"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Row(NewEntry):
     id: int
     status: str
@@ -62,13 +69,14 @@ def _row(record: asyncpg.Record) -> Row:
 
 
 async def insert(conn: Conn, entry: NewEntry, chain_id: int | None) -> Row | None:
-    """The new row, or None when (kind, idempotency_key) exists already."""
+    """The new row, or None when (kind, key owner, idempotency_key) exists already."""
     record = await conn.fetchrow(
         f"""
         INSERT INTO ledger (kind, idempotency_key, request_hash, sender_id, receiver_id,
-                            sender_address, receiver_address, amount_wei, step, chain_id)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-        ON CONFLICT (kind, idempotency_key) DO NOTHING
+                            sender_address, receiver_address, amount_wei, step, chain_id,
+                            refund_of)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+        ON CONFLICT (kind, key_owner, idempotency_key) DO NOTHING
         RETURNING {COLUMNS}
         """,
         entry.kind,
@@ -81,8 +89,21 @@ async def insert(conn: Conn, entry: NewEntry, chain_id: int | None) -> Row | Non
         entry.amount_wei,
         entry.first_step,
         chain_id,
+        entry.refund_of,
     )
     return _row(record) if record else None
+
+
+async def recent_withdrawals(conn: Conn, user_id: int) -> int:
+    """Withdrawal rows the user created in the last hour (whatever became of them)."""
+    value = await conn.fetchval(
+        """
+        SELECT count(*) FROM ledger
+        WHERE sender_id = $1 AND kind = 'withdrawal' AND created_at > now() - interval '1 hour'
+        """,
+        user_id,
+    )
+    return int(value)
 
 
 async def get(conn: Conn, entry_id: int) -> Row | None:
@@ -90,11 +111,64 @@ async def get(conn: Conn, entry_id: int) -> Row | None:
     return _row(record) if record else None
 
 
-async def get_by_key(conn: Conn, kind: str, key: str) -> Row | None:
+async def get_by_key(conn: Conn, kind: str, owner: int, key: str) -> Row | None:
+    """The row of this user's key (keys are scoped per kind and per user)."""
     record = await conn.fetchrow(
-        f"SELECT {COLUMNS} FROM ledger WHERE kind = $1 AND idempotency_key = $2", kind, key
+        f"SELECT {COLUMNS} FROM ledger WHERE kind = $1 AND key_owner = $2 AND idempotency_key = $3",
+        kind,
+        owner,
+        key,
     )
     return _row(record) if record else None
+
+
+async def reserved_in_pool(conn: Conn, other_than: int) -> int:
+    """Wei of the pool that unfinished movements will pay out (other rows): deposits made or
+    on their way that await their payout, refunds, and top-ups already signed. A top-up may
+    only spend what is left."""
+    value = await conn.fetchval(
+        """
+        SELECT coalesce(sum(amount_wei), 0) FROM ledger
+        WHERE status IN ('pending', 'submitted') AND id <> $1
+          AND ((kind IN ('transfer', 'withdrawal')
+                AND step IN ('deposit_sent', 'payout', 'payout_sent'))
+               OR kind = 'refund'
+               OR (kind = 'top_up' AND step = 'payout_sent'))
+        """,
+        other_than,
+    )
+    return int(value)
+
+
+async def refund_of(conn: Conn, entry_id: int) -> Row | None:
+    record = await conn.fetchrow(f"SELECT {COLUMNS} FROM ledger WHERE refund_of = $1", entry_id)
+    return _row(record) if record else None
+
+
+async def granted(conn: Conn, address: str) -> int:
+    """Wei of gas grants to the wallet (sent or on their way): never spendable as money."""
+    value = await conn.fetchval(
+        """
+        SELECT coalesce(sum(amount_wei), 0) FROM ledger
+        WHERE receiver_address = $1 AND kind = 'gas_grant' AND status <> 'failed'
+        """,
+        address,
+    )
+    return int(value)
+
+
+async def unmined_deposits(conn: Conn, sender: str, other_than: int) -> list[bytes]:
+    """Raw deposits the sender signed whose receipts were not seen yet (other rows)."""
+    records = await conn.fetch(
+        """
+        SELECT deposit_raw_tx FROM ledger
+        WHERE sender_address = $1 AND step = 'deposit_sent' AND status = 'submitted'
+          AND id <> $2 AND deposit_raw_tx IS NOT NULL
+        """,
+        sender,
+        other_than,
+    )
+    return [bytes(record["deposit_raw_tx"]) for record in records]
 
 
 async def _compare_and_set(

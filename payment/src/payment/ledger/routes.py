@@ -16,7 +16,7 @@ from payment.security import require_service_token
 
 IdempotencyKey = Annotated[str | None, HeaderParameter(name="Idempotency-Key")]
 MAX_PAGE = 500
-Kind = Literal["transfer", "withdrawal", "top_up", "gas_grant"]
+Kind = Literal["transfer", "withdrawal", "top_up", "gas_grant", "refund"]
 Status = Literal["pending", "submitted", "confirmed", "failed"]
 
 

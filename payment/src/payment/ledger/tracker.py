@@ -36,6 +36,7 @@ async def track_forever(engine: Engine, pool: asyncpg.Pool, interval: float, gra
         await asyncio.sleep(interval)
         try:
             await sweep(engine, pool, older_than=grace, rebroadcast=False)
+            await engine.watch_owner()
         except ChainUnavailable:
             log.warning("tracker: the chain is unreachable")
         except (OSError, asyncpg.PostgresError):

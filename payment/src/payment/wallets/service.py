@@ -50,6 +50,7 @@ class Wallets:
         if grant_id is not None:
             try:
                 await self.engine.run(grant_id, self.wait)
+                await self.engine.watch_owner()  # every grant costs the owner
             except ChainUnavailable:
                 log.warning("gas grant %s waits for the chain; the tracker will send it", grant_id)
         return wallet, created
