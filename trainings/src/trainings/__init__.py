@@ -1,3 +1,3 @@
 """FiuFit trainings service."""
 
-__version__ = "1.0.1"
+__version__ = "1.1.0"
