@@ -8,26 +8,23 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
-import asyncpg
-from litestar import Litestar, MediaType, Request, Response
+from litestar import Litestar, Request
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from prometheus_client import start_http_server
 from redis.asyncio import Redis
 
-from payment import __version__, events
+from payment import __version__, errors, events
 from payment.amounts import to_wei
 from payment.chain.client import Chain
 from payment.chain.deploy import ensure_contract, fund_tester_owner, owner_account
+from payment.chain.errors import ChainUnavailable
 from payment.crypto import KeyBox
-from payment.db import create_pool
-from payment.errors import ChainUnavailable
+from payment.db import OUTAGES, create_pool
 from payment.health import HealthController
 from payment.ledger.engine import Engine
 from payment.ledger.routes import MovementController
@@ -39,27 +36,6 @@ from payment.wallets.routes import WalletController
 from payment.wallets.service import Wallets
 
 log = logging.getLogger(__name__)
-
-
-def _internal_error(request: Request[Any, Any, Any], error: Exception) -> Response[object]:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return Response(
-        {"detail": "Internal server error"},
-        status_code=HTTP_500_INTERNAL_SERVER_ERROR,
-        media_type=MediaType.JSON,
-    )
-
-
-def _http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[object]:
-    body: dict[str, object] = {"detail": error.detail}
-    if error.extra:
-        body["errors"] = error.extra
-    return Response(body, status_code=error.status_code, headers=error.headers)
-
-
-def _unavailable(request: Request[Any, Any, Any], error: Exception) -> Response[object]:
-    log.warning("dependency unavailable on %s %s: %r", request.method, request.url.path, error)
-    return Response({"detail": "Database unavailable"}, status_code=503)
 
 
 def _from_state(name: str) -> Provide:
@@ -169,13 +145,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             path="/payment/documentation",
             render_plugins=[SwaggerRenderPlugin(path="/")],
         ),
-        exception_handlers={
-            HTTPException: _http_error,
-            OSError: _unavailable,
-            asyncpg.InterfaceError: _unavailable,
-            asyncpg.CannotConnectNowError: _unavailable,
-            Exception: _internal_error,
-        },
+        exception_handlers=errors.exception_handlers(OUTAGES, "Database unavailable"),
         request_max_body_size=64 * 1024,
         logging_config=None,  # logs.py owns the handlers (JSON lines)
     )

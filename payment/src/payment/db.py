@@ -16,6 +16,15 @@ ACCOUNT_LOCK = 20_001
 DEPLOY_LOCK = 20_002
 WITHDRAWAL_LOCK = 20_003
 
+# What means "the database cannot be reached right now", answered 503 "Database unavailable"
+# (errors.exception_handlers) rather than 500: Postgres unreachable or refusing connections
+# (a TimeoutError is an OSError), a dropped connection.
+OUTAGES: tuple[type[Exception], ...] = (
+    OSError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+)
+
 
 async def create_pool(url: str, size: int) -> asyncpg.Pool:
     return await asyncpg.create_pool(url, min_size=1, max_size=size, command_timeout=30)

@@ -1,4 +1,4 @@
-"""Liveness (no dependency checks) and readiness.
+"""Liveness (no dependency checks) and readiness (readiness.py runs the checks).
 
 Readiness fails (503) only when the service's own database is down: without it nothing can
 be answered. The chain and Redis are softer dependencies (a movement answers 503 on its own
@@ -7,21 +7,37 @@ the body and in the ``fiufit_payment_dependency_up`` gauge, never by taking ever
 of rotation. The body names a state per check, never an exception's text.
 """
 
-import logging
 import time
 from typing import Any
 
 from litestar import Controller, Request, get
 from litestar.response import Response
-from prometheus_client import Gauge
 
 from payment.chain.client import Chain
+from payment.readiness import Readiness
 
-log = logging.getLogger(__name__)
-DEPENDENCY_UP = Gauge(
-    "fiufit_payment_dependency_up",
-    "1 when the dependency answered the last readiness check",
-    ["dependency"],
+
+async def _database(request: Request[Any, Any, Any]) -> None:
+    async with request.app.state.pool.acquire() as conn:
+        await conn.fetchval("SELECT 1")
+
+
+async def _chain(request: Request[Any, Any, Any]) -> None:
+    chain: Chain = request.app.state.chain
+    await chain.block_number()
+
+
+async def _redis(request: Request[Any, Any, Any]) -> None:
+    await request.app.state.redis.ping()
+
+
+# The database is required (its failure is the 503) and also listed with the soft checks, so
+# that it counts in `degraded` as payment has always reported it (`degraded` is true whenever
+# any check fails); the key appears once in `checks` and runs once.
+READINESS = Readiness(
+    "payment",
+    required={"database": _database},
+    soft={"database": _database, "chain": _chain, "redis": _redis},
 )
 
 
@@ -35,27 +51,4 @@ class HealthController(Controller):
 
     @get("/readiness/")
     async def readiness(self, request: Request[Any, Any, Any]) -> Response[dict[str, object]]:
-        state = request.app.state
-        checks: dict[str, str] = {}
-
-        async def check(name: str, probe: Any) -> None:
-            try:
-                await probe()
-                checks[name] = "ok"
-            except Exception as error:  # any failure: reported by name, logged in full
-                log.warning("readiness: %s unavailable: %r", name, error)
-                checks[name] = "unavailable"
-            DEPENDENCY_UP.labels(name).set(1 if checks[name] == "ok" else 0)
-
-        async def database() -> None:
-            async with state.pool.acquire(timeout=5) as conn:
-                await conn.fetchval("SELECT 1")
-
-        chain: Chain = state.chain
-        await check("database", database)
-        await check("chain", chain.block_number)
-        await check("redis", state.redis.ping)
-        ready = checks["database"] == "ok"
-        degraded = any(value != "ok" for value in checks.values())
-        body: dict[str, object] = {"ready": ready, "degraded": degraded, "checks": checks}
-        return Response(body, status_code=200 if ready else 503)
+        return await READINESS.answer(request)

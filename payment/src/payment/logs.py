@@ -1,4 +1,8 @@
-"""Structured (JSON lines) logs to stdout."""
+"""Structured (JSON lines) logs to stdout.
+
+Declared glue (ARCHITECTURE.md): this file is identical in every service, and
+overlays/check_glue.py fails when one copy differs. Change every copy in one commit.
+"""
 
 import json
 import logging
@@ -28,3 +32,5 @@ def configure_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # httpx logs every outbound request at INFO; failures are logged where they are handled.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))

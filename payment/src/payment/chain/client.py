@@ -28,7 +28,7 @@ from web3.exceptions import (
 )
 from web3.providers.eth_tester import AsyncEthereumTesterProvider
 
-from payment.errors import ChainUnavailable
+from payment.chain.errors import ChainUnavailable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -28,9 +28,9 @@ from prometheus_client import Counter, Gauge
 
 from payment import events
 from payment.chain.client import DEPOSIT_GAS, PAYOUT_GAS, TRANSFER_GAS, Chain, Fees, Rejected
+from payment.chain.errors import ChainUnavailable
 from payment.crypto import KeyBox
 from payment.db import ACCOUNT_LOCK, Conn, advisory_lock
-from payment.errors import ChainUnavailable
 from payment.ledger import repository as ledger
 from payment.ledger.repository import NewEntry, Row
 from payment.wallets import repository as wallets

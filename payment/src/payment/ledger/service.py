@@ -11,8 +11,9 @@ from litestar.exceptions import ClientException, NotFoundException, TooManyReque
 from web3 import Web3
 
 from payment.amounts import format_eth, to_wei
+from payment.chain.errors import ChainUnavailable
 from payment.db import WITHDRAWAL_LOCK, Conn, connection
-from payment.errors import ChainUnavailable, Conflict
+from payment.errors import Conflict
 from payment.ledger import repository as ledger
 from payment.ledger.engine import INSUFFICIENT, REFUNDABLE, Engine
 from payment.ledger.repository import NewEntry, Row

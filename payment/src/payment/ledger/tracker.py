@@ -6,7 +6,7 @@ import logging
 
 import asyncpg
 
-from payment.errors import ChainUnavailable
+from payment.chain.errors import ChainUnavailable
 from payment.ledger import repository as ledger
 from payment.ledger.engine import Engine
 

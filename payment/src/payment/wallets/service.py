@@ -5,8 +5,8 @@ import logging
 from litestar.exceptions import NotFoundException
 
 from payment import events
+from payment.chain.errors import ChainUnavailable
 from payment.db import connection
-from payment.errors import ChainUnavailable
 from payment.ledger import repository as ledger
 from payment.ledger.engine import Engine
 from payment.ledger.repository import NewEntry
