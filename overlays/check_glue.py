@@ -18,10 +18,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # glue file (inside src/<package>/) → the services that carry it
 GLUE: dict[str, tuple[str, ...]] = {
-    "errors.py": ("authentication", "users", "trainings", "goals", "metrics"),
-    "logs.py": ("authentication", "users", "trainings", "goals", "metrics"),
+    "errors.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),
+    "logs.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),
     "outbox.py": ("users", "trainings", "goals"),
-    "readiness.py": ("authentication", "users", "trainings", "goals", "metrics"),
+    "readiness.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),
     "tokens.py": ("users", "trainings", "goals", "metrics"),
 }
 
