@@ -31,13 +31,11 @@ async def _redis(request: Request[Any, Any, Any]) -> None:
     await request.app.state.redis.ping()
 
 
-# The database is required (its failure is the 503) and also listed with the soft checks, so
-# that it counts in `degraded` as payment has always reported it (`degraded` is true whenever
-# any check fails); the key appears once in `checks` and runs once.
+# As in every service: `ready` answers for the required checks, `degraded` for the soft ones.
 READINESS = Readiness(
     "payment",
     required={"database": _database},
-    soft={"database": _database, "chain": _chain, "redis": _redis},
+    soft={"chain": _chain, "redis": _redis},
 )
 
 
