@@ -1,10 +1,9 @@
 """The application factory: settings in, a Litestar app with its pools opened in the lifespan."""
 
 import asyncio
-import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -117,12 +116,28 @@ async def _services(settings: Settings) -> AsyncIterator[Services]:
             limiter=RateLimiter(redis, _limits(settings)),
         )
     finally:
-        await mongo.close()
+        # Bounded: a connection or client stuck in a dependency must not keep the process from
+        # exiting (the pool then closes its connections without waiting for them).
+        await _bounded(mongo.close(), "MongoDB client")
         if events_redis is not redis:
-            await events_redis.aclose()
-        await redis.aclose()
-        await pool.close()
-        await http.aclose()
+            await _bounded(events_redis.aclose(), "events Redis client")
+        await _bounded(redis.aclose(), "Redis client")
+        try:
+            await asyncio.wait_for(pool.close(), CLOSE_TIMEOUT)
+        except TimeoutError:
+            log.warning("database pool still busy after %s s: terminating it", CLOSE_TIMEOUT)
+            pool.terminate()
+        await _bounded(http.aclose(), "HTTP client")
+
+
+CLOSE_TIMEOUT = 10.0  # seconds each client may take to close at shutdown
+
+
+async def _bounded(closing: Awaitable[object], what: str) -> None:
+    try:
+        await asyncio.wait_for(closing, CLOSE_TIMEOUT)
+    except TimeoutError:
+        log.warning("%s did not close within %s s; leaving it", what, CLOSE_TIMEOUT)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -155,9 +170,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             finally:
                 for task in tasks:
                     task.cancel()
-                for task in tasks:
-                    with contextlib.suppress(asyncio.CancelledError, Exception):
-                        await task
+                # Cancelled tasks end at their next await; none may hold the shutdown for ever.
+                done, stuck = await asyncio.wait(tasks, timeout=CLOSE_TIMEOUT)
+                for task in done:
+                    if not task.cancelled():
+                        task.exception()  # retrieved: a task that failed was logged by itself
+                for task in stuck:
+                    log.warning("background task %s did not stop at shutdown", task.get_name())
 
     prometheus = PrometheusConfig(app_name="fiufit_users", group_path=True)
     return Litestar(
