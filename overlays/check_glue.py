@@ -22,6 +22,7 @@ GLUE: dict[str, tuple[str, ...]] = {
     "logs.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),
     "outbox.py": ("users", "trainings", "goals"),
     "readiness.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),
+    "inline.py": ("trainings", "goals"),
     "tokens.py": ("users", "trainings", "goals", "metrics"),
 }
 

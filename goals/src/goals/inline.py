@@ -1,16 +1,12 @@
-"""A per-response budget for inlined images: a list never holds more base64 than a setting.
+"""A per-response budget for inlined images: a response never holds more base64 than a setting.
 
-Images travel inline (the 2023 clients read `image` from the list itself), so a list of goals
-costs the sum of its images in memory, several times over while it is serialised. A response
-inlines images in list order while their running total stays within the budget and their count
-within a cap; the first image is always inlined (one image is bounded by the upload limit), so
-a page of one row (`?offset=k&limit=1`) always carries its image. Rows beyond the budget come
-back with `image: null` and `image_omitted: true`.
-
-Downloads are planned before they start: an image's size is known once it was uploaded or
-downloaded by this process (object names never change content). Images of known size that fit
-what is left of the budget are fetched together; one of unknown size is fetched alone and kept
-if it fits. So a response never holds, even for a moment, more than the budget plus one image.
+Declared glue (ARCHITECTURE.md): identical in trainings and goals; overlays/check_glue.py checks.
+Images travel inline (the 2023 clients read `media` and `image` from the lists themselves), so a
+list costs the sum of its images in memory, several times over while it is serialised. A
+response inlines images in order while their running total stays within the budget and their
+count within a cap; the first is always inlined (one image is bounded by the upload limit), so a
+single training (`GET /trainings/{id}`) or a one-row page of goals always carries its image.
+Rows beyond the budget come back with a null image and `media_omitted`/`image_omitted` true.
 """
 
 import asyncio
