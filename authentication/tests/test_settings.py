@@ -1,6 +1,7 @@
 """Fail closed at start-up (issue 13, items 8 and 9): an empty or placeholder secret, or an
 emulator variable outside local mode, stops the real console script before it serves."""
 
+import json
 import os
 import socket
 import subprocess
@@ -201,6 +202,11 @@ def test_an_empty_or_placeholder_service_account_file_is_refused(
         make_settings(firebase_credentials_file=str(path))
     with pytest.raises(ValidationError, match="AUTH_FIREBASE_CREDENTIALS_FILE cannot be read"):
         make_settings(firebase_credentials_file=str(tmp_path / "missing.json"))
-    real = '{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----x", '
-    path.write_text(real + '"client_email": "fiufit@project.iam.gserviceaccount.com"}')
+    # A service account's shape, with a key made here for the test.
+    account = {
+        "type": "service_account",
+        "private_key": generate_private_pem("ES256"),
+        "client_email": "fiufit@project.iam.gserviceaccount.com",
+    }
+    path.write_text(json.dumps(account))
     assert make_settings(firebase_credentials_file=str(path)).firebase_credentials_file
