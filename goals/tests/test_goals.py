@@ -1,5 +1,6 @@
 """Goals: the shapes the app reads, its odd bodies, deadlines, completion and images."""
 
+import asyncio
 import base64
 from datetime import timedelta
 from typing import Any
@@ -8,8 +9,12 @@ import asyncpg
 import httpx
 import pytest
 from litestar.testing import AsyncTestClient
+from prometheus_client import REGISTRY
 
 from goals.app import create_app
+from goals.errors import PayloadTooLarge, ServiceUnavailable
+from goals.goals.service import IMAGE_WORDING, image_name
+from goals.storage import Storage
 from tests.helpers import (
     AUTH_URL,
     PNG_B64,
@@ -311,6 +316,64 @@ async def test_storage_failure_is_503_and_leaves_no_goal(
         assert await db.fetchval("SELECT count(*) FROM goals") == 0
         # Goals without images do not need storage.
         assert (await other.post("/goals/5", json=new_goal(), headers=user())).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("image", "status", "detail"),
+    [
+        ("bm90IGFuIGltYWdl", 400, "Invalid image: Unsupported image"),
+        ("%%%not base64%%%", 400, "Invalid image: Incorrect image encoding"),
+    ],
+)
+async def test_storage_refusals_keep_their_status_and_words(
+    client: Client, image: str, status: int, detail: str
+) -> None:
+    response = await client.post("/goals/5", json=new_goal(image=image), headers=user())
+    assert response.status_code == status, response.text
+    assert response.json()["detail"].startswith(detail)
+
+
+def lookups(source: str) -> float:
+    value = REGISTRY.get_sample_value("fiufit_goals_media_lookups_total", {"source": source})
+    return value or 0.0
+
+
+async def test_concurrent_reads_of_one_image_share_a_download(client: Client) -> None:
+    goal = await create_goal(client, image=PNG_B64)
+    name = image_name(goal["id"])
+    async with httpx.AsyncClient() as http:
+        storage = Storage(http, AUTH_URL, SERVICE_TOKEN, IMAGE_WORDING, concurrency=2)
+        before = {source: lookups(source) for source in ("storage", "shared", "cache")}
+        assert await asyncio.gather(*(storage.get(name) for _ in range(4))) == [PNG_B64] * 4
+        assert lookups("storage") - before["storage"] == 1
+        assert lookups("shared") - before["shared"] == 3
+        assert lookups("cache") == before["cache"]  # goals keeps no read cache
+        assert storage.known_size(name) == len(PNG_B64)
+        assert await storage.get(image_name(0)) is None  # no such object
+        await storage.delete(name)
+        assert storage.known_size(name) is None
+
+
+async def test_an_image_storage_finds_too_large_is_413_in_its_words() -> None:
+    # GOALS_MAX_IMAGE_BYTES refuses it before storage in the app; storage's own 413 is passed on.
+    async with httpx.AsyncClient() as http:
+        storage = Storage(http, AUTH_URL, SERVICE_TOKEN, IMAGE_WORDING)
+        with pytest.raises(PayloadTooLarge) as raised:
+            await storage.put(image_name(0), TOO_BIG_FOR_AUTHENTICATION)
+    assert raised.value.detail == "Image larger than 5242880 bytes"
+
+
+async def test_storage_down_is_503_in_this_service_s_words() -> None:
+    async with httpx.AsyncClient(timeout=1) as http:
+        storage = Storage(http, "http://127.0.0.1:1", SERVICE_TOKEN, IMAGE_WORDING)
+        for call in (
+            storage.put(image_name(1), PNG_B64),
+            storage.get(image_name(1)),
+            storage.delete(image_name(1)),
+        ):
+            with pytest.raises(ServiceUnavailable) as raised:
+                await call
+            assert raised.value.detail == "Image storage is unavailable"
 
 
 async def test_listing_survives_unreadable_images(clock: FakeClock, client: Client) -> None:

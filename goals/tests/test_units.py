@@ -12,9 +12,10 @@ from pydantic import TypeAdapter, ValidationError
 from goals.clock import earliest_today
 from goals.goals.models import GoalUpdate
 from goals.goals.service import check_deadline, completed_at, decoded_size
-from goals.inline import KnownSizes, base64_length, inline_within_budget
+from goals.inline import inline_within_budget
 from goals.numbers import NonNegativeQuantity, PositiveQuantity, as_number
 from goals.progress.window import window
+from goals.storage import KnownSizes, base64_length
 
 NOW = datetime(2026, 6, 14, 12, 0, tzinfo=UTC)
 EARLIER = NOW - timedelta(days=2)

@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import httpx
 import pytest
+from litestar.exceptions import HTTPException
 from litestar.testing import AsyncTestClient
 from prometheus_client import REGISTRY
 
@@ -22,7 +23,8 @@ from tests.helpers import (
 )
 from trainings.app import create_app
 from trainings.errors import ServiceUnavailable
-from trainings.media import MediaStore, _Cache
+from trainings.storage import Storage
+from trainings.trainings.service import MEDIA_WORDING
 
 
 @pytest.fixture
@@ -149,13 +151,17 @@ async def test_concurrent_reads_of_one_image_share_a_download(
     training = await create(media=PNG)
     name = await stored_name(db, training["id"])
     async with httpx.AsyncClient() as http:
-        uncached = MediaStore(http, AUTH_URL, SERVICE_TOKEN, cache_bytes=0, concurrency=4)
+        uncached = Storage(
+            http, AUTH_URL, SERVICE_TOKEN, MEDIA_WORDING, cache_bytes=0, concurrency=4
+        )
         before = {source: lookups(source) for source in ("storage", "shared", "cache")}
         assert await asyncio.gather(*(uncached.get(name) for _ in range(5))) == [PNG] * 5
         assert lookups("storage") - before["storage"] == 1
         assert lookups("shared") - before["shared"] == 4
 
-        cached = MediaStore(http, AUTH_URL, SERVICE_TOKEN, cache_bytes=1024, concurrency=4)
+        cached = Storage(
+            http, AUTH_URL, SERVICE_TOKEN, MEDIA_WORDING, cache_bytes=1024, concurrency=4
+        )
         found = await asyncio.gather(cached.get(name), cached.get("trainings/0/media-none"))
         assert found == [PNG, None]
         before = {source: lookups(source) for source in ("storage", "shared", "cache")}
@@ -164,26 +170,91 @@ async def test_concurrent_reads_of_one_image_share_a_download(
         assert lookups("storage") == before["storage"]
 
 
-async def test_storage_down_is_503() -> None:
+async def test_storage_down_is_503_in_this_service_s_words() -> None:
     async with httpx.AsyncClient(timeout=1) as http:
-        store = MediaStore(http, "http://127.0.0.1:1", SERVICE_TOKEN, 0, 4)
-        with pytest.raises(ServiceUnavailable):
-            await store.put("trainings/1/media-x", PNG)
-        with pytest.raises(ServiceUnavailable):
+        store = Storage(http, "http://127.0.0.1:1", SERVICE_TOKEN, MEDIA_WORDING, concurrency=4)
+        for call in (
+            store.put("trainings/1/media-x", PNG),
+            store.get("trainings/1/media-x"),
+            store.delete("trainings/1/media-x"),
+            store.ping(),
+        ):
+            with pytest.raises(ServiceUnavailable) as raised:
+                await call
+            assert raised.value.status_code == 503
+        with pytest.raises(ServiceUnavailable) as raised:
             await store.get("trainings/1/media-x")
-        await store.delete("trainings/1/media-x")  # best effort: no error
+        assert raised.value.detail == "Media storage is unavailable"
 
 
-def test_cache_keeps_the_most_recently_used_within_its_bound() -> None:
-    cache = _Cache(max_bytes=3 * (len("n1") + 10 + 64))
-    for name in ("n1", "n2", "n3"):
-        cache.put(name, "x" * 10)
-    assert cache.get("n1") == "x" * 10  # n1 is now the most recent
-    cache.put("n4", "y" * 10)
-    assert cache.get("n2") is None
-    assert [cache.get(name) for name in ("n1", "n3", "n4")] == ["x" * 10, "x" * 10, "y" * 10]
-    cache.put("huge", "z" * 1000)  # larger than the whole cache: not kept
-    assert cache.get("huge") is None
-    disabled = _Cache(max_bytes=0)
-    disabled.put("n1", "")
-    assert disabled.get("n1") is None
+async def test_a_storage_refusing_this_service_is_503_and_creates_nothing() -> None:
+    # authentication refuses a wrong service credential (401): storage is unusable here.
+    app = create_app(make_settings(service_token="wrong-token"))
+    async with AsyncTestClient(app=app) as other:
+        response = await other.post("/trainings", json=training_body(media=PNG), headers=trainer())
+        assert response.status_code == 503, response.text
+        assert response.json() == {"detail": "Media storage is unavailable"}
+        assert (await other.get("/trainings")).json()["count"] == 0
+        # Trainings without media do not need storage.
+        created = await other.post("/trainings", json=training_body(), headers=trainer())
+        assert created.status_code == 201, created.text
+
+
+async def test_removing_media_while_storage_refuses_still_succeeds(
+    create: Create, db: asyncpg.Connection
+) -> None:
+    training = await create(media=PNG)
+    name = await stored_name(db, training["id"])
+    # Deleting the old object is best effort: the orphan is harmless, the edit goes through.
+    app = create_app(make_settings(service_token="wrong-token"))
+    async with AsyncTestClient(app=app) as other:
+        removed = await other.patch(
+            f"/trainings/{training['id']}", json={"media": ""}, headers=trainer()
+        )
+    assert removed.status_code == 200, removed.text
+    assert removed.json()["media"] is None
+    assert await media_column(db, training["id"]) is None
+    async with httpx.AsyncClient() as http:  # the orphan: no row names it for the cleanup
+        await http.delete(
+            f"{AUTH_URL}/auth/storage/{name}", headers={"X-Service-Token": SERVICE_TOKEN}
+        )
+
+
+async def test_storage_round_trip_tracks_the_sizes_it_knows(storage: httpx.AsyncClient) -> None:
+    name = "trainings/0/media-storage-test"
+    async with httpx.AsyncClient() as http:
+        store = Storage(http, AUTH_URL, SERVICE_TOKEN, MEDIA_WORDING, cache_bytes=1024)
+        try:
+            assert store.known_size(name) is None
+            await store.put(name, PNG)
+            assert store.known_size(name) == len(PNG)  # from authentication's answer
+            assert await store.get(name) == PNG
+            await store.ping()
+            await store.delete(name)
+            assert store.known_size(name) is None
+            assert (await storage.get(f"/{name}")).status_code == 404
+            await store.delete(name)  # already gone: fine
+        finally:
+            await storage.delete(f"/{name}")
+
+
+@pytest.mark.parametrize(
+    ("image", "status", "detail"),
+    [
+        (base64.b64encode(b"not an image").decode(), 400, "Invalid media: Unsupported image"),
+        (
+            base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(5 * 1024 * 1024 + 1)).decode(),
+            413,
+            "Invalid media: Image larger than",
+        ),
+    ],
+)
+async def test_storage_refusals_keep_their_status_in_this_service_s_words(
+    image: str, status: int, detail: str
+) -> None:
+    async with httpx.AsyncClient() as http:
+        store = Storage(http, AUTH_URL, SERVICE_TOKEN, MEDIA_WORDING)
+        with pytest.raises(HTTPException) as raised:
+            await store.put("trainings/0/media-refused", image)
+    assert raised.value.status_code == status
+    assert raised.value.detail.startswith(detail)

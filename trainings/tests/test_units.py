@@ -9,7 +9,8 @@ from pydantic import ValidationError
 
 from trainings.catalogue.service import Catalogue, CatalogueExercise
 from trainings.favourites.models import FavouriteCreate, RatingUpdate
-from trainings.inline import KnownSizes, base64_length, inline_within_budget
+from trainings.inline import inline_within_budget
+from trainings.storage import KnownSizes, ReadCache, base64_length
 from trainings.trainings.models import TrainingExerciseCreate, TrainingUpdate
 from trainings.trainings.repository import Filters
 from trainings.trainings.service import decoded_size, mean_rating, page_total, parse_trainer_id
@@ -111,6 +112,32 @@ def test_known_sizes_drop_the_least_recently_used() -> None:
     assert (sizes.get("a"), sizes.get("b"), sizes.get("c")) == (1, None, 3)
     sizes.forget("a")
     assert sizes.get("a") is None
+
+
+def test_cache_keeps_the_most_recently_used_within_its_bound() -> None:
+    cache = ReadCache(max_bytes=3 * (len("n1") + 10 + 64))
+    for name in ("n1", "n2", "n3"):
+        cache.put(name, "x" * 10)
+    assert cache.get("n1") == "x" * 10  # n1 is now the most recent
+    cache.put("n4", "y" * 10)
+    assert cache.get("n2") is None
+    assert [cache.get(name) for name in ("n1", "n3", "n4")] == ["x" * 10, "x" * 10, "y" * 10]
+    cache.put("huge", "z" * 1000)  # larger than the whole cache: not kept
+    assert cache.get("huge") is None
+    disabled = ReadCache(max_bytes=0)
+    disabled.put("n1", "")
+    assert disabled.get("n1") is None
+    forgotten = ReadCache(max_bytes=1024)
+    forgotten.put("n1", "x")
+    forgotten.forget("n1")
+    assert forgotten.get("n1") is None
+    forgotten.forget("n1")  # forgetting twice is fine
+    # A value put again replaces the old one and its cost: the bound still holds.
+    bounded = ReadCache(max_bytes=2 * (len("n1") + 10 + 64))
+    for value in ("a" * 10, "b" * 10, "c" * 10):
+        bounded.put("n1", value)
+    bounded.put("n2", "d" * 10)
+    assert (bounded.get("n1"), bounded.get("n2")) == ("c" * 10, "d" * 10)
 
 
 def _fetch_from(images: dict[str, str | None]) -> Callable[[str], Awaitable[str | None]]:

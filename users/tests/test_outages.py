@@ -16,13 +16,19 @@ from prometheus_client import REGISTRY
 
 from tests.helpers import (
     CLOSED_PORT_URL,
+    PNG_B64,
+    SERVICE_TOKEN,
     Actor,
+    Client,
     eventually,
     make_settings,
     profile,
     readiness_body,
 )
 from users.app import create_app
+from users.errors import ServiceUnavailable
+from users.profiles.avatar import AVATAR_WORDING, avatar_name
+from users.storage import Storage
 
 
 async def test_without_mongo_nearby_search_is_503_and_the_rest_stays_ready(make_actor: Any) -> None:
@@ -40,6 +46,45 @@ async def test_without_mongo_nearby_search_is_503_and_the_rest_stays_ready(make_
         # Everything that does not need positions keeps working.
         me = await client.get(f"/users/{athlete.id}", headers=athlete.headers)
         assert me.status_code == 200
+
+
+async def test_a_storage_refusing_this_service_is_503_for_avatars_only(
+    client: Client, make_actor: Any
+) -> None:
+    athlete: Actor = await make_actor()
+    path = f"/users/{athlete.id}"
+    stored = await client.patch(path, json={"image": PNG_B64}, headers=athlete.headers)
+    assert stored.status_code == 200, stored.text
+    # authentication refuses a wrong service credential: its storage is unusable for this app.
+    app = create_app(make_settings(service_token="wrong-token"))
+    unavailable = {"detail": "The authentication service is unavailable"}
+    async with AsyncTestClient(app=app) as other:
+        found = await other.get(
+            "/users", params={"username": athlete.user.username}, headers=athlete.headers
+        )
+        assert (found.status_code, found.json()) == (503, unavailable)
+        edit = await other.patch(path, json={"image": PNG_B64}, headers=athlete.headers)
+        assert (edit.status_code, edit.json()) == (503, unavailable)
+        # What does not need storage keeps working.
+        renamed = await other.patch(path, json={"name": "Nuevo"}, headers=athlete.headers)
+        assert renamed.status_code == 200, renamed.text
+
+
+async def test_storage_down_is_503_in_this_service_s_words() -> None:
+    async with httpx.AsyncClient(timeout=1) as http:
+        storage = Storage(http, f"http://{CLOSED_PORT_URL}", SERVICE_TOKEN, AVATAR_WORDING)
+        for call in (
+            storage.put(avatar_name(1), PNG_B64),
+            storage.get(avatar_name(1)),
+            storage.delete(avatar_name(1)),
+            storage.ping(),
+        ):
+            with pytest.raises(ServiceUnavailable) as raised:
+                await call
+            assert raised.value.status_code == 503
+        with pytest.raises(ServiceUnavailable) as raised:
+            await storage.get(avatar_name(1))
+        assert raised.value.detail == "The authentication service is unavailable"
 
 
 async def test_without_redis_requests_are_still_served(make_actor: Any) -> None:

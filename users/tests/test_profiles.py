@@ -1,5 +1,6 @@
 """GET/PATCH /users/{id}, GET /users (list, username, nearby), GET /users/locations/."""
 
+import base64
 from typing import Any
 
 import httpx
@@ -264,3 +265,30 @@ async def test_patch_replaces_the_avatar(client: Client, make_actor: Any) -> Non
         USER.format(id=actor.id), json={"image": "bm90IGFuIGltYWdl"}, headers=actor.headers
     )
     assert refused.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("image", "status", "detail"),
+    [
+        ("bm90IGFuIGltYWdl", 400, "Unsupported image: only JPEG, PNG and WebP are accepted"),
+        ("%%% not base64 %%%", 400, "Incorrect image encoding: not base64"),
+        # Within this service's body limit, over authentication's 5 MiB.
+        (
+            base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(5 * 1024 * 1024 + 1)).decode(),
+            413,
+            "Image larger than 5242880 bytes",
+        ),
+    ],
+)
+async def test_a_refused_avatar_keeps_storage_s_status_and_detail(
+    client: Client, make_actor: Any, image: str, status: int, detail: str
+) -> None:
+    actor: Actor = await make_actor()
+    path = USER.format(id=actor.id)
+    refused = await client.patch(
+        path, json={"image": image, "name": "Nuevo"}, headers=actor.headers
+    )
+    assert refused.status_code == status, refused.text
+    assert refused.json() == {"detail": detail}
+    # Nothing of the edit was applied.
+    assert (await client.get(path, headers=actor.headers)).json()["name"] == actor.user.name

@@ -27,14 +27,14 @@ from goals.clock import Clock, system_clock
 from goals.db import OUTAGES, open_pool
 from goals.errors import exception_handlers
 from goals.goals.routes import GoalController
-from goals.goals.service import GoalService
+from goals.goals.service import IMAGE_WORDING, GoalService
 from goals.health import HealthController
-from goals.images import ImageStorage
 from goals.logs import configure_logging
 from goals.outbox import OutboxRelay
 from goals.progress.routes import ProgressController
 from goals.security import provide_caller
 from goals.settings import Settings, get_settings
+from goals.storage import Storage
 from goals.tokens import TokenVerifier
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,13 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             ),
             goals=GoalService(
                 db,
-                ImageStorage(http, settings.auth_url, service_token),
+                Storage(
+                    http,
+                    settings.auth_url,
+                    service_token,
+                    IMAGE_WORDING,
+                    concurrency=settings.image_fetch_concurrency,
+                ),
                 clock,
                 relay.notify,
                 settings.image_fetch_concurrency,

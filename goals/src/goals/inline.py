@@ -7,38 +7,11 @@ response inlines images in order while their running total stays within the budg
 count within a cap; the first is always inlined (one image is bounded by the upload limit), so a
 single training (`GET /trainings/{id}`) or a one-row page of goals always carries its image.
 Rows beyond the budget come back with a null image and `media_omitted`/`image_omitted` true.
+The sizes it plans with come from the storage client (storage.py, `Storage.known_size`).
 """
 
 import asyncio
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
-
-
-def base64_length(decoded_bytes: int) -> int:
-    return 4 * ((decoded_bytes + 2) // 3)
-
-
-class KnownSizes:
-    """Base64 lengths of objects by name, least recently used dropped beyond `max_entries`."""
-
-    def __init__(self, max_entries: int = 50_000) -> None:
-        self._max = max_entries
-        self._sizes: OrderedDict[str, int] = OrderedDict()
-
-    def get(self, name: str) -> int | None:
-        size = self._sizes.get(name)
-        if size is not None:
-            self._sizes.move_to_end(name)
-        return size
-
-    def put(self, name: str, size: int) -> None:
-        self._sizes[name] = size
-        self._sizes.move_to_end(name)
-        while len(self._sizes) > self._max:
-            self._sizes.popitem(last=False)
-
-    def forget(self, name: str) -> None:
-        self._sizes.pop(name, None)
 
 
 async def inline_within_budget(

@@ -27,13 +27,13 @@ from trainings.favourites.routes import FavouriteController
 from trainings.favourites.service import FavouriteService
 from trainings.health import HealthController
 from trainings.logs import configure_logging
-from trainings.media import MediaStore
 from trainings.outbox import OutboxRelay
 from trainings.security import provide_caller
 from trainings.settings import Settings, get_settings
+from trainings.storage import Storage
 from trainings.tokens import TokenVerifier
 from trainings.trainings.routes import TrainingController
-from trainings.trainings.service import TrainingService
+from trainings.trainings.service import MEDIA_WORDING, TrainingService
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +72,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         try:
             async with pool.acquire() as conn:
                 catalogue = await load_catalogue(conn)
-            media = MediaStore(
+            storage = Storage(
                 http,
                 settings.auth_url,
                 settings.service_token.get_secret_value(),
-                settings.media_cache_bytes,
-                settings.media_fetch_concurrency,
+                MEDIA_WORDING,
+                cache_bytes=settings.media_cache_bytes,
+                concurrency=settings.media_fetch_concurrency,
             )
             relay = OutboxRelay(
                 pool,
@@ -90,18 +91,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
             trainings = TrainingService(
                 pool,
                 catalogue,
-                media,
+                storage,
                 relay,
                 max_page_size=settings.max_page_size,
                 media_budget=settings.response_media_bytes,
                 media_items=settings.response_media_items,
-                max_media_bytes=settings.max_media_bytes,
+                max_image_bytes=settings.max_media_bytes,
                 media_concurrency=settings.media_fetch_concurrency,
             )
             app.state.update(
                 pool=pool,
                 redis=redis,
-                media=media,
+                storage=storage,
                 relay=relay,
                 catalogue=catalogue,
                 trainings=trainings,

@@ -29,7 +29,7 @@ async def _redis(request: Request[Any, Any, Any]) -> None:
 
 
 async def _storage(request: Request[Any, Any, Any]) -> None:
-    await request.app.state.media.ping()
+    await request.app.state.storage.ping()
 
 
 READINESS = Readiness(

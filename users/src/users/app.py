@@ -35,11 +35,13 @@ from users.geo import Positions
 from users.health import HealthController
 from users.logs import configure_logging
 from users.outbox import OutboxRelay
+from users.profiles.avatar import AVATAR_WORDING
 from users.profiles.routes import ProfileController
 from users.ratelimit import Limit, RateLimiter
 from users.security import provide_caller
 from users.services import Services, provide_services
 from users.settings import Settings, get_settings
+from users.storage import Storage
 from users.tokens import TokenVerifier
 from users.wallets.routes import WalletController
 
@@ -97,6 +99,7 @@ async def _services(settings: Settings) -> AsyncIterator[Services]:
             pool=Pool(pool, settings.database_pool_timeout),
             redis=redis,
             auth=AuthClient(Upstream(http, settings.auth_url, token, "authentication")),
+            storage=Storage(http, settings.auth_url, token, AVATAR_WORDING),
             payment=PaymentClient(Upstream(http, settings.payment_url, token, "payment")),
             positions=Positions(mongo, settings.mongo_database),
             relay=OutboxRelay(

@@ -13,6 +13,7 @@ from users.geo import Positions
 from users.outbox import OutboxRelay
 from users.ratelimit import RateLimiter
 from users.settings import Settings
+from users.storage import Storage
 from users.tokens import TokenVerifier
 
 
@@ -22,6 +23,7 @@ class Services:
     pool: Pool
     redis: Redis
     auth: AuthClient
+    storage: Storage
     payment: PaymentClient
     positions: Positions
     relay: OutboxRelay

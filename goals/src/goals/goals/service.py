@@ -1,7 +1,6 @@
 """Goal rules: deadlines, completion, the progress log, images and events. Callers come
 authorised: the routes check who may do what."""
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
@@ -22,10 +21,10 @@ from goals.clock import Clock, earliest_today
 from goals.errors import PayloadTooLarge
 from goals.goals import repository
 from goals.goals.models import Goal, GoalCreate, GoalUpdate
-from goals.images import ImageStorage, image_name
 from goals.inline import inline_within_budget
 from goals.numbers import as_number
 from goals.progress import repository as progress_log
+from goals.storage import Storage, Wording
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +37,16 @@ LIST_IMAGES_OMITTED = Counter(
 )
 
 _DATA_URL_PREFIX = "base64,"
+
+# What clients read when authentication's storage refuses an image or fails.
+IMAGE_WORDING = Wording(
+    unavailable="Image storage is unavailable", refused="Invalid image: {detail}"
+)
+
+
+def image_name(goal_id: int) -> str:
+    """A goal's image in authentication's storage (a goal's image never changes)."""
+    return f"goals/{goal_id}/image"
 
 
 def completed_at(
@@ -65,7 +74,7 @@ class GoalService:
     def __init__(
         self,
         pool: asyncpg.Pool,
-        images: ImageStorage,
+        images: Storage,
         clock: Clock,
         events_written: Callable[[], None],
         image_fetch_concurrency: int,
@@ -78,7 +87,6 @@ class GoalService:
         self._images = images
         self._clock = clock
         self._events_written = events_written
-        self._image_slots = asyncio.Semaphore(image_fetch_concurrency)
         self._concurrency = image_fetch_concurrency
         self._image_budget = image_budget
         self._max_images = max_images
@@ -110,12 +118,11 @@ class GoalService:
 
     async def _image_named(self, name: str) -> str | None:
         """A goal's image, or None: a storage outage costs the picture, not the list."""
-        async with self._image_slots:
-            try:
-                return await self._images.get(name)
-            except HTTPException as error:
-                log.warning("image %s unavailable: %s", name, error.detail)
-                return None
+        try:
+            return await self._images.get(name)
+        except HTTPException as error:
+            log.warning("image %s unavailable: %s", name, error.detail)
+            return None
 
     async def _with_images(self, rows: list[asyncpg.Record]) -> list[Goal]:
         """The goals of rows, their images inlined within the response budget (goals.inline)."""
@@ -123,7 +130,7 @@ class GoalService:
         images, omitted = await inline_within_budget(
             names,
             self._image_named,
-            self._images.sizes.get,
+            self._images.known_size,
             budget=self._image_budget,
             max_items=self._max_images,
             concurrency=self._concurrency,

@@ -1,5 +1,7 @@
 """Trainings: search, read, create, edit and moderate."""
 
+import contextlib
+import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -10,10 +12,10 @@ from prometheus_client import Counter
 from trainings import events, outbox
 from trainings.catalogue.service import Catalogue
 from trainings.db import Connection
-from trainings.errors import PayloadTooLarge
+from trainings.errors import PayloadTooLarge, ServiceUnavailable
 from trainings.inline import inline_within_budget
-from trainings.media import MediaStore, new_media_name
 from trainings.outbox import OutboxRelay
+from trainings.storage import Storage, Wording
 from trainings.trainings import repository
 from trainings.trainings.models import (
     AdminTrainingUpdate,
@@ -36,7 +38,20 @@ MEDIA_OMITTED = Counter(
 )
 _BIGINT_MAX = 2**63 - 1
 
+# What clients read when authentication's storage refuses media or fails (the 2023 texts).
+MEDIA_WORDING = Wording(
+    unavailable="Media storage is unavailable",
+    refused="Invalid media: {detail}",
+    too_large="Invalid media: {detail}",
+)
+
 T = TypeVar("T")
+
+
+def new_media_name(training_id: int) -> str:
+    """A new object name for every upload: a name always denotes the same bytes (or, once
+    deleted, nothing ever again), so storage.py's read cache never goes stale, on any replica."""
+    return f"trainings/{training_id}/media-{secrets.token_hex(8)}"
 
 
 def mean_rating(total: int, count: int) -> int:
@@ -79,23 +94,23 @@ class TrainingService:
         self,
         pool: asyncpg.Pool,
         catalogue: Catalogue,
-        media: MediaStore,
+        storage: Storage,
         relay: OutboxRelay,
         *,
         max_page_size: int = MAX_LIMIT,
         media_budget: int = 8 * 1024 * 1024,
         media_items: int = MAX_LIMIT,
-        max_media_bytes: int = 5 * 1024 * 1024,
+        max_image_bytes: int = 5 * 1024 * 1024,
         media_concurrency: int = 10,
     ) -> None:
         self.pool = pool
         self.catalogue = catalogue
-        self.media = media
+        self.storage = storage
         self.relay = relay
         self.max_page_size = min(max_page_size, MAX_LIMIT)
         self._media_budget = media_budget
         self._media_items = media_items
-        self._max_media_bytes = max_media_bytes
+        self._max_image_bytes = max_image_bytes
         self._media_concurrency = media_concurrency
 
     # Reading ---------------------------------------------------------------------------------
@@ -109,8 +124,8 @@ class TrainingService:
         names = [row["media"] or None for row in rows]
         media, omitted = await inline_within_budget(
             names,
-            self.media.get,
-            self.media.known_size,
+            self.storage.get,
+            self.storage.known_size,
             budget=self._media_budget,
             max_items=self._media_items,
             concurrency=self._media_concurrency,
@@ -305,12 +320,15 @@ class TrainingService:
     async def _store_media(self, training_id: int, image: str | None) -> str | None:
         if not image:
             return None
-        if decoded_size(image) > self._max_media_bytes:
-            raise PayloadTooLarge(f"Invalid media: larger than {self._max_media_bytes} bytes")
+        if decoded_size(image) > self._max_image_bytes:
+            raise PayloadTooLarge(f"Invalid media: larger than {self._max_image_bytes} bytes")
         name = new_media_name(training_id)
-        await self.media.put(name, image)
+        await self.storage.put(name, image)
         return name
 
     async def _drop_media(self, name: str | None) -> None:
+        """Best effort: an orphan object is harmless, a failed request is not worth a failure
+        (storage.py logged it)."""
         if name:
-            await self.media.delete(name)
+            with contextlib.suppress(ServiceUnavailable):
+                await self.storage.delete(name)

@@ -17,9 +17,10 @@ from litestar.exceptions import (
 from users import events, outbox
 from users.accounts.models import GoogleSignUp
 from users.admins import repository as admins
-from users.clients.auth import Account, avatar_name
+from users.clients.auth import Account
 from users.errors import UpstreamError
 from users.profiles import repository
+from users.profiles.avatar import avatar_name
 from users.profiles.models import ProfileFields, User
 from users.services import Services
 
@@ -120,8 +121,8 @@ async def provision(
             undo.append(("position", lambda: services.positions.remove(user.id)))
             await services.positions.save(user.id, data.is_athlete, lon, lat)
         if data.image:
-            undo.append(("avatar", lambda: services.auth.delete_image(avatar_name(user.id))))
-            await services.auth.put_image(avatar_name(user.id), data.image)
+            undo.append(("avatar", lambda: services.storage.delete(avatar_name(user.id))))
+            await services.storage.put(avatar_name(user.id), data.image)
         await services.payment.try_create_wallet(user.id)
         async with services.pool.acquire() as conn, conn.transaction():
             if data.image:

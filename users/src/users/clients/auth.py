@@ -1,4 +1,4 @@
-"""The authentication service: Firebase accounts, JWTs and image storage."""
+"""The authentication service: Firebase accounts and JWTs (its image storage: storage.py)."""
 
 from dataclasses import dataclass
 
@@ -60,22 +60,3 @@ class AuthClient:
             body["is_athlete"] = is_athlete
         issued = await self._up.json("POST", "/auth/token", json=body)
         return str(issued["data"])
-
-    async def put_image(self, name: str, image: str) -> None:
-        await self._up.call("PUT", f"/auth/storage/{name}", json={"image": image})
-
-    async def get_image(self, name: str) -> str | None:
-        try:
-            body = await self._up.json("GET", f"/auth/storage/{name}")
-        except UpstreamError as error:
-            if error.status_code == 404:
-                return None
-            raise
-        return str(body["image"])
-
-    async def delete_image(self, name: str) -> None:
-        await self._up.call("DELETE", f"/auth/storage/{name}")
-
-
-def avatar_name(user_id: int) -> str:
-    return f"users/{user_id}/avatar"

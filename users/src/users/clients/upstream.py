@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from users.errors import ServiceUnavailable, UpstreamError
+from users.storage import detail_of
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +57,3 @@ class Upstream:
             return response.json()
         except ValueError as error:
             raise ServiceUnavailable(f"The {self.name} service answered garbage") from error
-
-
-def detail_of(response: httpx.Response) -> str:
-    try:
-        detail = response.json().get("detail")
-    except (ValueError, AttributeError):
-        detail = None
-    return str(detail) if detail else response.reason_phrase or "Request refused"

@@ -8,10 +8,10 @@ import asyncpg
 from litestar.exceptions import ClientException, NotFoundException
 
 from users.accounts.service import USERNAME_TAKEN
-from users.clients.auth import avatar_name
 from users.errors import NotAcceptable
 from users.pagination import envelope
 from users.profiles import repository
+from users.profiles.avatar import avatar_name
 from users.profiles.models import Neighbourhood, ProfileUpdate, User, UserPage, UserWithImage
 from users.services import Services
 
@@ -38,7 +38,7 @@ async def by_username(services: Services, username: str) -> UserWithImage:
     if found is None:
         raise NotFoundException(NOT_FOUND)
     user, has_image = found
-    image = await services.auth.get_image(avatar_name(user.id)) if has_image else None
+    image = await services.storage.get(avatar_name(user.id)) if has_image else None
     return UserWithImage(**user.model_dump(), image=image)
 
 
@@ -93,7 +93,7 @@ async def update(services: Services, user_id: int, data: ProfileUpdate) -> User:
         lon, lat = data.coordinates
         await services.positions.save(user_id, current.is_athlete, lon, lat)
     if data.image:
-        await services.auth.put_image(avatar_name(user_id), data.image)
+        await services.storage.put(avatar_name(user_id), data.image)
     async with services.pool.acquire() as conn, conn.transaction():
         try:
             user = await repository.update_user(conn, user_id, data.columns())
