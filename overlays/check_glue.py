@@ -23,6 +23,7 @@ GLUE: dict[str, tuple[str, ...]] = {
     "outbox.py": ("users", "trainings", "goals"),
     "readiness.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),
     "inline.py": ("trainings", "goals"),
+    "storage.py": ("users", "trainings", "goals"),
     "tokens.py": ("users", "trainings", "goals", "metrics"),
 }
 
