@@ -103,7 +103,7 @@ def make_settings(**overrides: Any) -> Settings:
         "prometheus_port": 0,
         "upstream_timeout": 5.0,
         # Above authentication's own 5 MiB, so its 413 can be seen through this service.
-        "max_media_bytes": 8 * 1024 * 1024,
+        "max_image_bytes": 8 * 1024 * 1024,
         "outbox_poll_interval": 0.2,
         "blocked_users_max_age": 0,
         "log_level": "WARNING",

@@ -108,7 +108,7 @@ async def test_bad_pagination_is_400(client: Client, params: dict[str, Any]) -> 
 
 
 async def test_media_beyond_the_upload_limit_is_413_before_storage() -> None:
-    settings = make_settings(max_media_bytes=100_000)
+    settings = make_settings(max_image_bytes=100_000)
     async with AsyncTestClient(app=create_app(settings)) as client:
         big = noise_png(200, 99)  # about 120 kB decoded: within the body limit, over this one
         body = training_body(media=big)

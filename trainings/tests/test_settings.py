@@ -4,6 +4,7 @@ envsubst renders an unset `$FIUFIT_SERVICE_TOKEN` as "", and a template copied b
 the `$NAME` itself: either one used to start a service that failed open.
 """
 
+import logging
 import os
 import socket
 import subprocess
@@ -14,7 +15,7 @@ import pytest
 from pydantic import ValidationError
 
 from tests.helpers import DATABASE_URL, REDIS_URL, SERVICE_TOKEN, make_settings
-from trainings.settings import Settings
+from trainings.settings import Settings, warn_deprecated_env
 
 SECRETS = {
     "database_url": DATABASE_URL,
@@ -81,6 +82,36 @@ def test_real_values_are_kept() -> None:
     settings = make_settings()
     assert settings.service_token.get_secret_value() == SERVICE_TOKEN
     assert settings.redis_url.get_secret_value() == REDIS_URL
+
+
+def _from_env(monkeypatch: pytest.MonkeyPatch, **variables: str) -> Settings:
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(f"TRAININGS_{name.upper()}", value)
+    for name in ("TRAININGS_MAX_IMAGE_BYTES", "TRAININGS_MAX_MEDIA_BYTES"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    return Settings()  # type: ignore[call-arg]  # required values come from the environment
+
+
+def test_the_image_limit_reads_its_new_name_and_its_deprecated_one(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert _from_env(monkeypatch).max_image_bytes == 5 * 1024 * 1024
+    assert _from_env(monkeypatch, TRAININGS_MAX_IMAGE_BYTES="1000").max_image_bytes == 1000
+    # An existing deployment that still sets the old name keeps its limit, and is told.
+    old = _from_env(monkeypatch, TRAININGS_MAX_MEDIA_BYTES="2000")
+    assert old.max_image_bytes == 2000
+    with caplog.at_level(logging.WARNING, logger="trainings.settings"):
+        warn_deprecated_env()
+    assert "TRAININGS_MAX_MEDIA_BYTES is deprecated" in caplog.text
+    both = _from_env(
+        monkeypatch, TRAININGS_MAX_MEDIA_BYTES="2000", TRAININGS_MAX_IMAGE_BYTES="3000"
+    )
+    assert both.max_image_bytes == 3000  # the new name wins
+    assert make_settings(max_image_bytes=4000).max_image_bytes == 4000
+    with pytest.raises(ValidationError):
+        _from_env(monkeypatch, TRAININGS_MAX_MEDIA_BYTES="0")
 
 
 def _free_port() -> int:

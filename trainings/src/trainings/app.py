@@ -29,7 +29,7 @@ from trainings.health import HealthController
 from trainings.logs import configure_logging
 from trainings.outbox import OutboxRelay
 from trainings.security import provide_caller
-from trainings.settings import Settings, get_settings
+from trainings.settings import Settings, get_settings, warn_deprecated_env
 from trainings.storage import Storage
 from trainings.tokens import TokenVerifier
 from trainings.trainings.routes import TrainingController
@@ -50,6 +50,7 @@ def from_state(name: str) -> Provide:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
+    warn_deprecated_env()
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -96,7 +97,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 max_page_size=settings.max_page_size,
                 media_budget=settings.response_media_bytes,
                 media_items=settings.response_media_items,
-                max_image_bytes=settings.max_media_bytes,
+                max_image_bytes=settings.max_image_bytes,
                 media_concurrency=settings.media_fetch_concurrency,
             )
             app.state.update(
@@ -161,5 +162,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         exception_handlers=exception_handlers(OUTAGES),
         # base64 inflates by a third; the decoded size limit is checked by the storage.
-        request_max_body_size=settings.max_media_bytes * 4 // 3 + 64 * 1024,
+        request_max_body_size=settings.max_image_bytes * 4 // 3 + 64 * 1024,
     )

@@ -1,11 +1,18 @@
 """Configuration from environment variables prefixed with ``TRAININGS_``."""
 
+import logging
+import os
 import re
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+log = logging.getLogger(__name__)
+
+# Variables still read under their old name, and the name that replaces it.
+DEPRECATED_ENV = {"TRAININGS_MAX_MEDIA_BYTES": "TRAININGS_MAX_IMAGE_BYTES"}
 
 # Values that mean "nobody filled this in": envsubst leaves "" for an unset variable, a template
 # copied by hand keeps "$NAME" / "${NAME}", and examples say "changeme". A service started with
@@ -37,9 +44,10 @@ def refuse_placeholder(name: str, value: str) -> str:
 
 
 class Settings(BaseSettings):
-    # Errors never repeat the input: a malformed URL may still carry a password.
+    # Errors never repeat the input: a malformed URL may still carry a password. Fields with a
+    # deprecated alias are still set by their name in code (populate_by_name).
     model_config = SettingsConfigDict(
-        env_prefix="TRAININGS_", extra="ignore", hide_input_in_errors=True
+        env_prefix="TRAININGS_", extra="ignore", hide_input_in_errors=True, populate_by_name=True
     )
 
     host: str = "0.0.0.0"
@@ -75,7 +83,12 @@ class Settings(BaseSettings):
     upstream_timeout: float = Field(default=10.0, gt=0)
 
     # Largest decoded image accepted; authentication has its own limit and answers 413 as well.
-    max_media_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
+    # TRAININGS_MAX_MEDIA_BYTES, its old name, is still read (deprecated; the new name wins).
+    max_image_bytes: int = Field(
+        default=5 * 1024 * 1024,
+        gt=0,
+        validation_alias=AliasChoices("TRAININGS_MAX_IMAGE_BYTES", "TRAININGS_MAX_MEDIA_BYTES"),
+    )
     # In-process cache of media by object name (names change on every upload, so entries never
     # go stale); 0 disables it.
     media_cache_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
@@ -117,6 +130,14 @@ class Settings(BaseSettings):
             raise ValueError("TRAININGS_REDIS_URL must be a redis://, rediss:// or unix:// URL")
         refuse_empty_password("TRAININGS_REDIS_URL", value.get_secret_value())
         return value
+
+
+def warn_deprecated_env() -> None:
+    """Logs each deprecated variable the environment still sets (its value is still read)."""
+    present = {name.upper() for name in os.environ}
+    for old, new in DEPRECATED_ENV.items():
+        if old in present:
+            log.warning("%s is deprecated and will be removed: set %s instead", old, new)
 
 
 @lru_cache
