@@ -27,12 +27,18 @@ GLUE: dict[str, tuple[str, ...]] = {
     "tokens.py": ("users", "trainings", "goals", "metrics"),
 }
 
+# test glue (inside tests/) → the services that carry it
+TEST_GLUE: dict[str, tuple[str, ...]] = {
+    "database.py": ("users", "payment", "trainings", "goals"),
+}
 
-def copies(name: str, services: tuple[str, ...]) -> dict[str, list[str]]:
+
+def copies(name: str, services: tuple[str, ...], tests: bool) -> dict[str, list[str]]:
     """Digest → the services whose copy has it (a missing copy counts as its own digest)."""
     by_digest: dict[str, list[str]] = defaultdict(list)
     for service in services:
-        path = ROOT / service / "src" / service / name
+        folder = ROOT / service / "tests" if tests else ROOT / service / "src" / service
+        path = folder / name
         digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
         by_digest[digest].append(service)
     return by_digest
@@ -40,8 +46,10 @@ def copies(name: str, services: tuple[str, ...]) -> dict[str, list[str]]:
 
 def main() -> int:
     problems = 0
-    for name, services in GLUE.items():
-        by_digest = copies(name, services)
+    every = [(name, services, False) for name, services in GLUE.items()]
+    every += [(f"tests/{name}", services, True) for name, services in TEST_GLUE.items()]
+    for name, services, tests in every:
+        by_digest = copies(name.removeprefix("tests/"), services, tests)
         if len(by_digest) == 1:
             print(f"  ok: {name} is identical in {', '.join(services)}")
             continue
