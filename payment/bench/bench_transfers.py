@@ -125,7 +125,7 @@ async def main(owner: LocalAccount) -> None:
         initial_pool=1000,
         prometheus_port=0,
         log_level="WARNING",
-        database_pool_size=60,
+        database_pool_max=60,
     )
     port = free_port()
     server = uvicorn.Server(

@@ -65,10 +65,21 @@ def make_settings(**overrides: Any) -> Settings:
         # A request answers when its movement is finished, not when a clock runs out: a slow
         # machine must not turn a "confirmed" answer into "submitted".
         "request_wait": 120,
-        "outbox_interval": 0.2,
+        # The outbox relays publish when the code wakes them after a commit, never at a poll
+        # within a session: an event a test sees published was a wake-up's doing.
+        "outbox_poll_interval": 3600,
     }
     values.update(overrides)
     return Settings(**values)
+
+
+def migrate(url: str, migrations: Path, command: str) -> None:
+    """dbmate ``command`` (``up``, ``rollback``) on the database at ``url``."""
+    dbmate = Path(sys.executable).parent / "dbmate"
+    url = f"{url}?sslmode=disable"
+    arguments = ["--url", url, "--migrations-dir", str(migrations), "--no-dump-schema", command]
+    done = subprocess.run([str(dbmate), *arguments], capture_output=True, text=True)
+    assert done.returncode == 0, f"dbmate {command} failed:\n{done.stdout}{done.stderr}"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -84,20 +95,7 @@ def database() -> Iterator[None]:
     import asyncio
 
     asyncio.run(recreate())
-    dbmate = Path(sys.executable).parent / "dbmate"
-    subprocess.run(
-        [
-            str(dbmate),
-            "--url",
-            f"{DATABASE_URL}?sslmode=disable",
-            "--migrations-dir",
-            str(ROOT / "migrations"),
-            "--no-dump-schema",
-            "up",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    migrate(DATABASE_URL, ROOT / "migrations", "up")
     # A fresh owner for this session: nobody else signs with it, so its nonces are ours.
     rpc("anvil_setBalance", OWNER.address, hex(10**6 * 10**18))
     yield

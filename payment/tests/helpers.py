@@ -1,18 +1,25 @@
 """Small helpers shared by the test modules."""
 
+import asyncio
 import itertools
+import json
+import time
 import uuid
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
 import httpx
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from redis.asyncio import Redis
 
 Client = AsyncTestClient[Litestar]  # an httpx.AsyncClient, like the helpers take
 _ids = itertools.count(1000)
 # The shared client carries the service credential; this overrides it with nothing.
 NO_TOKEN = {"X-Service-Token": ""}
+# How long `eventually` waits for a state before the test fails (a bound, not a delay).
+DEADLINE = 60.0
 
 
 def new_user_id() -> int:
@@ -44,3 +51,17 @@ async def top_up(client: httpx.AsyncClient, user_id: int, amount: str) -> dict[s
     body: dict[str, Any] = response.json()
     assert body["status"] == "confirmed", body
     return body
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], what: str) -> None:
+    """Polls ``check`` until it holds: tests wait for a state, never for a fixed time."""
+    deadline = time.monotonic() + DEADLINE
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still waiting after {DEADLINE:.0f} s for {what}")
+        await asyncio.sleep(0.02)
+
+
+async def published(redis: Redis, stream: str = "fiufit:events") -> list[dict[str, Any]]:
+    """The events on the stream, oldest first, as the metrics consumer reads them."""
+    return [json.loads(fields[b"event"]) for _, fields in await redis.xrange(stream)]

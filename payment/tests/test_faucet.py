@@ -82,6 +82,6 @@ async def test_the_owner_running_low_is_alerted(db: asyncpg.Connection) -> None:
         fields = first.fields  # type: ignore[attr-defined]
         assert fields["alert"] == "owner_balance_low" and fields["owner"] == owner.address
         assert int(fields["balance_wei"]) < 10**18 == int(fields["threshold_wei"])
-        rows = await db.fetch("SELECT event::text AS event FROM outbox")
-        events = [json.loads(row["event"])["metric"] for row in rows]
+        rows = await db.fetch("SELECT payload::text AS payload FROM outbox")
+        events = [json.loads(row["payload"])["metric"] for row in rows]
         assert events.count("payment_owner_balance_low_count") == 1  # once, on the way down

@@ -1,10 +1,7 @@
-import asyncio
-import json
-
 from redis.asyncio import Redis
 
 from tests.conftest import REDIS_URL
-from tests.helpers import Client, key, top_up, wallet
+from tests.helpers import Client, eventually, key, published, top_up, wallet
 
 
 async def test_listing_pages_newest_first_with_filters(client: Client) -> None:
@@ -73,12 +70,13 @@ async def test_confirmed_movements_publish_events(client: Client) -> None:
     user = await wallet(client)
     await top_up(client, user["user_id"], "0.01")
     events: list[dict[str, object]] = []
-    for _ in range(50):
-        entries = await redis.xrange("fiufit:events")
-        events = [json.loads(fields[b"event"]) for _, fields in entries]
-        if len(events) >= 3:
-            break
-        await asyncio.sleep(0.1)
+
+    async def three() -> bool:
+        nonlocal events
+        events = await published(redis)
+        return len(events) >= 3
+
+    await eventually(three, "the three events on the stream")
     await redis.aclose()
     names = sorted((e["metric"], e.get("label")) for e in events)
     assert names == [

@@ -4,7 +4,7 @@ contract, tracker and outbox relay are set up in the lifespan."""
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
@@ -18,7 +18,7 @@ from litestar.plugins.prometheus import PrometheusConfig
 from prometheus_client import start_http_server
 from redis.asyncio import Redis
 
-from payment import __version__, errors, events
+from payment import __version__, errors
 from payment.amounts import to_wei
 from payment.chain.client import Chain
 from payment.chain.deploy import ensure_contract, fund_tester_owner, owner_account
@@ -31,6 +31,7 @@ from payment.ledger.routes import MovementController
 from payment.ledger.service import Limits, Movements
 from payment.ledger.tracker import reconcile, track_forever
 from payment.logs import configure_logging
+from payment.outbox import OutboxRelay
 from payment.settings import Settings, get_settings
 from payment.wallets.routes import WalletController
 from payment.wallets.service import Wallets
@@ -45,6 +46,15 @@ def _from_state(name: str) -> Provide:
     return Provide(provide, sync_to_thread=False)
 
 
+async def _bounded(closing: Awaitable[object], what: str, seconds: float) -> None:
+    """Waits at most ``seconds`` for a client to close: a connection stuck in a dependency must
+    not keep the process from exiting."""
+    try:
+        await asyncio.wait_for(closing, seconds)
+    except TimeoutError:
+        log.warning("%s did not close within %s s; leaving it", what, seconds)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
@@ -55,9 +65,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
         chain = Chain.connect(settings.rpc_url, settings.rpc_timeout, settings.priority_fee_gwei)
         owner = owner_account(settings, chain)
         pool = await create_pool(
-            settings.database_url.get_secret_value(), settings.database_pool_size
+            settings.database_url.get_secret_value(),
+            settings.database_pool_min,
+            settings.database_pool_max,
         )
         redis = Redis.from_url(settings.redis_url, socket_timeout=5)
+        relay = OutboxRelay(
+            pool,
+            redis,
+            settings.events_stream,
+            settings.outbox_batch_size,
+            settings.outbox_poll_interval,
+            settings.outbox_retention_days,
+        )
         tasks: list[asyncio.Task[None]] = []
         try:
             if chain.is_tester:
@@ -72,10 +92,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 receipt_poll=settings.receipt_poll,
                 rebroadcast_after=settings.rebroadcast_after,
                 owner_alert_wei=to_wei(settings.owner_balance_alert),
+                notify=relay.notify,
             )
             app.state.update(
                 pool=pool,
                 redis=redis,
+                relay=relay,
                 chain=chain,
                 engine=engine,
                 wallets=Wallets(engine, to_wei(settings.wallet_gas_grant), settings.request_wait),
@@ -89,35 +111,34 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await reconcile(engine, pool)
             with suppress(ChainUnavailable):
                 await engine.watch_owner()
-            tasks.append(
-                asyncio.create_task(
-                    track_forever(engine, pool, settings.tracker_interval, settings.tracker_grace)
-                )
-            )
-            tasks.append(
-                asyncio.create_task(
-                    events.relay_forever(
-                        pool, redis, settings.events_stream, settings.outbox_interval
-                    )
-                )
-            )
+            tracker = track_forever(engine, pool, settings.tracker_interval, settings.tracker_grace)
+            tasks.append(asyncio.create_task(tracker, name="tracker"))
+            if settings.outbox_relay_enabled:
+                tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
             if settings.prometheus_port:
                 start_http_server(settings.prometheus_port)
             yield
         finally:
+            # Shutdown is bounded: a call stuck on the chain, a lock or a dependency must not
+            # keep the process alive. Whatever it left unfinished is a ledger row that start-up
+            # reconciles, or an outbox row the next relay publishes.
+            timeout = settings.shutdown_timeout
             for task in tasks:
                 task.cancel()
-            # Shutdown is bounded: a call stuck on the chain or a lock must not keep the process
-            # alive. Whatever it left unfinished is a ledger row that start-up reconciles.
             if tasks:
-                await asyncio.wait(tasks, timeout=settings.shutdown_timeout)
-            await redis.aclose()
+                done, stuck = await asyncio.wait(tasks, timeout=timeout)
+                for task in done:
+                    if not task.cancelled():
+                        task.exception()  # retrieved: a task that failed was logged by itself
+                for task in stuck:
+                    log.warning("background task %s did not stop at shutdown", task.get_name())
+            await _bounded(redis.aclose(), "Redis client", timeout)
             try:
-                await asyncio.wait_for(pool.close(), timeout=settings.shutdown_timeout)
+                await asyncio.wait_for(pool.close(), timeout)
             except TimeoutError:
-                log.warning("database connections still busy at shutdown; terminating them")
+                log.warning("database pool still busy after %s s: terminating it", timeout)
                 pool.terminate()
-            await chain.close()
+            await _bounded(chain.close(), "chain client", timeout)
 
     prometheus = PrometheusConfig(app_name="fiufit_payment", group_path=True)
     return Litestar(

@@ -1,4 +1,5 @@
-"""The asyncpg pool and the advisory locks that serialise work across replicas."""
+"""The `Connection` type repository functions take, the asyncpg pool, the advisory locks that
+serialise work across replicas, and the `OUTAGES` that answer 503."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -9,7 +10,7 @@ from asyncpg.pool import PoolConnectionProxy
 
 from payment.errors import ServiceUnavailable
 
-Conn: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
+Connection: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
 
 # First key of the two-key advisory lock space: one namespace per kind of resource.
 ACCOUNT_LOCK = 20_001
@@ -26,12 +27,12 @@ OUTAGES: tuple[type[Exception], ...] = (
 )
 
 
-async def create_pool(url: str, size: int) -> asyncpg.Pool:
-    return await asyncpg.create_pool(url, min_size=1, max_size=size, command_timeout=30)
+async def create_pool(url: str, min_size: int, max_size: int) -> asyncpg.Pool:
+    return await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, command_timeout=30)
 
 
 @asynccontextmanager
-async def connection(pool: asyncpg.Pool) -> AsyncIterator[Conn]:
+async def connection(pool: asyncpg.Pool) -> AsyncIterator[Connection]:
     try:
         async with pool.acquire() as conn:
             yield conn
@@ -40,7 +41,7 @@ async def connection(pool: asyncpg.Pool) -> AsyncIterator[Conn]:
 
 
 @asynccontextmanager
-async def advisory_lock(conn: Conn, namespace: int, name: str) -> AsyncIterator[None]:
+async def advisory_lock(conn: Connection, namespace: int, name: str) -> AsyncIterator[None]:
     """A session lock on (namespace, name): held until released or the connection dies, so a
     crashed replica never keeps it."""
     await conn.execute("SELECT pg_advisory_lock($1, hashtext($2))", namespace, name)

@@ -11,7 +11,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Self
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDERS = frozenset(
@@ -51,7 +51,7 @@ def refuse_placeholder(value: str, what: str) -> str:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="PAYMENT_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="PAYMENT_", extra="ignore", populate_by_name=True)
 
     host: str = "0.0.0.0"
     port: int = 8020
@@ -63,9 +63,26 @@ class Settings(BaseSettings):
 
     # Carries the database password in Kubernetes: a required secret.
     database_url: SecretStr
-    database_pool_size: int = Field(default=30, ge=2)
+    database_pool_min: int = Field(default=1, ge=0)
+    # PAYMENT_DATABASE_POOL_SIZE is its former name, still read (deprecated).
+    database_pool_max: int = Field(
+        default=30,
+        ge=2,
+        validation_alias=AliasChoices("PAYMENT_DATABASE_POOL_MAX", "PAYMENT_DATABASE_POOL_SIZE"),
+    )
     redis_url: str = "redis://127.0.0.1:6379/0"
     events_stream: str = "fiufit:events"
+    # Run the outbox relay in this process (several replicas may; rows are claimed one by one).
+    outbox_relay_enabled: bool = True
+    # Outbox relay: rows per batch, idle poll interval (s), retention of sent rows (days).
+    outbox_batch_size: int = Field(default=100, ge=1, le=1000)
+    # PAYMENT_OUTBOX_INTERVAL is its former name, still read (deprecated).
+    outbox_poll_interval: float = Field(
+        default=1.0,
+        gt=0,
+        validation_alias=AliasChoices("PAYMENT_OUTBOX_POLL_INTERVAL", "PAYMENT_OUTBOX_INTERVAL"),
+    )
+    outbox_retention_days: float = Field(default=7, gt=0)
 
     # Shared credential that the users service presents in X-Service-Token.
     service_token: SecretStr
@@ -107,7 +124,6 @@ class Settings(BaseSettings):
     # A submitted transaction without a receipt after this long is broadcast again (same bytes).
     rebroadcast_after: float = Field(default=30.0, gt=0)
     receipt_poll: float = Field(default=0.01, gt=0)
-    outbox_interval: float = Field(default=1.0, gt=0)
 
     @field_validator("service_token")
     @classmethod
@@ -158,6 +174,12 @@ class Settings(BaseSettings):
         if not url.startswith(("http://", "https://")):
             raise ValueError("PAYMENT_RPC_URL must be an http(s):// URL")
         return value
+
+    @model_validator(mode="after")
+    def _pool_bounds(self) -> Self:
+        if self.database_pool_min > self.database_pool_max:
+            raise ValueError("PAYMENT_DATABASE_POOL_MIN must not exceed PAYMENT_DATABASE_POOL_MAX")
+        return self
 
     @model_validator(mode="after")
     def _owner_with_a_real_chain(self) -> Self:

@@ -26,11 +26,11 @@ from eth_account.typed_transactions.typed_transaction import TypedTransaction
 from hexbytes import HexBytes
 from prometheus_client import Counter, Gauge
 
-from payment import events
+from payment import events, outbox
 from payment.chain.client import DEPOSIT_GAS, PAYOUT_GAS, TRANSFER_GAS, Chain, Fees, Rejected
 from payment.chain.errors import ChainUnavailable
 from payment.crypto import KeyBox
-from payment.db import ACCOUNT_LOCK, Conn, advisory_lock
+from payment.db import ACCOUNT_LOCK, Connection, advisory_lock
 from payment.ledger import repository as ledger
 from payment.ledger.repository import NewEntry, Row
 from payment.wallets import repository as wallets
@@ -57,6 +57,10 @@ class _Lost(Exception):
     """Another worker moved the row first; the transaction block rolls back."""
 
 
+def _no_relay() -> None:
+    """What `Engine.notify` does when no outbox relay runs in the process."""
+
+
 @dataclass
 class Engine:
     pool: asyncpg.Pool
@@ -68,6 +72,8 @@ class Engine:
     rebroadcast_after: float = 30.0
     # Below this many wei of owner balance, every check logs, counts and alerts.
     owner_alert_wei: int = 0
+    # Wakes the outbox relay (`OutboxRelay.notify`); called after each commit that wrote events.
+    notify: Callable[[], None] = _no_relay
     # Fault injection for the crash tests: called with the step name before a broadcast.
     before_broadcast: Callable[[str], None] | None = None
     _owner_low: bool = False
@@ -89,7 +95,10 @@ class Engine:
             log.warning("owner balance is below the alert threshold", extra={"fields": fields})
             if not self._owner_low:
                 async with self.pool.acquire() as conn:
-                    await events.record(conn, "payment_owner_balance_low_count")
+                    await outbox.enqueue(
+                        conn, events.SOURCE, events.PAYMENT_OWNER_BALANCE_LOW_COUNT
+                    )
+                self.notify()
         self._owner_low = low
         return wei
 
@@ -152,7 +161,7 @@ class Engine:
         return tx
 
     async def _deposit(
-        self, conn: Conn, row: Row, signer: LocalAccount, fees: Fees
+        self, conn: Connection, row: Row, signer: LocalAccount, fees: Fees
     ) -> dict[str, Any]:
         """The sender's unsigned deposit, checked under the sender's lock against the funds
         available: the mined balance minus what the wallet's own signed but unmined deposits
@@ -168,7 +177,7 @@ class Engine:
             raise Rejected(INSUFFICIENT)
         return {**self.chain.deposit_call(), "value": row.amount_wei}
 
-    async def _in_flight(self, conn: Conn, row: Row, address: str) -> int:
+    async def _in_flight(self, conn: Connection, row: Row, address: str) -> int:
         """Wei the wallet's broadcast, not yet mined transactions can still take."""
         mined = await self.chain.mined_nonce(address)
         total = 0
@@ -205,7 +214,7 @@ class Engine:
                     return
 
     async def _send_once(
-        self, conn: Conn, row: Row, signer: LocalAccount, tx: dict[str, Any], attempt: int
+        self, conn: Connection, row: Row, signer: LocalAccount, tx: dict[str, Any], attempt: int
     ) -> bool:
         """Sign with the next nonce, record, broadcast. False when the node refused the nonce
         (another sender used the account meanwhile) and the row went back for another try."""
@@ -226,12 +235,15 @@ class Engine:
             # either goes back to be signed anew (a nonce clash) or fails.
             clash = any(sign in str(error).lower() for sign in NONCE_CLASH)
             retry = clash and attempt < NONCE_ATTEMPTS
+            failed = False
             async with conn.transaction():
                 await ledger.set_next_nonce(conn, chain_id, signer.address, nonce)
                 if retry:
                     await ledger.unsend(conn, row.id, row.step, row.status)
                 else:
-                    await self._fail(conn, row, str(error), step=f"{row.step}_sent")
+                    failed = await self._mark_failed(conn, row, str(error), f"{row.step}_sent")
+            if failed:
+                self.notify()
             return not retry
         except ChainUnavailable:
             log.warning("ledger %s: broadcast failed, the tracker will retry", row.id)
@@ -253,13 +265,18 @@ class Engine:
             if not receipt.succeeded:
                 await self._fail(conn, row, f"{stage} transaction {tx_hash} reverted")
                 return True
+            to = NEXT_STEP[row.step]
             async with conn.transaction():
-                to = NEXT_STEP[row.step]
-                if await ledger.advance(conn, row.id, row.step, to) and to == "done":
-                    await events.record(conn, "payment_confirmed_count", row.kind)
+                confirmed = await ledger.advance(conn, row.id, row.step, to) and to == "done"
+                if confirmed:
+                    await outbox.enqueue(
+                        conn, events.SOURCE, events.PAYMENT_CONFIRMED_COUNT, row.kind
+                    )
+            if confirmed:
+                self.notify()
             return True
 
-    async def _rebroadcast(self, conn: Conn, row: Row, raw: bytes) -> None:
+    async def _rebroadcast(self, conn: Connection, row: Row, raw: bytes) -> None:
         log.info("ledger %s: broadcasting its %s transaction again", row.id, row.step)
         try:
             await self.chain.broadcast(raw)
@@ -268,17 +285,30 @@ class Engine:
             log.warning("ledger %s: re-broadcast refused: %s", row.id, error)
         await ledger.mark_resent(conn, row.id)
 
-    async def _fail(self, conn: Conn, row: Row, reason: str, step: str | None = None) -> None:
+    async def _fail(self, conn: Connection, row: Row, reason: str) -> None:
+        """Fails the row in a transaction of its own, then wakes the relay for its event."""
+        async with conn.transaction():
+            failed = await self._mark_failed(conn, row, reason)
+        if failed:
+            self.notify()
+
+    async def _mark_failed(
+        self, conn: Connection, row: Row, reason: str, step: str | None = None
+    ) -> bool:
+        """In the caller's transaction: the row fails at ``step`` (default: its own), with its
+        event. False when another worker moved the row first. The caller wakes the relay once
+        the transaction is committed."""
         at = step or row.step
         # The deposit was mined (the row reached its payout): the sender's money is in the
         # pool, so the failure comes with a refund row that pays it back, in one transaction.
         refund = row.kind in REFUNDABLE and at in ("payout", "payout_sent")
-        async with conn.transaction():
-            if await ledger.fail(conn, row.id, at, reason):
-                await events.record(conn, "payment_failed_count", row.kind)
-                if refund:
-                    await ledger.insert(conn, self._refund(row), row.chain_id)
+        failed = await ledger.fail(conn, row.id, at, reason)
+        if failed:
+            await outbox.enqueue(conn, events.SOURCE, events.PAYMENT_FAILED_COUNT, row.kind)
+            if refund:
+                await ledger.insert(conn, self._refund(row), row.chain_id)
         log.info("ledger %s failed: %s%s", row.id, reason, " (refund queued)" if refund else "")
+        return failed
 
     def _refund(self, row: Row) -> NewEntry:
         return NewEntry(

@@ -6,7 +6,7 @@ from typing import Any
 
 import asyncpg
 
-from payment.db import Conn
+from payment.db import Connection
 
 COLUMNS = """id, kind, idempotency_key, request_hash, sender_id, receiver_id, sender_address,
     receiver_address, amount_wei, status, step, deposit_tx_hash, deposit_raw_tx, payout_tx_hash,
@@ -68,7 +68,7 @@ def _row(record: asyncpg.Record) -> Row:
     return Row(**values)
 
 
-async def insert(conn: Conn, entry: NewEntry, chain_id: int | None) -> Row | None:
+async def insert(conn: Connection, entry: NewEntry, chain_id: int | None) -> Row | None:
     """The new row, or None when (kind, key owner, idempotency_key) exists already."""
     record = await conn.fetchrow(
         f"""
@@ -94,7 +94,7 @@ async def insert(conn: Conn, entry: NewEntry, chain_id: int | None) -> Row | Non
     return _row(record) if record else None
 
 
-async def recent_withdrawals(conn: Conn, user_id: int) -> int:
+async def recent_withdrawals(conn: Connection, user_id: int) -> int:
     """Withdrawal rows the user created in the last hour (whatever became of them)."""
     value = await conn.fetchval(
         """
@@ -106,12 +106,12 @@ async def recent_withdrawals(conn: Conn, user_id: int) -> int:
     return int(value)
 
 
-async def get(conn: Conn, entry_id: int) -> Row | None:
+async def get(conn: Connection, entry_id: int) -> Row | None:
     record = await conn.fetchrow(f"SELECT {COLUMNS} FROM ledger WHERE id = $1", entry_id)
     return _row(record) if record else None
 
 
-async def get_by_key(conn: Conn, kind: str, owner: int, key: str) -> Row | None:
+async def get_by_key(conn: Connection, kind: str, owner: int, key: str) -> Row | None:
     """The row of this user's key (keys are scoped per kind and per user)."""
     record = await conn.fetchrow(
         f"SELECT {COLUMNS} FROM ledger WHERE kind = $1 AND key_owner = $2 AND idempotency_key = $3",
@@ -122,7 +122,7 @@ async def get_by_key(conn: Conn, kind: str, owner: int, key: str) -> Row | None:
     return _row(record) if record else None
 
 
-async def reserved_in_pool(conn: Conn, other_than: int) -> int:
+async def reserved_in_pool(conn: Connection, other_than: int) -> int:
     """Wei of the pool that unfinished movements will pay out (other rows): deposits made or
     on their way that await their payout, refunds, and top-ups already signed. A top-up may
     only spend what is left."""
@@ -140,12 +140,12 @@ async def reserved_in_pool(conn: Conn, other_than: int) -> int:
     return int(value)
 
 
-async def refund_of(conn: Conn, entry_id: int) -> Row | None:
+async def refund_of(conn: Connection, entry_id: int) -> Row | None:
     record = await conn.fetchrow(f"SELECT {COLUMNS} FROM ledger WHERE refund_of = $1", entry_id)
     return _row(record) if record else None
 
 
-async def granted(conn: Conn, address: str) -> int:
+async def granted(conn: Connection, address: str) -> int:
     """Wei of gas grants to the wallet (sent or on their way): never spendable as money."""
     value = await conn.fetchval(
         """
@@ -157,7 +157,7 @@ async def granted(conn: Conn, address: str) -> int:
     return int(value)
 
 
-async def unmined_deposits(conn: Conn, sender: str, other_than: int) -> list[bytes]:
+async def unmined_deposits(conn: Connection, sender: str, other_than: int) -> list[bytes]:
     """Raw deposits the sender signed whose receipts were not seen yet (other rows)."""
     records = await conn.fetch(
         """
@@ -172,7 +172,7 @@ async def unmined_deposits(conn: Conn, sender: str, other_than: int) -> list[byt
 
 
 async def _compare_and_set(
-    conn: Conn, entry_id: int, step: str, changes: str, *values: Any
+    conn: Connection, entry_id: int, step: str, changes: str, *values: Any
 ) -> bool:
     """Apply ``changes`` only if the row is still unfinished at ``step``: of two workers racing
     on one row, exactly one gets True."""
@@ -190,7 +190,7 @@ async def _compare_and_set(
 
 
 async def mark_sent(
-    conn: Conn, entry_id: int, step: str, tx_hash: str, raw: bytes, chain_id: int
+    conn: Connection, entry_id: int, step: str, tx_hash: str, raw: bytes, chain_id: int
 ) -> bool:
     """Record a signed transaction before it is broadcast: step deposit → deposit_sent or
     payout → payout_sent. False when another worker moved the row first."""
@@ -201,7 +201,7 @@ async def mark_sent(
     return await _compare_and_set(conn, entry_id, step, changes, tx_hash, raw, chain_id)
 
 
-async def unsend(conn: Conn, entry_id: int, step: str, status: str) -> bool:
+async def unsend(conn: Connection, entry_id: int, step: str, status: str) -> bool:
     """Undo ``mark_sent`` for a transaction the node refused (it can never land)."""
     changes = f"step = $2, status = $3, {step}_tx_hash = NULL, {step}_raw_tx = NULL"
     done = await conn.fetchval(
@@ -214,22 +214,22 @@ async def unsend(conn: Conn, entry_id: int, step: str, status: str) -> bool:
     return bool(done)
 
 
-async def mark_resent(conn: Conn, entry_id: int) -> None:
+async def mark_resent(conn: Connection, entry_id: int) -> None:
     await conn.execute("UPDATE ledger SET submitted_at = now() WHERE id = $1", entry_id)
 
 
-async def advance(conn: Conn, entry_id: int, step: str, to: str) -> bool:
+async def advance(conn: Connection, entry_id: int, step: str, to: str) -> bool:
     """Move a mined step forward (deposit_sent → payout, payout_sent → done/confirmed)."""
     changes = "step = $3, status = CASE WHEN $3 = 'done' THEN 'confirmed' ELSE status END"
     return await _compare_and_set(conn, entry_id, step, changes, to)
 
 
-async def fail(conn: Conn, entry_id: int, step: str, reason: str) -> bool:
+async def fail(conn: Connection, entry_id: int, step: str, reason: str) -> bool:
     changes = "status = 'failed', failure_reason = $3"
     return await _compare_and_set(conn, entry_id, step, changes, reason)
 
 
-async def unfinished(conn: Conn, chain_id: int, older_than: float, limit: int) -> list[int]:
+async def unfinished(conn: Connection, chain_id: int, older_than: float, limit: int) -> list[int]:
     records = await conn.fetch(
         """
         SELECT id FROM ledger
@@ -276,7 +276,9 @@ def _where(filters: Filters) -> tuple[str, list[Any]]:
     return ("WHERE " + " AND ".join(clauses) if clauses else ""), args
 
 
-async def page(conn: Conn, filters: Filters, offset: int, limit: int) -> tuple[list[Row], int]:
+async def page(
+    conn: Connection, filters: Filters, offset: int, limit: int
+) -> tuple[list[Row], int]:
     where, args = _where(filters)
     total = await conn.fetchval(f"SELECT count(*) FROM ledger {where}", *args)
     records = await conn.fetch(
@@ -289,7 +291,7 @@ async def page(conn: Conn, filters: Filters, offset: int, limit: int) -> tuple[l
     return [_row(record) for record in records], int(total)
 
 
-async def take_nonce(conn: Conn, chain_id: int, address: str, chain_nonce: int) -> int:
+async def take_nonce(conn: Connection, chain_id: int, address: str, chain_nonce: int) -> int:
     """The nonce to sign with (the larger of the stored next nonce and the node's pending
     count), bumping the stored one; call it under the account's advisory lock."""
     value = await conn.fetchval(
@@ -306,7 +308,7 @@ async def take_nonce(conn: Conn, chain_id: int, address: str, chain_nonce: int) 
     return int(value)
 
 
-async def set_next_nonce(conn: Conn, chain_id: int, address: str, nonce: int) -> None:
+async def set_next_nonce(conn: Connection, chain_id: int, address: str, nonce: int) -> None:
     await conn.execute(
         """
         INSERT INTO nonces (chain_id, address, next_nonce) VALUES ($1, $2, $3)
@@ -318,7 +320,7 @@ async def set_next_nonce(conn: Conn, chain_id: int, address: str, nonce: int) ->
     )
 
 
-async def forget_chain(conn: Conn, chain_id: int) -> int:
+async def forget_chain(conn: Connection, chain_id: int) -> int:
     """The chain was reset (its contract is gone): drop its nonces and fail its unfinished rows,
     whose transactions can never land. Returns how many rows failed."""
     await conn.execute("DELETE FROM nonces WHERE chain_id = $1", chain_id)
@@ -334,14 +336,14 @@ async def forget_chain(conn: Conn, chain_id: int) -> int:
     return len(failed)
 
 
-async def deployment(conn: Conn, chain_id: int, owner: str) -> str | None:
+async def deployment(conn: Connection, chain_id: int, owner: str) -> str | None:
     value = await conn.fetchval(
         "SELECT address FROM deployments WHERE chain_id = $1 AND owner = $2", chain_id, owner
     )
     return str(value) if value else None
 
 
-async def save_deployment(conn: Conn, chain_id: int, owner: str, address: str) -> None:
+async def save_deployment(conn: Connection, chain_id: int, owner: str, address: str) -> None:
     await conn.execute(
         """
         INSERT INTO deployments (chain_id, owner, address) VALUES ($1, $2, $3)

@@ -12,7 +12,7 @@ from web3 import Web3
 
 from payment.amounts import format_eth, to_wei
 from payment.chain.errors import ChainUnavailable
-from payment.db import WITHDRAWAL_LOCK, Conn, connection
+from payment.db import WITHDRAWAL_LOCK, Connection, connection
 from payment.errors import Conflict
 from payment.ledger import repository as ledger
 from payment.ledger.engine import INSUFFICIENT, REFUNDABLE, Engine
@@ -62,7 +62,7 @@ class Movements:
             raise ClientException(f"amount exceeds the maximum of {self.max_amount} ETH")
         return to_wei(amount)
 
-    async def _wallet(self, conn: Conn, user_id: int) -> WalletRow:
+    async def _wallet(self, conn: Connection, user_id: int) -> WalletRow:
         wallet = await wallets.get(conn, user_id)
         if wallet is None:
             raise NotFoundException(f"Non existent wallet for user {user_id}")
@@ -162,7 +162,7 @@ class Movements:
             with suppress(ChainUnavailable):
                 await self.engine.run(refund.id, self.wait)
 
-    async def _within_rate(self, conn: Conn, entry: NewEntry) -> Row | None:
+    async def _within_rate(self, conn: Connection, entry: NewEntry) -> Row | None:
         """Under the user's withdrawal lock (held to the end of the insert's transaction): the
         row of this key if a concurrent request made it, else refuse a new withdrawal beyond
         the hourly limit with 429."""

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from payment.db import Conn
+from payment.db import Connection
 
 
 @dataclass(frozen=True)
@@ -12,7 +12,7 @@ class WalletRow:
     sealed_key: bytes
 
 
-async def insert(conn: Conn, user_id: int, address: str, sealed_key: bytes) -> bool:
+async def insert(conn: Connection, user_id: int, address: str, sealed_key: bytes) -> bool:
     """Insert the wallet unless the user has one already; True when inserted."""
     inserted = await conn.fetchval(
         """
@@ -27,14 +27,14 @@ async def insert(conn: Conn, user_id: int, address: str, sealed_key: bytes) -> b
     return bool(inserted)
 
 
-async def get(conn: Conn, user_id: int) -> WalletRow | None:
+async def get(conn: Connection, user_id: int) -> WalletRow | None:
     row = await conn.fetchrow(
         "SELECT user_id, address, sealed_key FROM wallets WHERE user_id = $1", user_id
     )
     return WalletRow(row["user_id"], row["address"], bytes(row["sealed_key"])) if row else None
 
 
-async def get_by_address(conn: Conn, address: str) -> WalletRow | None:
+async def get_by_address(conn: Connection, address: str) -> WalletRow | None:
     row = await conn.fetchrow(
         "SELECT user_id, address, sealed_key FROM wallets WHERE address = $1", address
     )

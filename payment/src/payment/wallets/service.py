@@ -4,7 +4,7 @@ import logging
 
 from litestar.exceptions import NotFoundException
 
-from payment import events
+from payment import events, outbox
 from payment.chain.errors import ChainUnavailable
 from payment.db import connection
 from payment.ledger import repository as ledger
@@ -39,7 +39,7 @@ class Wallets:
         async with connection(self.pool) as conn, conn.transaction():
             created = await repository.insert(conn, user_id, account.address, sealed)
             if created:
-                await events.record(conn, "wallet_created_count")
+                await outbox.enqueue(conn, events.SOURCE, events.WALLET_CREATED_COUNT)
                 if self.gas_grant_wei:
                     grant = await ledger.insert(
                         conn, self._grant(user_id, account.address), chain_id
@@ -47,6 +47,8 @@ class Wallets:
                     grant_id = grant.id if grant else None
             wallet = await repository.get(conn, user_id)
         assert wallet is not None
+        if created:
+            self.engine.notify()
         if grant_id is not None:
             try:
                 await self.engine.run(grant_id, self.wait)
