@@ -39,8 +39,8 @@ def declared(module: ModuleType, metric: str) -> None:
 
 
 def glue(package: str) -> tuple[Write, Relay]:
-    """users, trainings and goals carry one outbox (their identical `outbox.py`, declared glue)
-    and name their metrics and their source in their own `events.py`."""
+    """users, trainings, goals and payment carry one outbox (their identical `outbox.py`,
+    declared glue) and name their metrics and their source in their own `events.py`."""
     events = importlib.import_module(f"{package}.events")
     outbox = importlib.import_module(f"{package}.outbox")
 
@@ -68,9 +68,7 @@ def goals() -> tuple[Write, Relay]:
 
 
 def payment() -> tuple[Write, Relay]:
-    from payment.events import record, relay_once
-
-    return record, relay_once
+    return glue("payment")
 
 
 PRODUCERS = {"users": users, "trainings": trainings, "goals": goals, "payment": payment}
