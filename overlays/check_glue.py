@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 GLUE: dict[str, tuple[str, ...]] = {
     "errors.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),
     "logs.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),
-    "outbox.py": ("users", "trainings", "goals"),
+    "outbox.py": ("payment", "users", "trainings", "goals"),
     "readiness.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),
     "inline.py": ("trainings", "goals"),
     "storage.py": ("users", "trainings", "goals"),
