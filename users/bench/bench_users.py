@@ -26,6 +26,10 @@ import httpx
 from pymongo import AsyncMongoClient
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the suite's tests/database.py makes the database
+
+from tests.database import drop_database, fresh_database  # noqa: E402
+
 POSTGRES = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 DATABASE_URL = f"{POSTGRES}/users_bench"
 MONGO_URL = os.environ.get("USERS_MONGO_URL", "mongodb://127.0.0.1:27017")
@@ -46,29 +50,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def psql(url: str, sql: str) -> None:
-    subprocess.run(["psql", url, "-qc", sql], check=True, capture_output=True)
-
-
-def prepare_database() -> None:
-    psql(f"{POSTGRES}/postgres", "DROP DATABASE IF EXISTS users_bench WITH (FORCE)")
-    psql(f"{POSTGRES}/postgres", "CREATE DATABASE users_bench")
-    dbmate = ROOT / ".venv" / "bin" / "dbmate"
-    subprocess.run(
-        [
-            str(dbmate),
-            "--url",
-            f"{DATABASE_URL}?sslmode=disable",
-            "--migrations-dir",
-            str(ROOT / "migrations"),
-            "--no-dump-schema",
-            "up",
-        ],
-        check=True,
-        capture_output=True,
-    )
 
 
 async def seed() -> list[tuple[int, str]]:
@@ -227,7 +208,7 @@ async def scenario(
 
 
 async def main() -> None:
-    prepare_database()
+    asyncio.run(fresh_database(POSTGRES, "users_bench", ROOT / "migrations"))
     print(f"seeding {TRAINERS} trainers ...", flush=True)
     users = await seed()
     port = free_port()
@@ -262,7 +243,7 @@ async def main() -> None:
         server.wait(timeout=30)
         if server.returncode in (0, -15):
             log.unlink(missing_ok=True)
-        psql(f"{POSTGRES}/postgres", "DROP DATABASE IF EXISTS users_bench WITH (FORCE)")
+        await drop_database(POSTGRES, "users_bench")
         mongo: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(MONGO_URL)
         await mongo.drop_database(MONGO_DATABASE)
         await mongo.close()

@@ -4,11 +4,9 @@ fake-gcs, and the running authentication (and payment) services. `overlays/infra
 `start auth` and `start payment` bring them up; the root `make test` does it for you.
 Fixtures only: helpers live in tests/helpers.py."""
 
-import os
+import asyncio
 import secrets
-import subprocess
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -19,6 +17,7 @@ from litestar.testing import AsyncTestClient
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 
+from tests.database import fresh_database, restart_ids
 from tests.helpers import (
     ADMIN_EMAIL,
     DATABASE_URL,
@@ -43,34 +42,10 @@ from users.settings import Settings
 @pytest.fixture(scope="session", autouse=True)
 def database() -> Iterator[None]:
     """A fresh `users_test` database with the migrations applied by dbmate, once per run."""
-    admin_url = f"{POSTGRES}/postgres"
-    subprocess.run(
-        ["psql", admin_url, "-qc", "DROP DATABASE IF EXISTS users_test WITH (FORCE)"],
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(["psql", admin_url, "-qc", "CREATE DATABASE users_test"], check=True)
-    dbmate = Path(os.environ.get("VIRTUAL_ENV", ".venv")) / "bin" / "dbmate"
-    subprocess.run(
-        [
-            str(dbmate if dbmate.exists() else "dbmate"),
-            "--url",
-            f"{DATABASE_URL}?sslmode=disable",
-            "--migrations-dir",
-            str(MIGRATIONS),
-            "--no-dump-schema",
-            "up",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    url = asyncio.run(fresh_database(POSTGRES, "users_test", MIGRATIONS))
     # payment keeps wallets by user id in its own database, which outlives this one: ids from a
     # range of their own keep test wallets apart from the local stack's and from earlier runs.
-    first_id = 10**9 + secrets.randbelow(10**6) * 1000
-    subprocess.run(
-        ["psql", DATABASE_URL, "-qc", f"ALTER TABLE users ALTER COLUMN id RESTART WITH {first_id}"],
-        check=True,
-    )
+    asyncio.run(restart_ids(url, "users_id_seq", 10**9 + secrets.randbelow(10**6) * 1000))
     yield
 
 
