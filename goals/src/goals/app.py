@@ -2,15 +2,13 @@
 outbox relay open and close in the lifespan."""
 
 import asyncio
-import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
-from typing import Any
 
 import httpx
-from litestar import Litestar, Request
+from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -27,28 +25,83 @@ from goals.clock import Clock, system_clock
 from goals.db import OUTAGES, open_pool
 from goals.errors import exception_handlers
 from goals.goals.routes import GoalController
-from goals.goals.service import IMAGE_WORDING, GoalService
+from goals.goals.service import IMAGE_WORDING
 from goals.health import HealthController
 from goals.logs import configure_logging
 from goals.outbox import OutboxRelay
 from goals.progress.routes import ProgressController
 from goals.security import provide_caller
+from goals.services import Services, provide_services
 from goals.settings import Settings, get_settings
 from goals.storage import Storage
 from goals.tokens import TokenVerifier
 
 log = logging.getLogger(__name__)
 
-Req = Request[Any, Any, Any]
+CLOSE_TIMEOUT = 10.0  # seconds each client may take to close at shutdown
 
 
-def from_state(name: str) -> Provide:
-    """The dependency `name` is the app state's attribute of that name (a sync provider)."""
+@asynccontextmanager
+async def _services(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
+    pool = await open_pool(
+        settings.database_url.get_secret_value(),
+        settings.database_pool_min,
+        settings.database_pool_max,
+    )
+    http = httpx.AsyncClient(timeout=settings.upstream_timeout)
+    redis = Redis.from_url(
+        settings.redis_url.get_secret_value(),
+        socket_timeout=settings.upstream_timeout,
+        socket_connect_timeout=2,
+    )
+    try:
+        yield Services(
+            settings=settings,
+            pool=pool,
+            redis=redis,
+            http=http,
+            storage=Storage(
+                http,
+                settings.auth_url,
+                settings.service_token.get_secret_value(),
+                IMAGE_WORDING,
+                concurrency=settings.image_fetch_concurrency,
+            ),
+            relay=OutboxRelay(
+                pool,
+                redis,
+                settings.events_stream,
+                settings.outbox_batch_size,
+                settings.outbox_poll_interval,
+                settings.outbox_retention_days,
+            ),
+            verifier=TokenVerifier(
+                http,
+                f"{settings.auth_url}/auth/.well-known/jwks.json",
+                settings.jwt_issuer,
+                redis,
+                jwks_max_age=settings.jwks_max_age,
+                blocked_max_age=settings.blocked_users_max_age,
+            ),
+            clock=clock,
+        )
+    finally:
+        # Bounded: a connection or client stuck in a dependency must not keep the process from
+        # exiting (the pool then closes its connections without waiting for them).
+        await _bounded(redis.aclose(), "Redis client")
+        try:
+            await asyncio.wait_for(pool.close(), CLOSE_TIMEOUT)
+        except TimeoutError:
+            log.warning("database pool still busy after %s s: terminating it", CLOSE_TIMEOUT)
+            pool.terminate()
+        await _bounded(http.aclose(), "HTTP client")
 
-    def provide(request: Req) -> Any:
-        return getattr(request.app.state, name)
 
-    return Provide(provide, sync_to_thread=False)
+async def _bounded(closing: Awaitable[object], what: str) -> None:
+    try:
+        await asyncio.wait_for(closing, CLOSE_TIMEOUT)
+    except TimeoutError:
+        log.warning("%s did not close within %s s; leaving it", what, CLOSE_TIMEOUT)
 
 
 def create_app(settings: Settings | None = None, clock: Clock = system_clock) -> Litestar:
@@ -59,81 +112,36 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        http = httpx.AsyncClient(timeout=settings.upstream_timeout)
-        redis = Redis.from_url(
-            settings.redis_url.get_secret_value(),
-            socket_timeout=settings.upstream_timeout,
-            socket_connect_timeout=2,
-        )
-        db = await open_pool(
-            settings.database_url.get_secret_value(),
-            settings.database_pool_min,
-            settings.database_pool_max,
-        )
-        relay = OutboxRelay(
-            db,
-            redis,
-            settings.events_stream,
-            settings.outbox_batch_size,
-            settings.outbox_poll_interval,
-            settings.outbox_retention_days,
-        )
-        service_token = settings.service_token.get_secret_value()
-        app.state.update(
-            http=http,
-            redis=redis,
-            db=db,
-            relay=relay,
-            verifier=TokenVerifier(
-                http,
-                f"{settings.auth_url}/auth/.well-known/jwks.json",
-                settings.jwt_issuer,
-                redis,
-                jwks_max_age=settings.jwks_max_age,
-                blocked_max_age=settings.blocked_users_max_age,
-            ),
-            goals=GoalService(
-                db,
-                Storage(
-                    http,
-                    settings.auth_url,
-                    service_token,
-                    IMAGE_WORDING,
-                    concurrency=settings.image_fetch_concurrency,
-                ),
-                clock,
-                relay.notify,
-                settings.image_fetch_concurrency,
-                image_budget=settings.list_image_budget_bytes,
-                max_images=settings.list_max_images,
-                max_image_bytes=settings.max_image_bytes,
-            ),
-        )
-        relay_task = asyncio.create_task(relay.run()) if settings.outbox_relay_enabled else None
-        if settings.prometheus_port:
-            start_http_server(settings.prometheus_port)
-        try:
-            yield
-        finally:
-            if relay_task is not None:
-                relay_task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await relay_task
-            await db.close()
-            await redis.aclose()
-            await http.aclose()
+        async with _services(settings, clock) as services:
+            app.state.services = services
+            tasks: list[asyncio.Task[None]] = []
+            if settings.outbox_relay_enabled:
+                tasks.append(asyncio.create_task(services.relay.run(), name="outbox-relay"))
+            if settings.prometheus_port:
+                start_http_server(settings.prometheus_port)
+            try:
+                yield
+            finally:
+                for task in tasks:
+                    task.cancel()
+                # A cancelled task ends at its next await; none may hold the shutdown for ever.
+                if tasks:
+                    done, stuck = await asyncio.wait(tasks, timeout=CLOSE_TIMEOUT)
+                    for task in done:
+                        if not task.cancelled():
+                            task.exception()  # retrieved: the relay logs its own failures
+                    for task in stuck:
+                        log.warning("background task %s did not stop at shutdown", task.get_name())
 
     prometheus = PrometheusConfig(app_name="fiufit_goals", group_path=True)
     return Litestar(
         route_handlers=[HealthController, CatalogueController, GoalController, ProgressController],
         lifespan=[lifespan],
         dependencies={
+            "services": Provide(provide_services, sync_to_thread=False),
             "caller": Provide(provide_caller, sync_to_thread=False),
-            "db": from_state("db"),
-            "goals": from_state("goals"),
-            "clock": from_state("clock"),
         },
-        state=State({"settings": settings, "clock": clock, "started_at": time.monotonic()}),
+        state=State({"settings": settings, "started_at": time.monotonic()}),
         middleware=[prometheus.middleware],
         cors_config=CORSConfig(
             allow_origins=settings.cors_allowed_origins,

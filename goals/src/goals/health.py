@@ -14,20 +14,21 @@ from litestar import Controller, Request, get
 from litestar.response import Response
 
 from goals.readiness import Readiness
+from goals.services import provide_services
 
 
 async def _postgres(request: Request[Any, Any, Any]) -> None:
-    async with request.app.state.db.acquire(timeout=2) as conn:
+    async with provide_services(request).pool.acquire(timeout=2) as conn:
         await conn.fetchval("SELECT 1")
 
 
 async def _redis(request: Request[Any, Any, Any]) -> None:
-    await request.app.state.redis.ping()
+    await provide_services(request).redis.ping()
 
 
 async def _authentication(request: Request[Any, Any, Any]) -> None:
-    settings = request.app.state.settings
-    response = await request.app.state.http.get(f"{settings.auth_url}/auth/healthcheck/")
+    services = provide_services(request)
+    response = await services.http.get(f"{services.settings.auth_url}/auth/healthcheck/")
     response.raise_for_status()
 
 

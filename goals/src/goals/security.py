@@ -8,14 +8,16 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi.spec import SecurityRequirement
 
-from goals.tokens import Caller, TokenVerifier
+from goals.services import Services
+from goals.tokens import Caller
 
 BEARER: tuple[SecurityRequirement, ...] = ({"BearerToken": []},)
 
 
 async def authenticate(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # type: ignore[type-arg]
-    verifier: TokenVerifier = connection.app.state.verifier
-    connection.state.caller = await verifier.verify(connection.headers.get("Authorization"))
+    services: Services = connection.app.state.services
+    authorization = connection.headers.get("Authorization")
+    connection.state.caller = await services.verifier.verify(authorization)
 
 
 def provide_caller(request: Request[Any, Any, Any]) -> Caller:

@@ -5,16 +5,19 @@ from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import JSONBody, QueryParameter
 
+from goals.goals import service
 from goals.goals.models import Goal, GoalCreate, GoalUpdate
-from goals.goals.service import MAX_LIST, GoalService
+from goals.goals.service import MAX_LIST
 from goals.params import GoalId, UserId
 from goals.security import AuthenticatedController
+from goals.services import Services
 from goals.tokens import Caller
 
 
-def _require_owner(caller: Caller, owner_id: int, detail: str) -> None:
-    if not caller.is_user(owner_id):  # an admin may read goals, never change them
-        raise PermissionDeniedException(detail)
+async def _require_owner(services: Services, caller: Caller, goal_id: int, detail: str) -> None:
+    """404 when there is no such goal, 403 unless the caller is the user it belongs to."""
+    if not caller.is_user(await service.owner_of(services, goal_id)):
+        raise PermissionDeniedException(detail)  # an admin may read goals, never change them
 
 
 class GoalController(AuthenticatedController):
@@ -36,14 +39,14 @@ class GoalController(AuthenticatedController):
         self,
         user_id: UserId,
         caller: NamedDependency[Caller],
-        goals: NamedDependency[GoalService],
+        services: NamedDependency[Services],
         offset: Annotated[int, QueryParameter(ge=0, le=2**31 - 1, description="Goals to skip")] = 0,
         limit: Annotated[
             int, QueryParameter(ge=1, le=MAX_LIST, description=f"At most {MAX_LIST}")
         ] = MAX_LIST,
     ) -> list[Goal]:
         caller.require_self_or_admin(user_id)
-        return await goals.list(user_id, offset, limit)
+        return await service.list_goals(services, user_id, offset, limit)
 
     @post("/{user_id:int}", status_code=201, summary="Set a goal (only as yourself)")
     async def create_goal(
@@ -51,10 +54,10 @@ class GoalController(AuthenticatedController):
         user_id: UserId,
         data: JSONBody[GoalCreate],
         caller: NamedDependency[Caller],
-        goals: NamedDependency[GoalService],
+        services: NamedDependency[Services],
     ) -> Goal:
         caller.require_self(user_id)
-        return await goals.create(user_id, data)
+        return await service.create(services, user_id, data)
 
     @patch("/{goal_id:int}", summary="Edit a goal or record progress (its owner)")
     async def update_goal(
@@ -62,17 +65,17 @@ class GoalController(AuthenticatedController):
         goal_id: GoalId,
         data: JSONBody[GoalUpdate],
         caller: NamedDependency[Caller],
-        goals: NamedDependency[GoalService],
+        services: NamedDependency[Services],
     ) -> Goal:
-        _require_owner(caller, await goals.owner_of(goal_id), "Only the goal's owner may change it")
-        return await goals.update(goal_id, data)
+        await _require_owner(services, caller, goal_id, "Only the goal's owner may change it")
+        return await service.update(services, goal_id, data)
 
     @delete("/{goal_id:int}", status_code=204, summary="Delete a goal (its owner)")
     async def delete_goal(
         self,
         goal_id: GoalId,
         caller: NamedDependency[Caller],
-        goals: NamedDependency[GoalService],
+        services: NamedDependency[Services],
     ) -> None:
-        _require_owner(caller, await goals.owner_of(goal_id), "Only the goal's owner may delete it")
-        await goals.delete(goal_id)
+        await _require_owner(services, caller, goal_id, "Only the goal's owner may delete it")
+        await service.delete(services, goal_id)

@@ -3,7 +3,6 @@ authorised: the routes check who may do what."""
 
 import contextlib
 import logging
-from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -17,14 +16,15 @@ from prometheus_client import Counter
 
 from goals import events, outbox
 from goals.catalogue import repository as catalogue
-from goals.clock import Clock, earliest_today
+from goals.clock import earliest_today
 from goals.errors import PayloadTooLarge
 from goals.goals import repository
 from goals.goals.models import Goal, GoalCreate, GoalUpdate
 from goals.inline import inline_within_budget
 from goals.numbers import as_number
 from goals.progress import repository as progress_log
-from goals.storage import Storage, Wording
+from goals.services import Services
+from goals.storage import Wording
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +58,14 @@ def completed_at(
     return previous or now
 
 
+def base64_of(image: str) -> str:
+    """The base64 text of an image sent plain or as a data: URL."""
+    return image.rpartition(_DATA_URL_PREFIX)[2]
+
+
 def decoded_size(image: str) -> int:
     """Bytes a base64 image (maybe a data: URL) decodes to, without decoding it."""
-    text = image.rpartition(_DATA_URL_PREFIX)[2]
+    text = base64_of(image)
     length = len(text) - sum(text.count(blank) for blank in " \t\r\n")
     return length * 3 // 4 - text.rstrip()[-2:].count("=")
 
@@ -70,181 +75,170 @@ def check_deadline(time_limit: date, now: datetime) -> None:
         raise ClientException("time_limit is in the past")
 
 
-class GoalService:
-    def __init__(
-        self,
-        pool: asyncpg.Pool,
-        images: Storage,
-        clock: Clock,
-        events_written: Callable[[], None],
-        image_fetch_concurrency: int,
-        *,
-        image_budget: int = 8 * 1024 * 1024,
-        max_images: int = 25,
-        max_image_bytes: int = 5 * 1024 * 1024,
-    ) -> None:
-        self._pool = pool
-        self._images = images
-        self._clock = clock
-        self._events_written = events_written
-        self._concurrency = image_fetch_concurrency
-        self._image_budget = image_budget
-        self._max_images = max_images
-        self._max_image_bytes = max_image_bytes
+def goal_of(
+    row: asyncpg.Record, image: str | None, today: date, image_omitted: bool = False
+) -> Goal:
+    """A goal row as clients read it; `today` is the earliest date on Earth (clock.py)."""
+    completed = row["completed_at"] is not None
+    return Goal(
+        id=row["id"],
+        user_id=row["user_id"],
+        title=row["title"],
+        description=row["description"],
+        metric=row["metric"],
+        unit=row["unit"],
+        objective=as_number(row["objective"]),
+        progress=as_number(row["progress"]),
+        time_limit=row["time_limit"],
+        image=image,
+        image_omitted=image_omitted,
+        completed=completed,
+        completed_at=row["completed_at"],
+        expired=not completed and row["time_limit"] < today,
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
 
-    @staticmethod
-    def _goal(
-        row: asyncpg.Record, image: str | None, today: date, image_omitted: bool = False
-    ) -> Goal:
-        completed = row["completed_at"] is not None
-        return Goal(
-            id=row["id"],
-            user_id=row["user_id"],
-            title=row["title"],
-            description=row["description"],
-            metric=row["metric"],
-            unit=row["unit"],
-            objective=as_number(row["objective"]),
-            progress=as_number(row["progress"]),
-            time_limit=row["time_limit"],
-            image=image,
-            image_omitted=image_omitted,
-            completed=completed,
-            completed_at=row["completed_at"],
-            expired=not completed and row["time_limit"] < today,
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-        )
 
-    async def _image_named(self, name: str) -> str | None:
+async def _with_images(services: Services, rows: list[asyncpg.Record]) -> list[Goal]:
+    """The goals of rows, their images inlined within the response budget (goals.inline)."""
+    storage, settings = services.storage, services.settings
+
+    async def image_named(name: str) -> str | None:
         """A goal's image, or None: a storage outage costs the picture, not the list."""
         try:
-            return await self._images.get(name)
+            return await storage.get(name)
         except HTTPException as error:
             log.warning("image %s unavailable: %s", name, error.detail)
             return None
 
-    async def _with_images(self, rows: list[asyncpg.Record]) -> list[Goal]:
-        """The goals of rows, their images inlined within the response budget (goals.inline)."""
-        names = [image_name(row["id"]) if row["has_image"] else None for row in rows]
-        images, omitted = await inline_within_budget(
-            names,
-            self._image_named,
-            self._images.known_size,
-            budget=self._image_budget,
-            max_items=self._max_images,
-            concurrency=self._concurrency,
-        )
-        if any(omitted):
-            LIST_IMAGES_OMITTED.inc(sum(omitted))
-        today = earliest_today(self._clock())
-        return [
-            self._goal(row, image, today, left_out)
-            for row, image, left_out in zip(rows, images, omitted, strict=True)
-        ]
+    names = [image_name(row["id"]) if row["has_image"] else None for row in rows]
+    images, omitted = await inline_within_budget(
+        names,
+        image_named,
+        storage.known_size,
+        budget=settings.list_image_budget_bytes,
+        max_items=settings.list_max_images,
+        concurrency=settings.image_fetch_concurrency,
+    )
+    if any(omitted):
+        LIST_IMAGES_OMITTED.inc(sum(omitted))
+    today = earliest_today(services.clock())
+    return [
+        goal_of(row, image, today, left_out)
+        for row, image, left_out in zip(rows, images, omitted, strict=True)
+    ]
 
-    async def list(self, user_id: int, offset: int = 0, limit: int = MAX_LIST) -> list[Goal]:
-        async with self._pool.acquire() as conn:
-            rows = await repository.list_for_user(conn, user_id, offset, min(limit, MAX_LIST))
-        return await self._with_images(rows)
 
-    async def create(self, user_id: int, data: GoalCreate) -> Goal:
-        now = self._clock()
-        check_deadline(data.time_limit, now)
-        async with self._pool.acquire() as conn:
-            if await catalogue.unit_of(conn, data.metric) is None:
-                valid = ", ".join(row["name"] for row in await catalogue.list_metrics(conn))
-                raise ClientException(f"Unknown metric {data.metric!r}; valid metrics: {valid}")
-            goal_id = await repository.next_id(conn)
-        if data.image is not None and decoded_size(data.image) > self._max_image_bytes:
-            raise PayloadTooLarge(f"Image larger than {self._max_image_bytes} bytes")
-        # The image goes first: if storage refuses it, no goal row was ever written.
-        if data.image is not None:
-            await self._images.put(image_name(goal_id), data.image)
-        try:
-            async with self._pool.acquire() as conn, conn.transaction():
-                row = await repository.insert(
-                    conn,
-                    goal_id=goal_id,
-                    user_id=user_id,
-                    title=data.title,
-                    description=data.description,
-                    metric=data.metric,
-                    objective=data.objective,
-                    time_limit=data.time_limit,
-                    has_image=data.image is not None,
-                    now=now,
-                )
-                await outbox.enqueue(
-                    conn, events.SOURCE, events.GOAL_CREATED_COUNT, data.metric, at=now
-                )
-        except BaseException:
-            if data.image is not None:
-                with contextlib.suppress(HTTPException):
-                    await self._images.delete(image_name(goal_id))
-            raise
-        self._events_written()
-        image = data.image.rpartition(_DATA_URL_PREFIX)[2] if data.image else None
-        return self._goal(row, image, earliest_today(now))
+async def list_goals(
+    services: Services, user_id: int, offset: int = 0, limit: int = MAX_LIST
+) -> list[Goal]:
+    async with services.pool.acquire() as conn:
+        rows = await repository.list_for_user(conn, user_id, offset, min(limit, MAX_LIST))
+    return await _with_images(services, rows)
 
-    async def owner_of(self, goal_id: int) -> int:
-        """The id of the user the goal belongs to; 404 when there is no such goal."""
-        async with self._pool.acquire() as conn:
-            owner = await repository.owner_of(conn, goal_id)
-        if owner is None:
-            raise NotFoundException("No such goal")
-        return owner
 
-    async def update(self, goal_id: int, data: GoalUpdate) -> Goal:
-        now = self._clock()
-        completed_now = False
-        async with self._pool.acquire() as conn, conn.transaction():
-            current = await repository.lock(conn, goal_id)
-            if current is None:
-                raise NotFoundException("No such goal")
-            if data.time_limit is not None and data.time_limit != current["time_limit"]:
-                check_deadline(data.time_limit, now)
-            progress = current["progress"] if data.progress is None else data.progress
-            objective = current["objective"] if data.objective is None else data.objective
-            done_at = completed_at(progress, objective, current["completed_at"], now)
-            row = await repository.update(
+async def create(services: Services, user_id: int, data: GoalCreate) -> Goal:
+    now = services.clock()
+    check_deadline(data.time_limit, now)
+    async with services.pool.acquire() as conn:
+        if await catalogue.unit_of(conn, data.metric) is None:
+            valid = ", ".join(row["name"] for row in await catalogue.list_metrics(conn))
+            raise ClientException(f"Unknown metric {data.metric!r}; valid metrics: {valid}")
+        goal_id = await repository.next_id(conn)
+    max_image_bytes = services.settings.max_image_bytes
+    if data.image is not None and decoded_size(data.image) > max_image_bytes:
+        raise PayloadTooLarge(f"Image larger than {max_image_bytes} bytes")
+    # The image goes first: if storage refuses it, no goal row was ever written.
+    if data.image is not None:
+        await services.storage.put(image_name(goal_id), data.image)
+    try:
+        async with services.pool.acquire() as conn, conn.transaction():
+            row = await repository.insert(
                 conn,
-                goal_id,
-                title=data.title or current["title"],
-                description=data.description or current["description"],
-                objective=objective,
-                time_limit=data.time_limit or current["time_limit"],
-                progress=progress,
-                completed_at=done_at,
+                goal_id=goal_id,
+                user_id=user_id,
+                title=data.title,
+                description=data.description,
+                metric=data.metric,
+                objective=data.objective,
+                time_limit=data.time_limit,
+                has_image=data.image is not None,
                 now=now,
             )
-            if progress != current["progress"]:
-                await progress_log.append(
-                    conn,
-                    user_id=current["user_id"],
-                    metric=current["metric"],
-                    goal_id=goal_id,
-                    progress=progress,
-                    delta=progress - current["progress"],
-                    recorded_at=now,
-                )
-            if done_at is not None and current["completed_at"] is None:
-                completed_now = True
-                await outbox.enqueue(
-                    conn, events.SOURCE, events.GOAL_COMPLETED_COUNT, current["metric"], at=now
-                )
-        if completed_now:
-            self._events_written()
-        [goal] = await self._with_images([row])
-        return goal
+            await outbox.enqueue(
+                conn, events.SOURCE, events.GOAL_CREATED_COUNT, data.metric, at=now
+            )
+    except BaseException:
+        if data.image is not None:
+            with contextlib.suppress(HTTPException):
+                await services.storage.delete(image_name(goal_id))
+        raise
+    services.relay.notify()
+    image = base64_of(data.image) if data.image else None
+    return goal_of(row, image, earliest_today(now))
 
-    async def delete(self, goal_id: int) -> None:
-        async with self._pool.acquire() as conn:
-            deleted = await repository.delete(conn, goal_id)
-        if deleted is None:
+
+async def owner_of(services: Services, goal_id: int) -> int:
+    """The id of the user the goal belongs to; 404 when there is no such goal."""
+    async with services.pool.acquire() as conn:
+        owner = await repository.owner_of(conn, goal_id)
+    if owner is None:
+        raise NotFoundException("No such goal")
+    return owner
+
+
+async def update(services: Services, goal_id: int, data: GoalUpdate) -> Goal:
+    now = services.clock()
+    completed_now = False
+    async with services.pool.acquire() as conn, conn.transaction():
+        current = await repository.lock(conn, goal_id)
+        if current is None:
             raise NotFoundException("No such goal")
-        if deleted["has_image"]:
-            try:
-                await self._images.delete(image_name(goal_id))
-            except HTTPException as error:  # the goal is gone; an orphaned image is harmless
-                log.warning("image of deleted goal %s not removed: %s", goal_id, error.detail)
+        if data.time_limit is not None and data.time_limit != current["time_limit"]:
+            check_deadline(data.time_limit, now)
+        progress = current["progress"] if data.progress is None else data.progress
+        objective = current["objective"] if data.objective is None else data.objective
+        done_at = completed_at(progress, objective, current["completed_at"], now)
+        row = await repository.update(
+            conn,
+            goal_id,
+            title=data.title or current["title"],
+            description=data.description or current["description"],
+            objective=objective,
+            time_limit=data.time_limit or current["time_limit"],
+            progress=progress,
+            completed_at=done_at,
+            now=now,
+        )
+        if progress != current["progress"]:
+            await progress_log.append(
+                conn,
+                user_id=current["user_id"],
+                metric=current["metric"],
+                goal_id=goal_id,
+                progress=progress,
+                delta=progress - current["progress"],
+                recorded_at=now,
+            )
+        if done_at is not None and current["completed_at"] is None:
+            completed_now = True
+            await outbox.enqueue(
+                conn, events.SOURCE, events.GOAL_COMPLETED_COUNT, current["metric"], at=now
+            )
+    if completed_now:
+        services.relay.notify()
+    [goal] = await _with_images(services, [row])
+    return goal
+
+
+async def delete(services: Services, goal_id: int) -> None:
+    async with services.pool.acquire() as conn:
+        deleted = await repository.delete(conn, goal_id)
+    if deleted is None:
+        raise NotFoundException("No such goal")
+    if deleted["has_image"]:
+        try:
+            await services.storage.delete(image_name(goal_id))
+        except HTTPException as error:  # the goal is gone; an orphaned image is harmless
+            log.warning("image of deleted goal %s not removed: %s", goal_id, error.detail)

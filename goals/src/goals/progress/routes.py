@@ -1,16 +1,15 @@
 from typing import Annotated
 
-import asyncpg
 from litestar import get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
-from goals.clock import Clock
 from goals.params import MetricPath, UserId
 from goals.progress import service
 from goals.progress.models import Progress
 from goals.progress.window import DEFAULT_DAYS, MAX_DAYS, MIN_DAYS
 from goals.security import AuthenticatedController
+from goals.services import Services
 from goals.tokens import Caller
 
 
@@ -27,9 +26,8 @@ class ProgressController(AuthenticatedController):
         user_id: UserId,
         metric: MetricPath,
         caller: NamedDependency[Caller],
-        db: NamedDependency[asyncpg.Pool],
-        clock: NamedDependency[Clock],
+        services: NamedDependency[Services],
         days: Annotated[int, QueryParameter(ge=MIN_DAYS, le=MAX_DAYS)] = DEFAULT_DAYS,
     ) -> Progress:
         caller.require_self_or_admin(user_id)
-        return await service.metric_progress(db, user_id, metric, clock(), days)
+        return await service.metric_progress(services, user_id, metric, days)
