@@ -1,14 +1,14 @@
 """The application factory: settings in, a Litestar app with its pools opened in the lifespan."""
 
+import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
-from typing import Any
 
 import asyncpg
 import httpx
-from litestar import Litestar, Request
+from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -24,27 +24,89 @@ from trainings.catalogue.service import load_catalogue
 from trainings.db import OUTAGES
 from trainings.errors import exception_handlers
 from trainings.favourites.routes import FavouriteController
-from trainings.favourites.service import FavouriteService
 from trainings.health import HealthController
 from trainings.logs import configure_logging
 from trainings.outbox import OutboxRelay
 from trainings.security import provide_caller
+from trainings.services import Services, provide_services
 from trainings.settings import Settings, get_settings, warn_deprecated_env
 from trainings.storage import Storage
 from trainings.tokens import TokenVerifier
 from trainings.trainings.routes import TrainingController
-from trainings.trainings.service import MEDIA_WORDING, TrainingService
+from trainings.trainings.service import MEDIA_WORDING
 
 log = logging.getLogger(__name__)
 
+CLOSE_TIMEOUT = 10.0  # seconds each client may take to close at shutdown
 
-def from_state(name: str) -> Provide:
-    """The dependency `name` is the app state's attribute of that name (a sync provider)."""
 
-    def provide(request: Request[Any, Any, Any]) -> Any:
-        return getattr(request.app.state, name)
+@asynccontextmanager
+async def _services(settings: Settings) -> AsyncIterator[Services]:
+    pool = await asyncpg.create_pool(
+        settings.database_url.get_secret_value(),
+        min_size=settings.database_pool_min,
+        max_size=settings.database_pool_max,
+        command_timeout=10,
+    )
+    redis = Redis.from_url(
+        settings.redis_url.get_secret_value(),
+        socket_timeout=2,
+        socket_connect_timeout=2,
+        decode_responses=True,
+    )
+    http = httpx.AsyncClient(
+        timeout=settings.upstream_timeout,
+        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+    )
+    try:
+        async with pool.acquire() as conn:
+            catalogue = await load_catalogue(conn)
+        yield Services(
+            settings=settings,
+            pool=pool,
+            redis=redis,
+            storage=Storage(
+                http,
+                settings.auth_url,
+                settings.service_token.get_secret_value(),
+                MEDIA_WORDING,
+                cache_bytes=settings.media_cache_bytes,
+                concurrency=settings.media_fetch_concurrency,
+            ),
+            relay=OutboxRelay(
+                pool,
+                redis,
+                settings.events_stream,
+                settings.outbox_batch_size,
+                settings.outbox_poll_interval,
+                settings.outbox_retention_days,
+            ),
+            verifier=TokenVerifier(
+                http,
+                f"{settings.auth_url.rstrip('/')}/auth/.well-known/jwks.json",
+                settings.jwt_issuer,
+                redis,
+                blocked_max_age=settings.blocked_users_max_age,
+            ),
+            catalogue=catalogue,
+        )
+    finally:
+        # Bounded: a connection or client stuck in a dependency must not keep the process from
+        # exiting (the pool then closes its connections without waiting for them).
+        await _bounded(http.aclose(), "HTTP client")
+        await _bounded(redis.aclose(), "Redis client")
+        try:
+            await asyncio.wait_for(pool.close(), CLOSE_TIMEOUT)
+        except TimeoutError:
+            log.warning("database pool still busy after %s s: terminating it", CLOSE_TIMEOUT)
+            pool.terminate()
 
-    return Provide(provide, sync_to_thread=False)
+
+async def _bounded(closing: Awaitable[object], what: str) -> None:
+    try:
+        await asyncio.wait_for(closing, CLOSE_TIMEOUT)
+    except TimeoutError:
+        log.warning("%s did not close within %s s; leaving it", what, CLOSE_TIMEOUT)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -54,80 +116,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        pool = await asyncpg.create_pool(
-            settings.database_url.get_secret_value(),
-            min_size=settings.database_pool_min,
-            max_size=settings.database_pool_max,
-            command_timeout=10,
-        )
-        redis = Redis.from_url(
-            settings.redis_url.get_secret_value(),
-            socket_timeout=2,
-            socket_connect_timeout=2,
-            decode_responses=True,
-        )
-        http = httpx.AsyncClient(
-            timeout=settings.upstream_timeout,
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
-        )
-        try:
-            async with pool.acquire() as conn:
-                catalogue = await load_catalogue(conn)
-            storage = Storage(
-                http,
-                settings.auth_url,
-                settings.service_token.get_secret_value(),
-                MEDIA_WORDING,
-                cache_bytes=settings.media_cache_bytes,
-                concurrency=settings.media_fetch_concurrency,
-            )
-            relay = OutboxRelay(
-                pool,
-                redis,
-                settings.events_stream,
-                settings.outbox_batch_size,
-                settings.outbox_poll_interval,
-                settings.outbox_retention_days,
-            )
-            trainings = TrainingService(
-                pool,
-                catalogue,
-                storage,
-                relay,
-                max_page_size=settings.max_page_size,
-                media_budget=settings.response_media_bytes,
-                media_items=settings.response_media_items,
-                max_image_bytes=settings.max_image_bytes,
-                media_concurrency=settings.media_fetch_concurrency,
-            )
-            app.state.update(
-                pool=pool,
-                redis=redis,
-                storage=storage,
-                relay=relay,
-                catalogue=catalogue,
-                trainings=trainings,
-                favourites=FavouriteService(trainings),
-                verifier=TokenVerifier(
-                    http,
-                    f"{settings.auth_url.rstrip('/')}/auth/.well-known/jwks.json",
-                    settings.jwt_issuer,
-                    redis,
-                    blocked_max_age=settings.blocked_users_max_age,
-                ),
-            )
+        async with _services(settings) as services:
+            app.state.services = services
             if settings.outbox_relay_enabled:
-                relay.start()
+                services.relay.start()
             if settings.prometheus_port:
                 start_http_server(settings.prometheus_port)
             try:
                 yield
             finally:
-                await relay.stop()
-        finally:
-            await http.aclose()
-            await redis.aclose()
-            await pool.close()
+                # The relay ends at its next await; it may not hold the shutdown for ever.
+                await _bounded(services.relay.stop(), "outbox relay")
 
     prometheus = PrometheusConfig(app_name="fiufit_trainings", group_path=True)
     return Litestar(
@@ -139,10 +138,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         lifespan=[lifespan],
         dependencies={
+            "services": Provide(provide_services, sync_to_thread=False),
             "caller": Provide(provide_caller),
-            "catalogue": from_state("catalogue"),
-            "trainings": from_state("trainings"),
-            "favourites": from_state("favourites"),
         },
         state=State({"settings": settings, "started_at": time.monotonic()}),
         middleware=[prometheus.middleware],

@@ -11,25 +11,29 @@ trainings pod out of its Service at once.
 import time
 from typing import Any
 
-import asyncpg
 from litestar import Controller, Request, get
 from litestar.response import Response
 
 from trainings.readiness import Readiness
+from trainings.services import Services
+
+
+def _services(request: Request[Any, Any, Any]) -> Services:
+    services: Services = request.app.state.services
+    return services
 
 
 async def _postgres(request: Request[Any, Any, Any]) -> None:
-    pool: asyncpg.Pool = request.app.state.pool
-    async with pool.acquire(timeout=2) as conn:
+    async with _services(request).pool.acquire(timeout=2) as conn:
         await conn.fetchval("SELECT 1")
 
 
 async def _redis(request: Request[Any, Any, Any]) -> None:
-    await request.app.state.redis.ping()
+    await _services(request).redis.ping()
 
 
 async def _storage(request: Request[Any, Any, Any]) -> None:
-    await request.app.state.storage.ping()
+    await _services(request).storage.ping()
 
 
 READINESS = Readiness(

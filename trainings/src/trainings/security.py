@@ -6,7 +6,8 @@ from typing import Annotated, Any
 from litestar import Request
 from litestar.params import HeaderParameter
 
-from trainings.tokens import Caller, TokenVerifier
+from trainings.services import Services
+from trainings.tokens import Caller
 
 
 async def provide_caller(
@@ -14,5 +15,5 @@ async def provide_caller(
     authorization: Annotated[str | None, HeaderParameter(name="Authorization")] = None,
 ) -> Caller:
     """401 without a valid token; permission checks (403) are the handlers' business."""
-    verifier: TokenVerifier = request.app.state.verifier
-    return await verifier.verify(authorization)
+    services: Services = request.app.state.services
+    return await services.verifier.verify(authorization)

@@ -3,8 +3,9 @@
 from litestar import Controller, get
 from litestar.di import NamedDependency
 
+from trainings.catalogue import service
 from trainings.catalogue.models import Exercises, Names
-from trainings.catalogue.service import Catalogue
+from trainings.services import Services
 
 
 class CatalogueController(Controller):
@@ -12,13 +13,13 @@ class CatalogueController(Controller):
     tags = ("catalogue",)
 
     @get("/types/")
-    async def types(self, catalogue: NamedDependency[Catalogue]) -> Names:
-        return catalogue.type_names()
+    async def types(self, services: NamedDependency[Services]) -> Names:
+        return service.type_names(services.catalogue)
 
     @get("/difficulties/")
-    async def difficulties(self, catalogue: NamedDependency[Catalogue]) -> Names:
-        return catalogue.difficulty_names()
+    async def difficulties(self, services: NamedDependency[Services]) -> Names:
+        return service.difficulty_names(services.catalogue)
 
     @get("/exercises/")
-    async def exercises(self, catalogue: NamedDependency[Catalogue]) -> Exercises:
-        return catalogue.exercise_list()
+    async def exercises(self, services: NamedDependency[Services]) -> Exercises:
+        return service.exercise_list(services.catalogue)

@@ -1,4 +1,6 @@
-"""Training types, difficulties and exercises, held in memory (the migration owns them)."""
+"""Training types, difficulties and exercises, held in memory (the migration owns them): the
+`Catalogue` is loaded once at start-up into the services bag, and the routes' answers are read
+from it."""
 
 from dataclasses import dataclass
 
@@ -18,6 +20,8 @@ class CatalogueExercise:
 
 
 class Catalogue:
+    """The catalogue tables as a read-only value: names to ids and back."""
+
     def __init__(
         self,
         types: dict[str, int],
@@ -47,17 +51,6 @@ class Catalogue:
     def exercise(self, exercise_id: int) -> CatalogueExercise:
         return self._exercises_by_id[exercise_id]
 
-    def type_names(self) -> Names:
-        return Names(items=list(self.types))
-
-    def difficulty_names(self) -> Names:
-        return Names(items=list(self.difficulties))
-
-    def exercise_list(self) -> Exercises:
-        return Exercises(
-            items=[Exercise(name=e.name, type=e.type, unit=e.unit) for e in self.exercises]
-        )
-
     def exercise_ids(self, wanted: list[tuple[str, str | None]]) -> list[int]:
         """Ids of exercises named by (name, unit); a 400 naming every unknown one."""
         unknown = [_describe(key) for key in wanted if key not in self._exercises_by_key]
@@ -76,6 +69,20 @@ def _lookup(names: dict[str, int], name: str, what: str) -> int:
 def _describe(key: tuple[str, str | None]) -> str:
     name, unit = key
     return f"{name!r} (unit {unit!r})" if unit else f"{name!r} (no unit)"
+
+
+def type_names(catalogue: Catalogue) -> Names:
+    return Names(items=list(catalogue.types))
+
+
+def difficulty_names(catalogue: Catalogue) -> Names:
+    return Names(items=list(catalogue.difficulties))
+
+
+def exercise_list(catalogue: Catalogue) -> Exercises:
+    return Exercises(
+        items=[Exercise(name=e.name, type=e.type, unit=e.unit) for e in catalogue.exercises]
+    )
 
 
 async def load_catalogue(conn: Connection) -> Catalogue:

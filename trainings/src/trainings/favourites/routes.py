@@ -6,12 +6,13 @@ from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import JSONBody
 
+from trainings.favourites import service
 from trainings.favourites.models import FavouriteCreate, Rating, RatingUpdate
-from trainings.favourites.service import FavouriteService
+from trainings.services import Services
 from trainings.tokens import Caller
+from trainings.trainings import service as trainings
 from trainings.trainings.models import TrainingPage
 from trainings.trainings.routes import Id, Limit, Offset
-from trainings.trainings.service import TrainingService
 
 
 class FavouriteController(Controller):
@@ -21,55 +22,54 @@ class FavouriteController(Controller):
     @get("/")
     async def favourites(
         self,
-        favourites: NamedDependency[FavouriteService],
+        services: NamedDependency[Services],
         user_id: Id,
         offset: Offset = 0,
         limit: Limit = 10,
     ) -> TrainingPage:
-        return await favourites.favourites(user_id, offset, limit)
+        return await service.favourites(services, user_id, offset, limit)
 
     @post("/", status_code=204)
     async def add(
         self,
-        favourites: NamedDependency[FavouriteService],
+        services: NamedDependency[Services],
         caller: NamedDependency[Caller],
         user_id: Id,
         data: JSONBody[FavouriteCreate],
     ) -> None:
         caller.require_self(user_id)
-        await favourites.add(user_id, data.training_id)
+        await service.add(services, user_id, data.training_id)
 
     @delete("/{training_id:int}", status_code=204)
     async def remove(
         self,
-        favourites: NamedDependency[FavouriteService],
+        services: NamedDependency[Services],
         caller: NamedDependency[Caller],
         user_id: Id,
         training_id: Id,
     ) -> None:
         caller.require_self(user_id)
-        await favourites.remove(user_id, training_id)
+        await service.remove(services, user_id, training_id)
 
     @put("/{training_id:int}", status_code=204)
     async def rate(
         self,
-        favourites: NamedDependency[FavouriteService],
-        trainings: NamedDependency[TrainingService],
+        services: NamedDependency[Services],
         caller: NamedDependency[Caller],
         user_id: Id,
         training_id: Id,
         data: JSONBody[RatingUpdate],
     ) -> None:
         caller.require_self(user_id)
-        if await trainings.trainer_of(training_id) == user_id:
+        if await trainings.trainer_of(services, training_id) == user_id:
             raise PermissionDeniedException("Trainers cannot rate their own trainings")
-        await favourites.rate(user_id, training_id, data.rate)
+        await service.rate(services, user_id, training_id, data.rate)
 
     @get("/{training_id:int}/rating")
     async def rating(
         self,
-        favourites: NamedDependency[FavouriteService],
+        services: NamedDependency[Services],
         user_id: Id,
         training_id: Id,
     ) -> Rating:
-        return await favourites.rating(user_id, training_id)
+        return await service.rating(services, user_id, training_id)

@@ -7,9 +7,11 @@ from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
+from trainings.services import Services
 from trainings.tokens import Caller
+from trainings.trainings import service
 from trainings.trainings.models import Training, TrainingCreate, TrainingPage, TrainingUpdate
-from trainings.trainings.service import MAX_LIMIT, TrainingService
+from trainings.trainings.service import MAX_LIMIT
 
 # Ids are Postgres bigints; anything outside is a 400, not a database error.
 Id = Annotated[int, PathParameter(ge=1, le=2**63 - 1)]
@@ -35,7 +37,7 @@ class TrainingController(Controller):
     @get("/")
     async def search(
         self,
-        trainings: NamedDependency[TrainingService],
+        services: NamedDependency[Services],
         title: Annotated[
             str | None, QueryParameter(max_length=100, description="Title prefix, any case")
         ] = None,
@@ -50,7 +52,8 @@ class TrainingController(Controller):
         offset: Offset = 0,
         limit: Limit = 10,
     ) -> TrainingPage:
-        return await trainings.search(
+        return await service.search(
+            services,
             title=title,
             training_type=training_type,
             difficulty=difficulty,
@@ -63,30 +66,30 @@ class TrainingController(Controller):
     @post("/", status_code=201)
     async def create(
         self,
-        trainings: NamedDependency[TrainingService],
+        services: NamedDependency[Services],
         caller: NamedDependency[Caller],
         data: JSONBody[TrainingCreate],
     ) -> Training:
         if not caller.is_trainer:
             raise PermissionDeniedException("Only trainers create trainings")
-        return await trainings.create(caller.id, data)
+        return await service.create(services, caller.id, data)
 
     @get("/{training_id:int}")
-    async def read(self, trainings: NamedDependency[TrainingService], training_id: Id) -> Training:
-        return await trainings.get(training_id)
+    async def read(self, services: NamedDependency[Services], training_id: Id) -> Training:
+        return await service.get(services, training_id)
 
     @patch("/{training_id:int}")
     async def edit(
         self,
-        trainings: NamedDependency[TrainingService],
+        services: NamedDependency[Services],
         caller: NamedDependency[Caller],
         training_id: Id,
         data: JSONBody[TrainingUpdate],
     ) -> Training:
         # Each role has its part of the body; the other fields are ignored.
-        owner = await trainings.trainer_of(training_id)
+        owner = await service.trainer_of(services, training_id)
         if caller.is_admin:
-            return await trainings.moderate(training_id, data.moderation())
+            return await service.moderate(services, training_id, data.moderation())
         if caller.is_trainer and caller.is_user(owner):
-            return await trainings.update(training_id, data.content())
+            return await service.update(services, training_id, data.content())
         raise PermissionDeniedException("Only the training's trainer or an admin may edit it")
