@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -173,8 +174,8 @@ def test_an_emulator_variable_outside_local_mode_is_refused(
 async def test_an_empty_configured_service_token_matches_nothing() -> None:
     """Defence in depth: even if an empty credential reached the app, it would open nothing."""
     app = create_app(make_settings())
-    app.state.service_token = ""
     async with AsyncTestClient(app=app) as client:
+        app.state.services = replace(app.state.services, service_token="")
         for headers in ({}, {"X-Service-Token": ""}):
             response = await client.post(
                 "/auth/token", json={"role": "admin", "id": 1}, headers=headers

@@ -7,10 +7,10 @@ from urllib.parse import parse_qs
 import pytest
 from litestar.exceptions import ClientException, NotAuthorizedException
 
-from authentication.accounts.service import _idp_post_body
+from authentication.accounts.service import idp_post_body
 from authentication.errors import PayloadTooLarge
 from authentication.images.validation import check_object_name, content_type_of, decode_image
-from authentication.tokens.routes import bearer_token
+from authentication.tokens.service import bearer_token
 from tests.helpers import JPEG, PNG, WEBP
 
 
@@ -76,18 +76,18 @@ def test_other_authorization_headers_are_401(authorization: str | None, detail: 
 
 
 def test_a_google_id_token_and_an_access_token_are_told_apart() -> None:
-    assert parse_qs(_idp_post_body(" a.b.c ")) == {
+    assert parse_qs(idp_post_body(" a.b.c ")) == {
         "id_token": ["a.b.c"],
         "providerId": ["google.com"],
     }
-    assert parse_qs(_idp_post_body("ya29.token")) == {
+    assert parse_qs(idp_post_body("ya29.token")) == {
         "access_token": ["ya29.token"],
         "providerId": ["google.com"],
     }
 
 
 def test_a_credential_cannot_smuggle_other_parameters() -> None:
-    body = parse_qs(_idp_post_body("ya29&providerId=evil.com&id_token=x"))
+    body = parse_qs(idp_post_body("ya29&providerId=evil.com&id_token=x"))
     assert body == {
         "access_token": ["ya29&providerId=evil.com&id_token=x"],
         "providerId": ["google.com"],

@@ -14,14 +14,15 @@ from litestar import Controller, Request, get
 from litestar.response import Response
 
 from authentication.readiness import Readiness
+from authentication.services import provide_services
 
 
 async def _firebase_auth(request: Request[Any, Any, Any]) -> None:
-    await request.app.state.accounts.ping()
+    await provide_services(request).firebase_auth.ping()
 
 
 async def _storage(request: Request[Any, Any, Any]) -> None:
-    await request.app.state.images.ping()
+    await provide_services(request).images.ping()
 
 
 READINESS = Readiness(

@@ -4,9 +4,9 @@ from typing import Annotated
 
 from litestar import Controller, delete, patch, post
 from litestar.di import NamedDependency
-from litestar.exceptions import NotAuthorizedException
 from litestar.params import FromPath, HeaderParameter, JSONBody
 
+from authentication.accounts import service
 from authentication.accounts.models import (
     Account,
     AccountCreate,
@@ -17,8 +17,8 @@ from authentication.accounts.models import (
     PasswordLogin,
     PasswordReset,
 )
-from authentication.accounts.service import FirebaseAccounts
 from authentication.security import require_service_token
+from authentication.services import Services
 
 
 class AccountController(Controller):
@@ -28,53 +28,39 @@ class AccountController(Controller):
 
     @post("/", status_code=201)
     async def create(
-        self, data: JSONBody[AccountCreate], accounts: NamedDependency[FirebaseAccounts]
+        self, data: JSONBody[AccountCreate], services: NamedDependency[Services]
     ) -> Account:
-        uid = await accounts.create(data.email, data.password)
-        return Account(id=uid, email=data.email)
+        return await service.create(services, data)
 
     @post("/login", status_code=200)
     async def login(
-        self, data: JSONBody[PasswordLogin], accounts: NamedDependency[FirebaseAccounts]
+        self, data: JSONBody[PasswordLogin], services: NamedDependency[Services]
     ) -> Account:
-        signed_in = await accounts.check_password(data.email, data.password)
-        return Account(id=signed_in.uid, email=signed_in.email)
+        return await service.login(services, data)
 
     @post("/login/google", status_code=200)
     async def login_with_google(
         self,
         data: JSONBody[GoogleLogin],
-        accounts: NamedDependency[FirebaseAccounts],
+        services: NamedDependency[Services],
         authorization: Annotated[str | None, HeaderParameter(name="Authorization")] = None,
     ) -> GoogleAccount:
         """The Google credential arrives raw in Authorization, as the mobile app sends it."""
-        if not authorization or not authorization.strip():
-            raise NotAuthorizedException("No token")
-        signed_in = await accounts.sign_in_with_google(authorization, data.email)
-        return GoogleAccount(
-            id=signed_in.uid,
-            email=signed_in.email,
-            uid=signed_in.uid,
-            is_new_user=signed_in.is_new_user,
-        )
+        return await service.login_with_google(services, authorization, data.email)
 
     @post("/password-reset", status_code=202)
     async def password_reset(
-        self, data: JSONBody[PasswordReset], accounts: NamedDependency[FirebaseAccounts]
+        self, data: JSONBody[PasswordReset], services: NamedDependency[Services]
     ) -> None:
-        await accounts.send_password_reset(data.email)
+        await service.send_password_reset(services, data.email)
 
     @patch("/{uid:str}")
     async def set_status(
-        self,
-        uid: FromPath[str],
-        data: JSONBody[AccountUpdate],
-        accounts: NamedDependency[FirebaseAccounts],
+        self, uid: FromPath[str], data: JSONBody[AccountUpdate], services: NamedDependency[Services]
     ) -> AccountState:
         """Disabling also revokes the account's refresh tokens (an admin blocked the user)."""
-        await accounts.set_disabled(uid, data.disabled)
-        return AccountState(id=uid, disabled=data.disabled)
+        return await service.set_status(services, uid, data)
 
     @delete("/{uid:str}", status_code=204)
-    async def remove(self, uid: FromPath[str], accounts: NamedDependency[FirebaseAccounts]) -> None:
-        await accounts.delete(uid)
+    async def remove(self, uid: FromPath[str], services: NamedDependency[Services]) -> None:
+        await service.delete(services, uid)

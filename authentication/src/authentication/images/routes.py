@@ -1,16 +1,14 @@
 """Images stored by object name: users/<id>/avatar, trainings/<id>/media, goals/<id>/image."""
 
-from typing import Any
-
-from litestar import Controller, Request, delete, get, put
+from litestar import Controller, delete, get, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from authentication.images import service
 from authentication.images.models import Image, ImageCreate, ImageData
-from authentication.images.storage import ImageStore
 from authentication.images.validation import check_object_name
 from authentication.security import require_service_token
+from authentication.services import Services
 
 
 class ImageController(Controller):
@@ -20,20 +18,14 @@ class ImageController(Controller):
 
     @put("/{name:path}")
     async def upload(
-        self,
-        name: FromPath[str],
-        data: JSONBody[ImageCreate],
-        images: NamedDependency[ImageStore],
-        request: Request[Any, Any, Any],
+        self, name: FromPath[str], data: JSONBody[ImageCreate], services: NamedDependency[Services]
     ) -> Image:
-        state = request.app.state
-        name = check_object_name(name.strip("/"))
-        return await service.upload(images, name, data.image, state.settings, state.image_decoders)
+        return await service.upload(services, check_object_name(name.strip("/")), data.image)
 
     @get("/{name:path}")
-    async def download(self, name: FromPath[str], images: NamedDependency[ImageStore]) -> ImageData:
-        return await service.download(images, check_object_name(name.strip("/")))
+    async def download(self, name: FromPath[str], services: NamedDependency[Services]) -> ImageData:
+        return await service.download(services, check_object_name(name.strip("/")))
 
     @delete("/{name:path}", status_code=204)
-    async def remove(self, name: FromPath[str], images: NamedDependency[ImageStore]) -> None:
-        await service.remove(images, check_object_name(name.strip("/")))
+    async def remove(self, name: FromPath[str], services: NamedDependency[Services]) -> None:
+        await service.remove(services, check_object_name(name.strip("/")))

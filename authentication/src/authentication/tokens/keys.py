@@ -1,19 +1,23 @@
 """The signing key and the JWKS that publishes its public half (plus retired keys)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jose import jwk
+from jose.backends.base import Key
 
 
 @dataclass(frozen=True)
 class SigningKey:
     algorithm: str
     key_id: str
-    private_pem: str
     jwks: dict[str, list[dict[str, Any]]]
+    # Parsed once, which keeps signing cheap (python-jose otherwise re-parses the PEM per token).
+    signer: Key = field(repr=False)
+    # kid → (algorithm, public key) of every key the JWKS publishes.
+    verifiers: dict[str, tuple[str, Key]] = field(repr=False)
 
 
 def generate_private_pem(algorithm: str) -> str:
@@ -58,4 +62,10 @@ def load_signing_key(
     keys = [_jwk(_public_pem(private_pem), algorithm, key_id)]
     for index, pem in enumerate(previous_public_pems, start=1):
         keys.append(_jwk(pem, _algorithm_of(pem), f"{key_id}-previous-{index}"))
-    return SigningKey(algorithm, key_id, private_pem, {"keys": keys})
+    return SigningKey(
+        algorithm,
+        key_id,
+        {"keys": keys},
+        signer=jwk.construct(private_pem, algorithm),
+        verifiers={k["kid"]: (k["alg"], jwk.construct(k)) for k in keys},
+    )
