@@ -73,15 +73,6 @@ def make_settings(**overrides: Any) -> Settings:
     return Settings(**values)
 
 
-def migrate(url: str, migrations: Path, command: str) -> None:
-    """dbmate ``command`` (``up``, ``rollback``) on the database at ``url``."""
-    dbmate = Path(sys.executable).parent / "dbmate"
-    url = f"{url}?sslmode=disable"
-    arguments = ["--url", url, "--migrations-dir", str(migrations), "--no-dump-schema", command]
-    done = subprocess.run([str(dbmate), *arguments], capture_output=True, text=True)
-    assert done.returncode == 0, f"dbmate {command} failed:\n{done.stdout}{done.stderr}"
-
-
 @pytest.fixture(scope="session", autouse=True)
 def database() -> Iterator[None]:
     async def recreate() -> None:
@@ -95,7 +86,20 @@ def database() -> Iterator[None]:
     import asyncio
 
     asyncio.run(recreate())
-    migrate(DATABASE_URL, ROOT / "migrations", "up")
+    dbmate = Path(sys.executable).parent / "dbmate"
+    subprocess.run(
+        [
+            str(dbmate),
+            "--url",
+            f"{DATABASE_URL}?sslmode=disable",
+            "--migrations-dir",
+            str(ROOT / "migrations"),
+            "--no-dump-schema",
+            "up",
+        ],
+        check=True,
+        capture_output=True,
+    )
     # A fresh owner for this session: nobody else signs with it, so its nonces are ours.
     rpc("anvil_setBalance", OWNER.address, hex(10**6 * 10**18))
     yield

@@ -7,6 +7,7 @@ rows are purged after the retention, unsent ones never."""
 import asyncio
 import json
 import shutil
+import subprocess
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -21,11 +22,13 @@ from redis.exceptions import RedisError
 
 from payment import outbox
 from payment.ledger import repository as ledger
-from tests.conftest import ADMIN_URL, DATABASE_URL, REDIS_URL, ROOT, migrate, running
+from tests import database
+from tests.conftest import ADMIN_URL, DATABASE_URL, REDIS_URL, ROOT, running
 from tests.helpers import Client, eventually, new_user_id, published, wallet
 
 STREAM = "fiufit:events"
 EXPANSION = "20261201200000_outbox_common_shape.sql"
+SERVER_URL = ADMIN_URL.rsplit("/", 1)[0]
 
 
 @pytest.fixture
@@ -102,22 +105,20 @@ async def test_a_committed_change_is_published_without_waiting_for_a_poll(
     monkeypatch.setattr(engine, "notify", counted)
     await wallet(client)  # the wallet and its event, then the gas grant and its confirmation
 
-    async def both() -> bool:
-        return len(await published(redis)) == 2
+    async def both() -> bool:  # on the stream, and marked sent (the relay's commit follows)
+        unsent = await db.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+        return len(await published(redis)) == 2 and unsent == 0
 
-    await eventually(both, "the wallet's two events on the stream")
+    await eventually(both, "the wallet's two events on the stream, marked sent")
     events = await published(redis)
     assert sorted((e["metric"], e.get("label")) for e in events) == [
         ("payment_confirmed_count", "gas_grant"),
         ("wallet_created_count", None),
     ]
     assert wakes == 2  # one per commit that wrote an event
-    rows = await db.fetch("SELECT id, payload::text AS payload, sent_at FROM outbox")
-    assert {str(row["id"]) for row in rows} == {e["id"] for e in events}
-    assert all(row["sent_at"] is not None for row in rows)
-    assert sorted(json.loads(row["payload"])["id"] for row in rows) == sorted(
-        e["id"] for e in events
-    )
+    rows = await db.fetch("SELECT id, payload::text AS payload FROM outbox")
+    assert sorted(str(row["id"]) for row in rows) == sorted(e["id"] for e in events)
+    assert all(json.loads(row["payload"])["id"] == str(row["id"]) for row in rows)
 
 
 async def test_a_rolled_back_change_publishes_nothing(
@@ -153,15 +154,15 @@ async def test_a_row_of_the_previous_writer_is_published_with_its_body(
     await write_as_release_1_1(db, event)  # it wakes nobody: a relay's next round publishes it
     async with running():  # a replica, whose first round is that next round
 
-        async def out() -> bool:
-            return len(await published(redis)) == 1
+        async def out() -> bool:  # on the stream, and marked sent (the relay's commit follows)
+            sent = await db.fetchval("SELECT sent_at IS NOT NULL FROM outbox")
+            return len(await published(redis)) == 1 and bool(sent)
 
-        await eventually(out, "the row of 1.1's writer on the stream")
+        await eventually(out, "the row of 1.1's writer on the stream, marked sent")
     assert await published(redis) == [event]
-    row = await db.fetchrow("SELECT id, payload, event, sent_at FROM outbox")
+    row = await db.fetchrow("SELECT id, payload, event FROM outbox")
     assert row is not None and str(row["id"]) == event["id"]
     assert json.loads(row["payload"]) == event and row["event"] is None
-    assert row["sent_at"] is not None
 
 
 @pytest.fixture
@@ -169,20 +170,25 @@ async def before_expansion(tmp_path: Path) -> AsyncIterator[tuple[str, Path]]:
     """A database of its own, migrated as payment 1.1 left it (every migration before the
     outbox expansion), and the folder of those migrations."""
     name = f"payment_outbox_{uuid.uuid4().hex[:8]}"
-    url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     folder = tmp_path / "migrations"
     folder.mkdir()
     for path in sorted((ROOT / "migrations").glob("*.sql")):
         if path.name < EXPANSION:
             shutil.copy(path, folder)
-    admin = await asyncpg.connect(ADMIN_URL)
-    await admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        await asyncio.to_thread(migrate, url, folder, "up")
-        yield url, folder
+        yield await database.fresh_database(SERVER_URL, name, folder), folder
     finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        await database.drop_database(SERVER_URL, name)
+
+
+def roll_back(database_url: str, migrations_dir: Path) -> None:
+    """dbmate's rollback: the latest migration's `migrate:down`."""
+    subprocess.run(
+        [database.dbmate(), "--url", f"{database_url}?sslmode=disable", "--no-dump-schema",
+         "--migrations-dir", str(migrations_dir), "rollback"],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
 
 
 async def test_the_expansion_keeps_the_previous_release_working_and_rolls_back(
@@ -199,7 +205,7 @@ async def test_the_expansion_keeps_the_previous_release_working_and_rolls_back(
         await pool.execute(mark, sent["id"])
 
         shutil.copy(ROOT / "migrations" / EXPANSION, folder)
-        await asyncio.to_thread(migrate, url, folder, "up")
+        await asyncio.to_thread(database.migrate, url, folder)
         await pool.expire_connections()  # the table changed under cached statements
 
         # During the rollout: 1.1's writer still writes; its relay publishes nothing and fails.
@@ -222,7 +228,7 @@ async def test_the_expansion_keeps_the_previous_release_working_and_rolls_back(
         # The new writer; then migrate:down gives 1.1 its table back, with every body.
         async with pool.acquire() as conn, conn.transaction():
             await outbox.enqueue(conn, "payment", "wallet_created_count")
-        await asyncio.to_thread(migrate, url, folder, "rollback")
+        await asyncio.to_thread(roll_back, url, folder)
         await pool.expire_connections()
         columns = await pool.fetch(
             "SELECT column_name, data_type FROM information_schema.columns"
