@@ -1,13 +1,20 @@
 """Pure functions, no I/O: the counters' parameter parsing (windows, buckets, names) and the
-``$match`` a window becomes."""
+``$match`` a window becomes; how the consumer splits a batch and what a dead letter carries; the
+bound on closing a client."""
 
+import asyncio
+import json
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from litestar.exceptions import ValidationException
 
+from metrics.consumer.worker import dead_letter, split
 from metrics.counters.models import Window, parse_interval, parse_metric_name
 from metrics.counters.repository import _window
+from metrics.db import close_bounded
+from tests.helpers import EVENT_ID, entry
 
 MS = timedelta(milliseconds=1)
 
@@ -88,3 +95,54 @@ def test_metric_names_within_the_contract_parse(name: str) -> None:
 def test_metric_names_outside_the_contract_are_a_validation_error(name: str) -> None:
     with pytest.raises(ValidationException, match="name must be 1-100 characters"):
         parse_metric_name(name)
+
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+def test_a_batch_splits_into_events_and_dead_letters_in_order() -> None:
+    other = "0b7c9c1e-6f0e-4d5e-9a8b-2f7f3c1d4e5a"
+    entries = [
+        (b"1-0", entry()),
+        (b"2-0", {b"payload": b"{}"}),
+        (b"3-0", entry(id=other, label=None)),
+        (b"4-0", entry(value="1")),
+    ]
+    events, dead = split(entries, NOW)
+    assert [(e.id, e.label) for e in events] == [(EVENT_ID, "using_email_password"), (other, None)]
+    assert [(entry_id, reason.split(":")[0]) for entry_id, _, reason in dead] == [
+        (b"2-0", "missing field"),
+        (b"4-0", "wrong type"),
+    ]
+    assert split([], NOW) == ([], [])
+
+
+def test_a_dead_letter_carries_the_raw_event_for_a_replay() -> None:
+    fields = entry(value="1")
+    letter = dead_letter((b"4-0", fields, "wrong type"), "pod-a", "2026-11-28T12:00:00.000+00:00")
+    assert letter == {
+        "reason": "wrong type",
+        "stream_id": b"4-0",
+        "consumer": "pod-a",
+        "failed_at": "2026-11-28T12:00:00.000+00:00",
+        "event": fields[b"event"],
+    }
+
+
+def test_a_dead_letter_keeps_the_other_fields_as_json() -> None:
+    fields = {b"payload": b"{}", b"\xff": b"x"}
+    letter = dead_letter((b"2-0", fields, "missing field"), "pod-a", "t")
+    assert "event" not in letter
+    assert json.loads(letter["fields"]) == {"payload": "{}", "\ufffd": "x"}
+    assert "fields" not in dead_letter((b"3-0", {b"event": b"{}"}, "bad JSON"), "pod-a", "t")
+
+
+async def test_a_client_that_never_closes_is_left_behind(caplog: pytest.LogCaptureFixture) -> None:
+    never = asyncio.get_running_loop().create_future()
+    with caplog.at_level(logging.WARNING, logger="metrics.db"):
+        await close_bounded(never, "stuck client", seconds=0)
+    assert never.cancelled()
+    assert "stuck client did not close within 0 s" in caplog.text
+    done = asyncio.get_running_loop().create_future()
+    done.set_result(None)
+    await close_bounded(done, "closed client", seconds=0)

@@ -4,10 +4,9 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import httpx
-from litestar import Litestar, Request
+from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -21,23 +20,36 @@ from redis.asyncio import Redis
 
 from metrics import __version__
 from metrics.counters.routes import CountersController
-from metrics.db import collection, ensure_indexes, mongo_client
+from metrics.db import close_bounded, collection, ensure_indexes, mongo_client
 from metrics.errors import exception_handlers
 from metrics.health import HealthController
 from metrics.logs import configure_logging
+from metrics.services import Services, provide_services
 from metrics.settings import Settings, get_settings
 from metrics.tokens import TokenVerifier
 
 log = logging.getLogger(__name__)
 
 
-def from_state(name: str) -> Provide:
-    """The dependency `name` is the app state's attribute of that name (a sync provider)."""
-
-    def provide(request: Request[Any, Any, Any]) -> Any:
-        return getattr(request.app.state, name)
-
-    return Provide(provide, sync_to_thread=False)
+@asynccontextmanager
+async def _services(settings: Settings) -> AsyncIterator[Services]:
+    http = httpx.AsyncClient(timeout=settings.upstream_timeout)
+    redis = Redis.from_url(
+        settings.redis_url.get_secret_value(), socket_timeout=5, socket_connect_timeout=5
+    )
+    mongo = mongo_client(settings)
+    try:
+        yield Services(
+            settings=settings,
+            mongo=mongo,
+            events=collection(mongo, settings),
+            redis=redis,
+            verifier=TokenVerifier(http, settings.jwks_url, settings.jwt_issuer, redis),
+        )
+    finally:
+        await close_bounded(mongo.close(), "MongoDB client")
+        await close_bounded(redis.aclose(), "Redis client")
+        await close_bounded(http.aclose(), "HTTP client")
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -46,32 +58,21 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        http = httpx.AsyncClient(timeout=settings.upstream_timeout)
-        redis = Redis.from_url(
-            settings.redis_url.get_secret_value(), socket_timeout=5, socket_connect_timeout=5
-        )
-        mongo = mongo_client(settings)
-        app.state.mongo, app.state.redis = mongo, redis
-        app.state.events = collection(mongo, settings)
-        app.state.verifier = TokenVerifier(http, settings.jwks_url, settings.jwt_issuer, redis)
-        try:
-            await ensure_indexes(app.state.events)
-        except PyMongoError as error:  # the consumer creates them too; queries still answer
-            log.warning("could not create the indexes at start-up: %s", error)
-        if settings.prometheus_port:
-            start_http_server(settings.prometheus_port)
-        try:
+        async with _services(settings) as services:
+            app.state.services = services
+            try:
+                await ensure_indexes(services.events)
+            except PyMongoError as error:  # the consumer creates them too; queries still answer
+                log.warning("could not create the indexes at start-up: %s", error)
+            if settings.prometheus_port:
+                start_http_server(settings.prometheus_port)
             yield
-        finally:
-            await http.aclose()
-            await redis.aclose()
-            await mongo.close()
 
     prometheus = PrometheusConfig(app_name="fiufit_metrics", group_path=True)
     return Litestar(
         route_handlers=[HealthController, CountersController],
         lifespan=[lifespan],
-        dependencies={"events": from_state("events")},
+        dependencies={"services": Provide(provide_services, sync_to_thread=False)},
         state=State({"settings": settings, "started_at": time.monotonic()}),
         middleware=[prometheus.middleware],
         cors_config=CORSConfig(

@@ -1,5 +1,10 @@
 """The MongoDB side: the client, the events collection (one document per event in
-``<database>.metrics``, keyed by the event id) and its index."""
+``<database>.metrics``, keyed by the event id) and its index; and the bounded close that both
+processes give each client at shutdown."""
+
+import asyncio
+import logging
+from collections.abc import Awaitable
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
@@ -11,6 +16,10 @@ from metrics.settings import Settings
 QUERY_INDEX = "metric_date_label_value"
 
 Collection = AsyncCollection[dict[str, object]]
+
+CLOSE_TIMEOUT = 10.0  # seconds each client may take to close at shutdown
+
+log = logging.getLogger(__name__)
 
 
 def mongo_client(settings: Settings) -> AsyncMongoClient[dict[str, object]]:
@@ -32,3 +41,13 @@ async def ensure_indexes(events: Collection) -> None:
     await events.create_index(
         [("metric", 1), ("date", 1), ("label", 1), ("value", 1)], name=QUERY_INDEX
     )
+
+
+async def close_bounded(
+    closing: Awaitable[object], what: str, seconds: float = CLOSE_TIMEOUT
+) -> None:
+    """Bounded: a client stuck in a dependency must not keep the process from exiting."""
+    try:
+        await asyncio.wait_for(closing, seconds)
+    except TimeoutError:
+        log.warning("%s did not close within %s s; leaving it", what, seconds)

@@ -12,14 +12,15 @@ from litestar import Controller, Request, get
 from litestar.response import Response
 
 from metrics.readiness import Readiness
+from metrics.services import provide_services
 
 
 async def _mongodb(request: Request[Any, Any, Any]) -> None:
-    await request.app.state.mongo.admin.command("ping")
+    await provide_services(request).mongo.admin.command("ping")
 
 
 async def _redis(request: Request[Any, Any, Any]) -> None:
-    await request.app.state.redis.ping()
+    await provide_services(request).redis.ping()
 
 
 READINESS = Readiness("metrics", required={"mongodb": _mongodb}, soft={"redis": _redis})

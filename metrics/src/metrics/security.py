@@ -4,13 +4,13 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi.spec import SecurityRequirement
 
-from metrics.tokens import TokenVerifier
+from metrics.services import Services
 
 BEARER: tuple[SecurityRequirement, ...] = ({"BearerToken": []},)
 
 
 async def admin_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # type: ignore[type-arg]
     """401 without a valid token (missing, malformed, expired, blocked); 403 for a user token."""
-    verifier: TokenVerifier = connection.app.state.verifier
-    caller = await verifier.verify(connection.headers.get("Authorization"))
+    services: Services = connection.app.state.services
+    caller = await services.verifier.verify(connection.headers.get("Authorization"))
     caller.require_admin()

@@ -10,9 +10,10 @@ from prometheus_client import start_http_server
 from redis.asyncio import Redis
 
 from metrics.consumer.health import serve_health
+from metrics.consumer.services import ConsumerServices
 from metrics.consumer.status import ConsumerStatus
 from metrics.consumer.worker import Consumer
-from metrics.db import collection, mongo_client
+from metrics.db import close_bounded, collection, mongo_client
 from metrics.logs import configure_logging
 from metrics.settings import Settings, load_settings
 
@@ -30,8 +31,8 @@ def redis_client(settings: Settings) -> Redis:
 
 
 @asynccontextmanager
-async def open_consumer(settings: Settings) -> AsyncIterator[Consumer]:
-    """The consumer with its Redis and MongoDB clients and its health listener."""
+async def _services(settings: Settings) -> AsyncIterator[ConsumerServices]:
+    """The consumer's clients and its health listener, each closed bounded at the end."""
     status = ConsumerStatus(settings.consumer_name, settings.consumer_liveness_seconds)
     redis = redis_client(settings)
     mongo = mongo_client(settings)
@@ -39,13 +40,20 @@ async def open_consumer(settings: Settings) -> AsyncIterator[Consumer]:
     try:
         if settings.consumer_health_port:
             health = await serve_health(status, settings.host, settings.consumer_health_port)
-        yield Consumer(settings, redis, collection(mongo, settings), status)
+        yield ConsumerServices(settings, redis, collection(mongo, settings), status)
     finally:
         if health is not None:
             health.close()
-            await health.wait_closed()
-        await redis.aclose()
-        await mongo.close()
+            await close_bounded(health.wait_closed(), "health listener")
+        await close_bounded(redis.aclose(), "Redis client")
+        await close_bounded(mongo.close(), "MongoDB client")
+
+
+@asynccontextmanager
+async def open_consumer(settings: Settings) -> AsyncIterator[Consumer]:
+    """The consumer over its services."""
+    async with _services(settings) as services:
+        yield Consumer(services)
 
 
 async def consume(settings: Settings) -> None:

@@ -17,14 +17,13 @@ from functools import partial
 from typing import Any, TypeVar
 
 from pymongo.errors import PyMongoError
-from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
 from metrics.consumer.repository import upsert_events
+from metrics.consumer.services import ConsumerServices
 from metrics.consumer.status import RETRIES, ConsumerStatus
-from metrics.db import Collection, ensure_indexes
+from metrics.db import ensure_indexes
 from metrics.events import EVENT_FIELD, Event, Malformed, parse_entry
-from metrics.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -39,19 +38,55 @@ class Stopped(Exception):
     """SIGTERM arrived while a dependency was down: leave the batch pending and exit."""
 
 
+def split(entries: list[Entry], now: datetime) -> tuple[list[Event], list[DeadLetter]]:
+    """A batch's valid events, and its malformed entries with their reasons."""
+    events: list[Event] = []
+    dead: list[DeadLetter] = []
+    for entry_id, fields in entries:
+        try:
+            events.append(parse_entry(fields, now))
+        except Malformed as error:
+            dead.append((entry_id, fields, str(error)))
+    return events, dead
+
+
+def dead_letter(dead: DeadLetter, consumer: str, failed_at: str) -> dict[str | bytes, bytes | str]:
+    """The fields of a malformed entry's letter: the reason, where it came from, and the raw
+    entry (``event`` as it was, any other fields as JSON) for a replay."""
+    entry_id, fields, reason = dead
+    letter: dict[str | bytes, bytes | str] = {
+        "reason": reason,
+        "stream_id": entry_id,
+        "consumer": consumer,
+        "failed_at": failed_at,
+    }
+    if EVENT_FIELD in fields:
+        letter["event"] = fields[EVENT_FIELD]
+    others = {
+        k.decode(errors="replace"): v.decode(errors="replace")
+        for k, v in fields.items()
+        if k != EVENT_FIELD
+    }
+    if others:
+        letter["fields"] = json.dumps(others)
+    return letter
+
+
 class Consumer:
-    def __init__(
-        self, settings: Settings, redis: Redis, events: Collection, status: ConsumerStatus
-    ) -> None:
-        self.settings = settings
-        self.redis = redis
-        self.events = events
-        self.status = status
+    """The loop over the consumer's services (consumer/services.py); its own state is the stop
+    request and when it last read the group's stats."""
+
+    def __init__(self, services: ConsumerServices) -> None:
+        self.services = services
         self.stopping = asyncio.Event()
-        self._stream = settings.events_stream
-        self._group = settings.consumer_group
-        self._name = settings.consumer_name
+        self._stream = services.settings.events_stream
+        self._group = services.settings.consumer_group
+        self._name = services.settings.consumer_name
         self._stats_at = 0.0
+
+    @property
+    def status(self) -> ConsumerStatus:
+        return self.services.status
 
     def stop(self) -> None:
         """SIGTERM: stop reading; the batch in hand is finished and acknowledged."""
@@ -75,7 +110,7 @@ class Consumer:
             self.status.tick("running")
             if clock() >= next_claim:
                 await self._claim_idle()
-                next_claim = clock() + self.settings.consumer_claim_interval_seconds
+                next_claim = clock() + self.services.settings.consumer_claim_interval_seconds
             entries = await self._retry("read", self._read_new)
             if entries:
                 await self._handle(entries)
@@ -85,12 +120,14 @@ class Consumer:
 
     async def _prepare(self) -> None:
         await self._create_group()
-        await ensure_indexes(self.events)
+        await ensure_indexes(self.services.events)
 
     async def _create_group(self) -> None:
         try:
             # From the stream's start: events published before the first run count too.
-            await self.redis.xgroup_create(self._stream, self._group, id="0", mkstream=True)
+            await self.services.redis.xgroup_create(
+                self._stream, self._group, id="0", mkstream=True
+            )
             log.info("created consumer group %s on %s", self._group, self._stream)
         except ResponseError as error:
             if "BUSYGROUP" not in str(error):
@@ -99,11 +136,11 @@ class Consumer:
     async def _xreadgroup(self, start: str, block: int | None) -> list[Entry]:
         try:
             # RESP2 replies: [[stream, [(id, fields), …]]] (redis-py also types RESP3 dicts).
-            response: Any = await self.redis.xreadgroup(
+            response: Any = await self.services.redis.xreadgroup(
                 self._group,
                 self._name,
                 {self._stream: start},
-                count=self.settings.consumer_batch_size,
+                count=self.services.settings.consumer_batch_size,
                 block=block,
             )
         except ResponseError as error:
@@ -114,7 +151,7 @@ class Consumer:
         return list(response[0][1]) if response else []
 
     async def _read_new(self) -> list[Entry]:
-        return await self._xreadgroup(">", self.settings.consumer_block_ms)
+        return await self._xreadgroup(">", self.services.settings.consumer_block_ms)
 
     async def _drain_own_pending(self) -> None:
         """Entries delivered to this consumer name and never acknowledged (we crashed)."""
@@ -132,13 +169,13 @@ class Consumer:
         cursor: bytes | str = "0-0"
         while not self.stopping.is_set():
             claim = partial(
-                self.redis.xautoclaim,
+                self.services.redis.xautoclaim,
                 self._stream,
                 self._group,
                 self._name,
-                min_idle_time=self.settings.consumer_claim_idle_ms,
+                min_idle_time=self.services.settings.consumer_claim_idle_ms,
                 start_id=cursor,
-                count=self.settings.consumer_batch_size,
+                count=self.services.settings.consumer_batch_size,
             )
             response: list[Any] = await self._retry("claim", claim)
             cursor, entries = response[0], response[1]
@@ -151,15 +188,8 @@ class Consumer:
     # --- one batch ---------------------------------------------------------------------------
 
     async def _handle(self, entries: list[Entry]) -> None:
-        now = datetime.now(UTC)
-        events: list[Event] = []
-        dead: list[DeadLetter] = []
-        for entry_id, fields in entries:
-            try:
-                events.append(parse_entry(fields, now))
-            except Malformed as error:
-                dead.append((entry_id, fields, str(error)))
-        result = await self._retry("write", lambda: upsert_events(self.events, events))
+        events, dead = split(entries, datetime.now(UTC))
+        result = await self._retry("write", lambda: upsert_events(self.services.events, events))
         ids = [entry_id for entry_id, _ in entries]
         await self._retry("ack", lambda: self._ack(ids, dead))
         self.status.batch_done(result.stored, result.duplicates, len(dead))
@@ -168,28 +198,13 @@ class Consumer:
 
     async def _ack(self, ids: list[bytes], dead: list[DeadLetter]) -> None:
         """Dead letters and the ack in one MULTI/EXEC: never one without the other."""
-        async with self.redis.pipeline(transaction=True) as pipe:
+        async with self.services.redis.pipeline(transaction=True) as pipe:
             failed_at = datetime.now(UTC).isoformat(timespec="milliseconds")
-            for entry_id, fields, reason in dead:
-                letter: dict[str | bytes, bytes | str] = {
-                    "reason": reason,
-                    "stream_id": entry_id,
-                    "consumer": self._name,
-                    "failed_at": failed_at,
-                }
-                if EVENT_FIELD in fields:
-                    letter["event"] = fields[EVENT_FIELD]
-                others = {
-                    k.decode(errors="replace"): v.decode(errors="replace")
-                    for k, v in fields.items()
-                    if k != EVENT_FIELD
-                }
-                if others:
-                    letter["fields"] = json.dumps(others)
+            for letter in dead:
                 pipe.xadd(
-                    self.settings.dead_letter_stream,
-                    letter,  # type: ignore[arg-type]
-                    maxlen=self.settings.dead_letter_maxlen,
+                    self.services.settings.dead_letter_stream,
+                    dead_letter(letter, self._name, failed_at),  # type: ignore[arg-type]
+                    maxlen=self.services.settings.dead_letter_maxlen,
                     approximate=True,
                 )
             pipe.xack(self._stream, self._group, *ids)
@@ -215,7 +230,7 @@ class Consumer:
                 raise Stopped
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stopping.wait(), timeout=delay)
-            delay = min(delay * 2, self.settings.consumer_backoff_max_seconds)
+            delay = min(delay * 2, self.services.settings.consumer_backoff_max_seconds)
 
     async def _refresh_stats(self) -> None:
         clock = asyncio.get_running_loop().time
@@ -223,7 +238,7 @@ class Consumer:
             return
         self._stats_at = clock()
         try:
-            groups = await self.redis.xinfo_groups(self._stream)
+            groups = await self.services.redis.xinfo_groups(self._stream)
         except RedisError as error:
             log.debug("xinfo groups failed: %s", error)
             return

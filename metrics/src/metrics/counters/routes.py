@@ -15,8 +15,8 @@ from metrics.counters.models import (
     parse_interval,
     parse_metric_name,
 )
-from metrics.db import Collection
 from metrics.security import BEARER, admin_only
+from metrics.services import Services
 
 From = Annotated[
     str | None,
@@ -43,7 +43,7 @@ class CountersController(Controller):
     )
     async def counts(
         self,
-        events: NamedDependency[Collection],
+        services: NamedDependency[Services],
         name: FromQuery[str],
         date_from: From = None,
         date_to: To = None,
@@ -53,13 +53,13 @@ class CountersController(Controller):
     ) -> list[LabelCount] | list[SeriesPoint]:
         metric = parse_metric_name(name)
         window = Window.parse(date_from, date_to)
-        return await service.counts(events, metric, window, parse_interval(interval))
+        return await service.counts(services, metric, window, parse_interval(interval))
 
     @get("/names/", summary="The metric names stored, with their totals")
     async def names(
         self,
-        events: NamedDependency[Collection],
+        services: NamedDependency[Services],
         date_from: From = None,
         date_to: To = None,
     ) -> list[MetricName]:
-        return await service.names(events, Window.parse(date_from, date_to))
+        return await service.names(services, Window.parse(date_from, date_to))

@@ -2,18 +2,19 @@
 
 from metrics.counters import repository
 from metrics.counters.models import Interval, LabelCount, MetricName, SeriesPoint, Window
-from metrics.db import Collection
+from metrics.services import Services
 
 
 async def counts(
-    events: Collection, metric: str, window: Window, unit: Interval | None
+    services: Services, metric: str, window: Window, unit: Interval | None
 ) -> list[LabelCount] | list[SeriesPoint]:
     """``[{label, count}]`` without a unit, ``[{label, date, count}]`` per bucket with one."""
     if unit is None:
-        rows = await repository.counts_by_label(events, metric, window)
+        rows = await repository.counts_by_label(services.events, metric, window)
         return [LabelCount(**row) for row in rows]
-    return [SeriesPoint(**row) for row in await repository.series(events, metric, window, unit)]
+    rows = await repository.series(services.events, metric, window, unit)
+    return [SeriesPoint(**row) for row in rows]
 
 
-async def names(events: Collection, window: Window) -> list[MetricName]:
-    return [MetricName(**row) for row in await repository.metric_names(events, window)]
+async def names(services: Services, window: Window) -> list[MetricName]:
+    return [MetricName(**row) for row in await repository.metric_names(services.events, window)]
