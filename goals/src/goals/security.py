@@ -26,7 +26,9 @@ def provide_caller(request: Request[Any, Any, Any]) -> Caller:
 
 
 class AuthenticatedController(Controller):
-    """Every route of a subclass needs a valid token; the caller is the `caller` dependency."""
+    """The routes under /goals: every route of a subclass needs a valid token; the caller is the
+    `caller` dependency."""
 
+    path = "/goals"
     guards = (authenticate,)
     security = BEARER

@@ -8,7 +8,6 @@ from goals.services import Services
 
 
 class CatalogueController(AuthenticatedController):
-    path = "/goals"
     tags = ("catalogue",)
 
     @get("/metrics", summary="The metrics a goal can be set against (any valid token)")

@@ -21,7 +21,6 @@ async def _require_owner(services: Services, caller: Caller, goal_id: int, detai
 
 
 class GoalController(AuthenticatedController):
-    path = "/goals"
     tags = ("goals",)
 
     @get(

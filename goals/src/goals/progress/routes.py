@@ -14,7 +14,6 @@ from goals.tokens import Caller
 
 
 class ProgressController(AuthenticatedController):
-    path = "/goals"
     tags = ("progress",)
 
     @get(
