@@ -11,7 +11,6 @@ service, and drives it with concurrent HTTP clients. Prints requests/s and p50/p
 import asyncio
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,7 +24,8 @@ import httpx
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the tests' database bootstrap
-from tests.helpers import fresh_database  # noqa: E402
+from tests.database import fresh_database  # noqa: E402
+from tests.helpers import free_port  # noqa: E402
 
 POSTGRES = os.environ.get("GOALS_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 DATABASE_URL = f"{POSTGRES}/goals_bench"
@@ -85,13 +85,6 @@ async def prepare_database() -> None:
         await conn.execute("VACUUM ANALYZE")
     finally:
         await conn.close()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def start_service(port: int) -> subprocess.Popen[bytes]:

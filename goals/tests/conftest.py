@@ -1,6 +1,7 @@
 """Tests run the app in process against real Postgres (database goals_test), Redis (db 3), the
 running authentication service (tokens, JWKS, image storage) and fake-gcs behind it.
-`make test` at the root starts them all (overlays/infra.sh start, start auth)."""
+`make test` at the root starts them all (overlays/infra.sh start, start auth).
+Fixtures only: helpers live in tests/helpers.py."""
 
 import asyncio
 import random
@@ -13,15 +14,15 @@ from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
 from goals.app import create_app
+from tests.database import fresh_database, restart_ids
 from tests.helpers import (
     DATABASE_URL,
-    HERE,
+    MIGRATIONS,
     POSTGRES,
     REDIS_URL,
     START,
     Client,
     FakeClock,
-    fresh_database,
     make_settings,
 )
 
@@ -29,20 +30,10 @@ from tests.helpers import (
 @pytest.fixture(scope="session", autouse=True)
 def database() -> Iterator[None]:
     """A fresh goals_test database with the migrations applied by dbmate, as in a deployment."""
-
-    asyncio.run(fresh_database(POSTGRES, "goals_test", HERE.parent / "migrations"))
-
-    async def offset_ids() -> None:
-        # Images live in authentication's shared bucket as goals/<id>/image: keep test ids far
-        # away from the ids of a local stack's goals.
-        conn = await asyncpg.connect(DATABASE_URL)
-        try:
-            start = random.randrange(10**12, 9 * 10**12)
-            await conn.execute(f"ALTER SEQUENCE goals_id_seq RESTART WITH {start}")
-        finally:
-            await conn.close()
-
-    asyncio.run(offset_ids())
+    url = asyncio.run(fresh_database(POSTGRES, "goals_test", MIGRATIONS))
+    # Images live in authentication's shared bucket as goals/<id>/image: keep test ids far away
+    # from the ids of a local stack's goals.
+    asyncio.run(restart_ids(url, "goals_id_seq", random.randrange(10**12, 9 * 10**12)))
     yield
 
 

@@ -1,17 +1,12 @@
 """What the tests share besides fixtures: where the test infrastructure is, a clock the tests
-move, settings, tokens, goal bodies, and the one way a test database is made (the benchmark uses
-it too)."""
+move, settings, tokens and goal bodies. The test database is made by tests/database.py (glue)."""
 
-import asyncio
 import os
-import shutil
-import subprocess
-import sys
+import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -21,7 +16,7 @@ from litestar.testing import AsyncTestClient
 
 from goals.settings import Settings
 
-HERE = Path(__file__).resolve().parent
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 POSTGRES = os.environ.get("GOALS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 DATABASE_URL = f"{POSTGRES}/goals_test"
 REDIS_URL = "redis://127.0.0.1:6379/3"
@@ -55,6 +50,14 @@ class FakeClock:
         self.now += timedelta(**delta)
 
 
+def free_port() -> int:
+    """A TCP port nothing listens on right now (for a server a test starts, or nobody at all)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
 def make_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "database_url": DATABASE_URL,
@@ -69,30 +72,6 @@ def make_settings(**overrides: Any) -> Settings:
     }
     values.update(overrides)
     return Settings(**values)
-
-
-def migrate(database_url: str, migrations_dir: Path) -> None:
-    """Applies the dbmate migrations, as the migration Job does in a cluster."""
-    dbmate = shutil.which("dbmate") or str(Path(sys.executable).parent / "dbmate")
-    subprocess.run(
-        [dbmate, "--url", f"{database_url}?sslmode=disable", "--no-dump-schema",
-         "--migrations-dir", str(migrations_dir), "up"],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-
-
-async def fresh_database(server_url: str, name: str, migrations_dir: Path) -> str:
-    """Drops and re-creates database `name` (tests, benchmark), migrates it, returns its URL."""
-    conn = await asyncpg.connect(f"{server_url}/postgres")
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    url = f"{server_url}/{name}"
-    await asyncio.to_thread(migrate, url, migrations_dir)
-    return url
 
 
 _tokens: dict[tuple[str, int, bool | None], str] = {}

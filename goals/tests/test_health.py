@@ -8,7 +8,7 @@ from litestar.testing import AsyncTestClient
 from prometheus_client import REGISTRY
 
 from goals.app import create_app
-from tests.helpers import Client, make_settings, user
+from tests.helpers import Client, free_port, make_settings, user
 
 SERVICE_CHECKS = ("postgres", "redis", "authentication")
 SOFT_CHECKS = ("redis", "authentication")
@@ -33,17 +33,10 @@ async def test_readiness_checks_postgres_redis_and_authentication(client: Client
     assert response.json() == readiness()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def private_redis() -> Iterator[tuple[subprocess.Popen[bytes], int]]:
     """A redis-server of this test's own, on a free port, that the test may stop."""
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
          "--appendonly", "no"],
@@ -88,7 +81,7 @@ async def test_readiness_stays_200_when_redis_stops_and_reports_it(
 
 async def test_readiness_is_200_when_authentication_is_down() -> None:
     app = create_app(
-        make_settings(auth_url=f"http://127.0.0.1:{_free_port()}", upstream_timeout=1.0)
+        make_settings(auth_url=f"http://127.0.0.1:{free_port()}", upstream_timeout=1.0)
     )
     async with AsyncTestClient(app=app) as client:
         response = await client.get("/goals/readiness/")
@@ -99,7 +92,7 @@ async def test_readiness_is_200_when_authentication_is_down() -> None:
 
 async def test_readiness_is_503_when_postgres_is_down_and_echoes_no_error_text() -> None:
     settings = make_settings(
-        database_url=f"postgresql://postgres@127.0.0.1:{_free_port()}/goals_test",
+        database_url=f"postgresql://postgres@127.0.0.1:{free_port()}/goals_test",
         database_pool_min=0,
         upstream_timeout=1.0,
     )

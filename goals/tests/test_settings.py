@@ -14,7 +14,7 @@ import pytest
 from pydantic import ValidationError
 
 from goals.settings import Settings
-from tests.helpers import DATABASE_URL, REDIS_URL, SERVICE_TOKEN, make_settings
+from tests.helpers import DATABASE_URL, REDIS_URL, SERVICE_TOKEN, free_port, make_settings
 
 SECRETS = {
     "database_url": DATABASE_URL,
@@ -83,13 +83,6 @@ def test_real_values_are_kept() -> None:
     assert settings.redis_url.get_secret_value() == REDIS_URL
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _listening(port: int) -> bool:
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) == 0
@@ -97,7 +90,7 @@ def _listening(port: int) -> bool:
 
 @pytest.mark.parametrize("name", sorted(SECRETS))
 def test_the_service_does_not_start_with_an_empty_secret(name: str) -> None:
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GOALS_")}
     env.update({f"GOALS_{key.upper()}": value for key, value in SECRETS.items()})
     env.update(

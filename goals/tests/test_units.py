@@ -1,9 +1,10 @@
-"""Pure functions, no I/O: completion dates, deadlines, the progress window, numbers on the wire,
-image sizes and the inline budget."""
+"""Pure functions, no I/O: completion dates, deadlines, a goal's shape (expiry), the progress
+window, numbers on the wire, image names and sizes, and the inline budget."""
 
 import base64
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from litestar.exceptions import ClientException
@@ -11,7 +12,14 @@ from pydantic import TypeAdapter, ValidationError
 
 from goals.clock import earliest_today
 from goals.goals.models import GoalUpdate
-from goals.goals.service import check_deadline, completed_at, decoded_size
+from goals.goals.service import (
+    base64_of,
+    check_deadline,
+    completed_at,
+    decoded_size,
+    goal_of,
+    image_name,
+)
 from goals.inline import inline_within_budget
 from goals.numbers import NonNegativeQuantity, PositiveQuantity, as_number
 from goals.progress.window import window
@@ -50,6 +58,40 @@ def test_a_deadline_before_today_anywhere_is_refused() -> None:
     check_deadline(date(2026, 6, 13), NOW.replace(hour=11))  # still the 13th at UTC-12
     with pytest.raises(ClientException, match="time_limit is in the past"):
         check_deadline(date(2026, 6, 13), NOW)
+
+
+# A goal as clients read it
+
+
+DEADLINE = date(2026, 6, 14)
+
+
+def goal_row(**overrides: Any) -> Any:
+    """A row as the repository returns it (goal_of reads it by key, as a mapping)."""
+    row: dict[str, Any] = {
+        "id": 1, "user_id": 5, "title": "Run", "description": "Run 10k", "metric": "distance",
+        "unit": "km", "objective": Decimal("10.000"), "progress": Decimal("2.500"),
+        "time_limit": DEADLINE, "has_image": False, "created_at": EARLIER,
+        "updated_at": NOW, "completed_at": None,
+    }  # fmt: skip
+    row.update(overrides)
+    return row
+
+
+def test_a_goal_expires_only_after_its_last_day_unless_completed() -> None:
+    on_the_day = goal_of(goal_row(), None, today=DEADLINE)
+    assert on_the_day.expired is False and on_the_day.completed is False
+    assert goal_of(goal_row(), None, today=DEADLINE + timedelta(days=1)).expired is True
+    done = goal_of(goal_row(completed_at=NOW), None, today=DEADLINE + timedelta(days=1))
+    assert (done.completed, done.expired, done.completed_at) == (True, False, NOW)
+
+
+def test_a_goal_carries_numbers_its_image_and_whether_it_was_left_out() -> None:
+    goal = goal_of(goal_row(), "abc", today=DEADLINE)
+    assert (goal.objective, goal.progress, goal.image) == (10, 2.5, "abc")
+    assert type(goal.objective) is int and goal.image_omitted is False
+    omitted = goal_of(goal_row(), None, DEADLINE, image_omitted=True)
+    assert (omitted.image, omitted.image_omitted) == (None, True)
 
 
 # The progress window
@@ -96,7 +138,16 @@ def test_an_edit_reads_the_apps_blank_fields_as_unchanged() -> None:
     assert (typed.time_limit, typed.progress) == (date(2026, 7, 1), Decimal(0))
 
 
-# Image sizes and the inline budget
+# Image names, sizes and the inline budget
+
+
+def test_a_goals_image_is_named_by_its_id() -> None:
+    assert image_name(42) == "goals/42/image"
+
+
+def test_the_base64_of_a_data_url_is_its_payload() -> None:
+    assert base64_of("data:image/png;base64,iVBOR") == "iVBOR"
+    assert base64_of("iVBOR") == "iVBOR"
 
 
 @pytest.mark.parametrize("decoded", [0, 1, 2, 3, 4, 5, 1000])
