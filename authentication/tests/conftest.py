@@ -1,10 +1,8 @@
 """Tests run the app in process against the real Firebase Auth emulator and fake-gcs-server
 (`overlays/infra.sh start` starts both; `make test` does it for you)."""
 
-import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -12,10 +10,9 @@ from litestar.testing import AsyncTestClient
 from authentication.app import create_app
 from authentication.settings import Settings
 from tests.helpers import (
-    BUCKET,
-    EMULATOR,
-    PROJECT,
     create_account,
+    create_bucket,
+    delete_accounts,
     make_settings,
     service_client,
     unique_email,
@@ -23,12 +20,8 @@ from tests.helpers import (
 
 
 @pytest.fixture(scope="session", autouse=True)
-def bucket() -> Iterator[None]:
-    response = httpx.post(
-        f"{os.environ['STORAGE_EMULATOR_HOST']}/storage/v1/b", json={"name": BUCKET}
-    )
-    assert response.status_code in (200, 409), response.text
-    yield
+def bucket() -> None:
+    create_bucket()
 
 
 @pytest.fixture(scope="session")
@@ -59,13 +52,7 @@ async def accounts_to_delete() -> AsyncIterator[list[str]]:
     """Firebase uids created by a test; deleted afterwards so the emulator stays clean."""
     uids: list[str] = []
     yield uids
-    async with httpx.AsyncClient() as http:
-        for uid in uids:
-            await http.post(
-                f"{EMULATOR}/identitytoolkit.googleapis.com/v1/projects/{PROJECT}/accounts:delete",
-                json={"localId": uid},
-                headers={"Authorization": "Bearer owner"},
-            )
+    await delete_accounts(uids)
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
-"""What the tests share: the emulators' addresses, the test settings, sample images, clients
-that present the service credential, unique e-mails. Fixtures live in conftest.py."""
+"""What the tests share: the emulators' addresses and admin calls, the test settings, sample
+images, clients that present the service credential, unique e-mails. Fixtures live in
+conftest.py."""
 
 import base64
 import io
@@ -9,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -94,3 +96,33 @@ async def create_account(client: Client, created: list[str], email: str, passwor
     uid: str = response.json()["id"]
     created.append(uid)
     return uid
+
+
+def create_bucket() -> None:
+    """The tests' bucket in fake-gcs-server (there already is fine)."""
+    response = httpx.post(
+        f"{os.environ['STORAGE_EMULATOR_HOST']}/storage/v1/b", json={"name": BUCKET}
+    )
+    assert response.status_code in (200, 409), response.text
+
+
+async def emulator_accounts(method: str, body: dict[str, Any]) -> httpx.Response:
+    """An admin call to the Auth emulator's Identity Toolkit (`accounts:lookup`, `…:delete`)."""
+    async with httpx.AsyncClient() as http:
+        return await http.post(
+            f"{EMULATOR}/identitytoolkit.googleapis.com/v1/projects/{PROJECT}/{method}",
+            json=body,
+            headers={"Authorization": "Bearer owner"},
+        )
+
+
+async def lookup_account(uid: str) -> dict[str, Any]:
+    """The emulator's record of the account ``uid``."""
+    response = await emulator_accounts("accounts:lookup", {"localId": [uid]})
+    account: dict[str, Any] = response.json()["users"][0]
+    return account
+
+
+async def delete_accounts(uids: list[str]) -> None:
+    for uid in uids:
+        await emulator_accounts("accounts:delete", {"localId": uid})

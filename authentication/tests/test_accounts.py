@@ -13,6 +13,7 @@ from tests.helpers import (
     Client,
     client_with_env,
     create_account,
+    lookup_account,
     unique_email,
 )
 
@@ -98,13 +99,7 @@ async def test_disable_revokes_and_enable_restores(
     login = {"email": email, "password": "secret-pass"}
 
     async def valid_since() -> str:
-        async with httpx.AsyncClient() as http:
-            response = await http.post(
-                f"{EMULATOR}/identitytoolkit.googleapis.com/v1/projects/{PROJECT}/accounts:lookup",
-                json={"localId": [uid]},
-                headers={"Authorization": "Bearer owner"},
-            )
-        return str(response.json()["users"][0].get("validSince", ""))
+        return str((await lookup_account(uid)).get("validSince", ""))
 
     before = await valid_since()
     # validSince counts whole seconds: revoke once this clock (the emulator's too) has reached a
@@ -230,13 +225,7 @@ async def test_google_sign_in_returns_the_firebase_uid_to_match_at_sign_up(
     again = await client.post("/auth/accounts/login/google", json={}, headers=headers)
     assert again.status_code == 200
     assert again.json() == {**first.json(), "is_new_user": False}
-    async with httpx.AsyncClient() as http:
-        lookup = await http.post(
-            f"{EMULATOR}/identitytoolkit.googleapis.com/v1/projects/{PROJECT}/accounts:lookup",
-            json={"localId": [first.json()["uid"]]},
-            headers={"Authorization": "Bearer owner"},
-        )
-    assert lookup.json()["users"][0]["email"] == email
+    assert (await lookup_account(first.json()["uid"]))["email"] == email
 
 
 async def test_a_credential_cannot_inject_fields_into_the_idp_post_body(
