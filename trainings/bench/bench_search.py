@@ -27,6 +27,10 @@ import asyncpg
 import httpx
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # the suite's tests/database.py makes the database
+
+from tests.database import fresh_database  # noqa: E402
+
 POSTGRES = os.environ.get("TRAININGS_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 DATABASE = "trainings_bench"
 DATABASE_URL = f"{POSTGRES}/{DATABASE}"
@@ -54,19 +58,6 @@ class Result:
             f"{self.name:<38} {self.rate:8.0f} req/s   p50 {self.p50:7.1f} ms"
             f"   p99 {self.p99:7.1f} ms   errors {self.errors}"
         )
-
-
-def create_database() -> None:
-    for sql in (f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)", f"CREATE DATABASE {DATABASE}"):
-        subprocess.run(["psql", f"{POSTGRES}/postgres", "-qc", sql], check=True)
-    dbmate = Path(sys.executable).parent / "dbmate"
-    url = f"{DATABASE_URL}?sslmode=disable"
-    migrations = str(HERE.parent / "migrations")
-    subprocess.run(
-        [str(dbmate), "--url", url, "--migrations-dir", migrations, "--no-dump-schema", "up"],
-        check=True,
-        capture_output=True,
-    )
 
 
 def image(seed: int) -> str:
@@ -294,7 +285,7 @@ async def main() -> None:
     args = parser.parse_args()
 
     print(f"seeding {TRAININGS} trainings into {DATABASE} (and their images into storage)…")
-    create_database()
+    await fresh_database(POSTGRES, DATABASE, HERE.parent / "migrations")
     started = time.perf_counter()
     media = await seed()
     print(f"  done in {time.perf_counter() - started:.1f} s ({len(media)} images)")

@@ -128,6 +128,16 @@ def issue_token(role: str, user_id: int, is_athlete: bool | None = None) -> str:
     return _tokens[key]
 
 
+async def delete_stored(*names: str) -> None:
+    """Deletes objects from authentication's storage, as the clean-up after a test."""
+    if not names:
+        return
+    async with httpx.AsyncClient(
+        base_url=f"{AUTH_URL}/auth/storage", headers={"X-Service-Token": SERVICE_TOKEN}
+    ) as http:
+        await asyncio.gather(*(http.delete(f"/{name}") for name in names))
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
@@ -163,6 +173,18 @@ def training_body(**overrides: Any) -> dict[str, Any]:
 
 
 Create = Callable[..., Awaitable[dict[str, Any]]]
+
+
+async def create_training(
+    client: Client, trainer_id: int = TRAINER, **overrides: Any
+) -> dict[str, Any]:
+    """POST /trainings as a trainer (default: TRAINER), which must answer 201: the training."""
+    response = await client.post(
+        "/trainings", json=training_body(**overrides), headers=trainer(trainer_id)
+    )
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
 
 
 def es256_key_pair(kid: str) -> tuple[str, dict[str, Any]]:

@@ -16,6 +16,7 @@ from tests.helpers import (
     SERVICE_TOKEN,
     Client,
     Create,
+    delete_stored,
     make_settings,
     noise_png,
     trainer,
@@ -214,10 +215,7 @@ async def test_removing_media_while_storage_refuses_still_succeeds(
     assert removed.status_code == 200, removed.text
     assert removed.json()["media"] is None
     assert await media_column(db, training["id"]) is None
-    async with httpx.AsyncClient() as http:  # the orphan: no row names it for the cleanup
-        await http.delete(
-            f"{AUTH_URL}/auth/storage/{name}", headers={"X-Service-Token": SERVICE_TOKEN}
-        )
+    await delete_stored(name)  # the orphan: no row names it for the cleanup
 
 
 async def test_storage_round_trip_tracks_the_sizes_it_knows(storage: httpx.AsyncClient) -> None:

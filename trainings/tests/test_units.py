@@ -1,19 +1,44 @@
-"""Pure functions, tested without any server: rating means, page totals, media sizes and
-budgets, search filters, catalogue look-ups and the role split of a PATCH body."""
+"""Pure functions, tested without any server: rating means, page totals and sizes, media sizes,
+names and budgets, search filters, catalogue look-ups and answers, the rows and responses built
+from a training, the columns an edit writes and the role split of a PATCH body."""
 
 from collections.abc import Awaitable, Callable
 
 import pytest
-from litestar.exceptions import ClientException
+from litestar.exceptions import ClientException, NotFoundException
 from pydantic import ValidationError
 
-from trainings.catalogue.service import Catalogue, CatalogueExercise
+from tests.helpers import make_settings
+from trainings.catalogue.models import Exercise
+from trainings.catalogue.service import (
+    Catalogue,
+    CatalogueExercise,
+    difficulty_names,
+    exercise_list,
+    type_names,
+)
 from trainings.favourites.models import FavouriteCreate, RatingUpdate
 from trainings.inline import inline_within_budget
 from trainings.storage import KnownSizes, ReadCache, base64_length
-from trainings.trainings.models import TrainingExerciseCreate, TrainingUpdate
+from trainings.trainings.models import (
+    TrainerTrainingUpdate,
+    TrainingExercise,
+    TrainingExerciseCreate,
+    TrainingUpdate,
+)
 from trainings.trainings.repository import Filters
-from trainings.trainings.service import decoded_size, mean_rating, page_total, parse_trainer_id
+from trainings.trainings.service import (
+    content_changes,
+    decoded_size,
+    exercise_rows,
+    existing,
+    mean_rating,
+    new_media_name,
+    page_size,
+    page_total,
+    parse_trainer_id,
+    to_training,
+)
 
 
 # No database and no Redis here: these replace the suite's autouse fixtures of the same name.
@@ -201,6 +226,80 @@ def test_catalogue_lists_every_unknown_exercise() -> None:
     with pytest.raises(ClientException) as raised:
         CATALOGUE.exercise_ids([("Curl", None), ("Run", None), ("Swim", "m")])
     assert raised.value.detail == "Unknown exercises: 'Run' (no unit), 'Swim' (unit 'm')"
+
+
+def test_catalogue_answers_list_every_name_in_catalogue_order() -> None:
+    assert type_names(CATALOGUE).items == ["Arm", "Leg"]
+    assert difficulty_names(CATALOGUE).items == ["Easy"]
+    assert exercise_list(CATALOGUE).items == [
+        Exercise(name="Curl", type="Arm", unit=None),
+        Exercise(name="Run", type="Leg", unit="km"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("largest", "limit", "size"), [(25, 10, 10), (25, 100, 25), (5, 10, 5), (5, 3, 3)]
+)
+def test_page_size_caps_the_limit_to_the_largest_page(largest: int, limit: int, size: int) -> None:
+    assert page_size(make_settings(max_page_size=largest), limit) == size
+
+
+def test_existing_passes_what_was_found_and_is_a_404_for_nothing() -> None:
+    assert existing(0) == 0  # found, though falsy
+    with pytest.raises(NotFoundException) as raised:
+        existing(None)
+    assert raised.value.detail == "Training not found."
+
+
+def test_every_upload_gets_a_new_media_name_under_its_training() -> None:
+    first, second = new_media_name(7), new_media_name(7)
+    assert first.startswith("trainings/7/media-") and second.startswith("trainings/7/media-")
+    assert first != second
+
+
+def test_exercise_rows_keep_the_body_order_with_catalogue_ids() -> None:
+    body = [
+        TrainingExerciseCreate(name="Run", unit="km", count=5),
+        TrainingExerciseCreate(name="Curl", count=10, series=3),
+    ]
+    assert exercise_rows(CATALOGUE, body) == [(2, 5, None), (1, 10, 3)]
+    with pytest.raises(ClientException):
+        exercise_rows(CATALOGUE, [TrainingExerciseCreate(name="Swim", count=1)])
+
+
+def test_a_training_response_names_what_its_row_numbers() -> None:
+    row = {
+        "id": 3,
+        "trainer_id": 101,
+        "title": "Leg day",
+        "description": "Runs",
+        "type_id": 2,
+        "difficulty_id": 1,
+        "media": "trainings/3/media-x",
+        "blocked": False,
+        "rating_sum": 9,
+        "rating_count": 2,
+    }
+    exercises = [{"exercise_id": 2, "count": 5, "series": None}]
+    training = to_training(CATALOGUE, row, exercises, None, media_omitted=True)  # type: ignore[arg-type]
+    assert (training.trainer_id, training.type, training.difficulty) == ("101", "Leg", "Easy")
+    assert (training.media, training.media_omitted) == (None, True)
+    assert (training.rating, training.rating_count, training.blocked) == (5, 2, False)
+    assert training.exercises == [
+        TrainingExercise(name="Run", type="Leg", unit="km", count=5, series=None)
+    ]
+
+
+def test_an_edit_writes_only_the_columns_it_names() -> None:
+    assert content_changes(CATALOGUE, TrainerTrainingUpdate()) == {}
+    edit = TrainerTrainingUpdate(title="Leg day", type="Leg", difficulty="Easy", media="")
+    assert content_changes(CATALOGUE, edit) == {
+        "title": "Leg day",
+        "type_id": 2,
+        "difficulty_id": 1,
+    }  # media is stored first, then named by the caller
+    with pytest.raises(ClientException):
+        content_changes(CATALOGUE, TrainerTrainingUpdate(difficulty="Hard"))
 
 
 def test_a_patch_body_splits_into_the_trainers_and_the_admins_parts() -> None:
