@@ -7,6 +7,7 @@ developer's and CI's on one machine) never see each other's events; a run delete
 keys and collection."""
 
 import asyncio
+import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
 from typing import Any
@@ -29,6 +30,7 @@ from tests.helpers import (
     STREAM,
     Client,
     ConsumerProcess,
+    Servers,
     issue_token,
     make_settings,
 )
@@ -96,6 +98,23 @@ def consumer_processes() -> Iterator[Callable[..., ConsumerProcess]]:
     yield start
     for process in started:
         process.stop()
+
+
+@pytest.fixture
+def private_server() -> Iterator[Servers]:
+    """Start servers of the test's own (the shared ones are never stopped); killed afterwards."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(command: list[str]) -> subprocess.Popen[bytes]:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """What the tests share: the run's names (streams, collection), settings, waits, tokens from the
-running authentication service, the consumer as a real process, and publishing to the stream.
-Fixtures live in conftest.py."""
+running authentication service, the consumer as a real process, private servers' commands, and
+publishing to the stream. Fixtures live in conftest.py."""
 
 import asyncio
 import json
@@ -22,7 +22,9 @@ from jose import jwk
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
+from metrics.db import Collection
 from metrics.events import event_json
 from metrics.settings import Settings
 
@@ -38,6 +40,7 @@ COLLECTION = f"metrics_{RUN}"
 PROJECT = Path(__file__).resolve().parent.parent
 
 Client = AsyncTestClient[Litestar]
+Servers = Callable[[list[str]], subprocess.Popen[bytes]]  # the `private_server` fixture
 
 
 def make_settings(**overrides: Any) -> Settings:
@@ -163,6 +166,29 @@ async def publish_events(redis: Redis, count: int, metric: str = "test_count") -
 async def pending(redis: Redis) -> int:
     summary = await redis.xpending(STREAM, "metrics")
     return int(summary["pending"])
+
+
+async def group_done(redis: Redis) -> bool:
+    """The group has read every entry of the stream and acknowledged them all."""
+    groups = await redis.xinfo_groups(STREAM)
+    return bool(groups) and groups[0]["pending"] == 0 and groups[0]["lag"] == 0
+
+
+async def stored(events: Collection, count: int) -> bool:
+    return await events.count_documents({}) == count
+
+
+async def answers(redis: Redis) -> bool:
+    """The Redis server is up (a private one just started, or back after a restart)."""
+    try:
+        return bool(await redis.ping())
+    except RedisError:
+        return False
+
+
+def redis_server(port: int) -> list[str]:
+    """The command of a private Redis server (no persistence) for an outage test."""
+    return ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
 
 
 EVENT_ID = "7d3c5a4e-2b1f-4c8e-9a6d-0f1e2d3c4b5a"

@@ -18,9 +18,11 @@ from tests.helpers import (
     STREAM,
     eventually,
     free_port,
+    group_done,
     pending,
     publish,
     publish_events,
+    stored,
 )
 
 Start = Callable[..., Awaitable[Consumer]]
@@ -32,11 +34,7 @@ async def test_events_are_stored_once_and_acknowledged(
     # Published before the group exists: the consumer still counts them (group from id 0).
     await publish_events(redis, 120)
     consumer = await run_consumer()
-
-    async def all_stored() -> bool:
-        return await events.count_documents({}) == 120
-
-    await eventually(all_stored)
+    await eventually(lambda: stored(events, 120))
     await eventually(lambda: _settled(redis, consumer))
     assert consumer.status.stored == 120 and consumer.status.dead_lettered == 0
     document = await events.find_one({"label": "l1"})
@@ -68,7 +66,7 @@ async def test_every_malformed_kind_is_dead_lettered_with_its_reason(
     await publish_events(redis, 5)
     consumer = await run_consumer()
     await eventually(lambda: _settled(redis, consumer))
-    await eventually(lambda: _count_is(events, 5))
+    await eventually(lambda: stored(events, 5))
     letters = {fields[b"stream_id"]: fields for _, fields in await redis.xrange(DEAD)}
     assert len(letters) == len(ids)
     reasons = {r for _, f, r in MALFORMED if f}
@@ -83,7 +81,7 @@ async def test_every_malformed_kind_is_dead_lettered_with_its_reason(
     assert consumer.status.dead_lettered == len(ids)
     # The consumer is still alive and consuming after all that.
     await publish_events(redis, 1)
-    await eventually(lambda: _count_is(events, 6))
+    await eventually(lambda: stored(events, 6))
 
 
 async def test_a_deleted_pending_entry_is_dead_lettered(
@@ -94,7 +92,7 @@ async def test_a_deleted_pending_entry_is_dead_lettered(
     await redis.xreadgroup("metrics", "test-consumer", {STREAM: ">"})
     await redis.xdel(STREAM, entry_id)  # trimmed away while pending
     await run_consumer()
-    await eventually(lambda: _no_pending(redis))
+    await eventually(lambda: group_done(redis))
     [(_, letter)] = await redis.xrange(DEAD)
     assert letter[b"reason"].startswith(b"deleted")
 
@@ -105,8 +103,8 @@ async def test_own_pending_entries_are_re_read_at_start(
     # The previous life of this consumer read them and died before writing.
     await leave_pending(redis, "test-consumer", 30)
     await run_consumer(consumer_claim_idle_ms=3_600_000)  # no claiming: its own pending
-    await eventually(lambda: _count_is(events, 30))
-    await eventually(lambda: _no_pending(redis))
+    await eventually(lambda: stored(events, 30))
+    await eventually(lambda: group_done(redis))
 
 
 async def test_entries_pending_on_a_dead_consumer_are_claimed(
@@ -114,8 +112,8 @@ async def test_entries_pending_on_a_dead_consumer_are_claimed(
 ) -> None:
     await leave_pending(redis, "dead-pod", 40)
     await run_consumer(consumer_claim_idle_ms=300)
-    await eventually(lambda: _count_is(events, 40))
-    await eventually(lambda: _no_pending(redis))
+    await eventually(lambda: stored(events, 40))
+    await eventually(lambda: group_done(redis))
     consumers = {c["name"]: c for c in await redis.xinfo_consumers(STREAM, "metrics")}
     assert consumers[b"dead-pod"]["pending"] == 0
 
@@ -126,7 +124,7 @@ async def test_two_consumers_share_the_stream_without_double_counting(
     await publish_events(redis, 200)
     first = await run_consumer(consumer_name="pod-a")
     second = await run_consumer(consumer_name="pod-b")
-    await eventually(lambda: _count_is(events, 200))
+    await eventually(lambda: stored(events, 200))
     await eventually(lambda: _settled(redis, first, second))
     assert first.status.stored + second.status.stored == 200
 
@@ -138,7 +136,7 @@ async def test_health_endpoint_reports_batches_lag_and_pending(
     started = datetime.now(UTC).replace(microsecond=0)  # last_batch_at has whole seconds
     await run_consumer(consumer_health_port=port, consumer_name="health-pod")
     await publish_events(redis, 10)
-    await eventually(lambda: _count_is(events, 10))
+    await eventually(lambda: stored(events, 10))
 
     async def reported() -> bool:
         async with httpx.AsyncClient() as http:
@@ -165,11 +163,6 @@ async def leave_pending(redis: Redis, consumer: str, count: int) -> None:
     assert await pending(redis) == count
 
 
-async def _no_pending(redis: Redis) -> bool:
-    groups = await redis.xinfo_groups(STREAM)
-    return bool(groups) and groups[0]["pending"] == 0 and groups[0]["lag"] == 0
-
-
 async def _settled(redis: Redis, *consumers: Consumer) -> bool:
     """Every entry the group delivered is acknowledged and in the consumers' counters: a consumer
     acknowledges a batch before it counts it, so "nothing pending" alone races its status."""
@@ -178,10 +171,6 @@ async def _settled(redis: Redis, *consumers: Consumer) -> bool:
         return False
     counted = sum(c.status.stored + c.status.duplicates + c.status.dead_lettered for c in consumers)
     return bool(counted == groups[0]["entries-read"])
-
-
-async def _count_is(events: Collection, expected: int) -> bool:
-    return await events.count_documents({}) == expected
 
 
 async def test_health_fails_when_the_loop_stops_turning() -> None:

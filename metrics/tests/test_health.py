@@ -1,14 +1,18 @@
-import subprocess
-from collections.abc import Iterator
-
-import pytest
 from litestar.testing import AsyncTestClient
 from prometheus_client import REGISTRY
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from metrics.app import create_app
-from tests.helpers import Client, eventually, free_port, make_settings, readiness_body
+from tests.helpers import (
+    Client,
+    Servers,
+    answers,
+    eventually,
+    free_port,
+    make_settings,
+    readiness_body,
+    redis_server,
+)
 
 
 async def test_healthcheck_reports_uptime_without_a_token(anonymous: Client) -> None:
@@ -62,29 +66,16 @@ async def test_cors_allows_the_back_office_and_localhost(anonymous: Client) -> N
 DEPENDENCY = "fiufit_metrics_dependency_up"
 
 
-@pytest.fixture
-def own_redis() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """A Redis server of this test's own (the shared one is never stopped)."""
-    port = free_port()
-    server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    yield f"redis://127.0.0.1:{port}/4", server
-    if server.poll() is None:
-        server.kill()
-        server.wait()
-
-
 async def test_readiness_stays_200_through_a_redis_outage_and_fails_without_mongodb(
-    admin_token: str, own_redis: tuple[str, subprocess.Popen[bytes]]
+    admin_token: str, private_server: Servers
 ) -> None:
     """Redis is soft (reported in the body); MongoDB is the service's own store (503). The body
     names states, never an error's text."""
-    url, server = own_redis
+    port = free_port()
+    url = f"redis://127.0.0.1:{port}/4"
+    server = private_server(redis_server(port))
     private = Redis.from_url(url)
-    await eventually(lambda: _answers(private))
+    await eventually(lambda: answers(private))
     await private.aclose()
     app = create_app(make_settings(redis_url=url))
     async with AsyncTestClient(app=app) as client:
@@ -110,10 +101,3 @@ async def test_readiness_stays_200_through_a_redis_outage_and_fails_without_mong
         response = await client.get("/metrics/readiness/")
         assert response.status_code == 503
         assert response.json() == readiness_body(mongodb="unavailable")
-
-
-async def _answers(redis: Redis) -> bool:
-    try:
-        return bool(await redis.ping())
-    except RedisError:
-        return False

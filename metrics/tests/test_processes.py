@@ -5,16 +5,14 @@ Every test ends with the same question: is each published event stored exactly o
 
 import random
 import signal
-import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
 import pytest
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from metrics.db import Collection
 from tests.helpers import (
@@ -22,19 +20,18 @@ from tests.helpers import (
     MONGO_DB,
     STREAM,
     ConsumerProcess,
+    Servers,
+    answers,
     eventually,
     free_port,
+    group_done,
     pending,
     publish_events,
+    redis_server,
+    stored,
 )
 
 Start = Callable[..., ConsumerProcess]
-Servers = Callable[[list[str]], subprocess.Popen[bytes]]
-
-
-async def group_done(redis: Redis) -> bool:
-    groups = await redis.xinfo_groups(STREAM)
-    return bool(groups) and groups[0]["pending"] == 0 and groups[0]["lag"] == 0
 
 
 async def stored_exactly(events: Collection, count: int) -> None:
@@ -154,23 +151,6 @@ async def test_sigterm_finishes_the_batch_in_hand_and_exits_0(
     await stored_exactly(events, backlog.published)
 
 
-@pytest.fixture
-def private_server() -> Iterator[Servers]:
-    """Start servers of our own (the shared ones are never stopped); killed afterwards."""
-    started: list[subprocess.Popen[bytes]] = []
-
-    def start(command: list[str]) -> subprocess.Popen[bytes]:
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-
-
 async def backing_off(consumer: ConsumerProcess, step: str) -> bool:
     health = await consumer.health()
     return health is not None and health["state"] == f"backing off ({step})"
@@ -204,34 +184,23 @@ async def test_redis_outage_backs_off_and_recovers(
 ) -> None:
     port = free_port()
     url = f"redis://127.0.0.1:{port}/4"
-    server = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    command = redis_server(port)
     consumer = consumer_processes(METRICS_REDIS_URL=url)
     await eventually(lambda: backing_off(consumer, "start"))
-    redis_server = private_server(server)
+    server = private_server(command)
     private = Redis.from_url(url)
     try:
-        await eventually(lambda: _answers(private))
+        await eventually(lambda: answers(private))
         await publish_events(private, 20)
-        await eventually(lambda: _stored(events, 20))
+        await eventually(lambda: stored(events, 20))
         # Redis goes away while the consumer blocks on XREADGROUP, then comes back empty.
-        redis_server.terminate()
-        redis_server.wait()
+        server.terminate()
+        server.wait()
         await eventually(lambda: backing_off(consumer, "read"))
-        private_server(server)
-        await eventually(lambda: _answers(private))
+        private_server(command)
+        await eventually(lambda: answers(private))
         await publish_events(private, 5)  # the group is re-created; new events still count
-        await eventually(lambda: _stored(events, 25))
+        await eventually(lambda: stored(events, 25))
     finally:
         await private.aclose()
     assert consumer.process.poll() is None
-
-
-async def _answers(redis: Redis) -> bool:
-    try:
-        return bool(await redis.ping())
-    except RedisError:
-        return False
-
-
-async def _stored(events: Collection, count: int) -> bool:
-    return await events.count_documents({}) == count
