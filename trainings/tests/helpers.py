@@ -3,12 +3,14 @@ against, the people of the authorization matrix, tokens, bodies and images."""
 
 import asyncio
 import base64
+import contextlib
+import logging
 import os
 import random
 import struct
 import time
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +92,29 @@ async def eventually(check: Callable[[], Awaitable[bool]], what: str) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"still waiting after {DEADLINE:.0f} s for {what}")
         await asyncio.sleep(0.02)
+
+
+class _Recorder(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def recorded(logger_name: str) -> Iterator[list[str]]:
+    """The warnings and errors `logger_name` logs while the block runs. Apps log from their own
+    thread, and their logging set-up replaces the root's handlers: this listens on the logger
+    itself."""
+    recorder = _Recorder()
+    logger = logging.getLogger(logger_name)
+    logger.addHandler(recorder)
+    try:
+        yield recorder.messages
+    finally:
+        logger.removeHandler(recorder)
 
 
 def make_settings(**overrides: Any) -> Settings:

@@ -4,7 +4,6 @@ one enqueued after all the others, the stream holds everything that will ever be
 
 import contextlib
 import json
-import logging
 import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -26,6 +25,7 @@ from tests.helpers import (
     athlete,
     eventually,
     make_settings,
+    recorded,
     trainer,
     training_body,
 )
@@ -102,24 +102,11 @@ async def send_marker(pool: asyncpg.Pool, relay: OutboxRelay) -> None:
     await all_sent(pool, "the marker to be sent")
 
 
-class Recorder(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
 @pytest.fixture
 def relay_log() -> Iterator[list[str]]:
-    """What the outbox relays report. Apps log from their own thread, and their logging set-up
-    replaces the root's handlers: listen on the relay's logger itself."""
-    recorder = Recorder()
-    logger = logging.getLogger("trainings.outbox")
-    logger.addHandler(recorder)
-    yield recorder.messages
-    logger.removeHandler(recorder)
+    """What the outbox relays report."""
+    with recorded("trainings.outbox") as messages:
+        yield messages
 
 
 async def test_every_change_publishes_one_event(

@@ -1,4 +1,5 @@
-"""Postgres going away: a real TCP relay in front of the real server, closed and reopened."""
+"""Postgres going away: a real TCP relay in front of the real server, closed and reopened; and a
+shutdown that a stuck connection cannot hold."""
 
 import asyncio
 import contextlib
@@ -6,11 +7,15 @@ import threading
 from collections.abc import Coroutine, Iterator
 from typing import Any
 
+import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
 
-from tests.helpers import DATABASE, Create, make_settings
+from tests.helpers import DATABASE, Create, make_settings, recorded
+from trainings import app as app_module
 from trainings.app import create_app
+from trainings.db import Connection
+from trainings.services import Services
 
 
 class Relay:
@@ -94,3 +99,24 @@ async def test_postgres_down_is_503_and_the_service_recovers(relay: Relay, creat
         relay.start()  # same port: the pool reconnects by itself
         assert (await client.get(f"/trainings/{training['id']}")).status_code == 200
         assert (await client.get("/trainings/readiness/")).status_code == 200
+
+
+async def test_a_connection_never_given_back_does_not_hold_the_shutdown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The pool's close waits for its connections; after CLOSE_TIMEOUT it is terminated instead.
+    monkeypatch.setattr(app_module, "CLOSE_TIMEOUT", 0.2)
+    app = create_app(make_settings(outbox_relay_enabled=False))
+    with recorded("trainings.app") as messages:
+        async with AsyncTestClient(app=app) as client:
+            assert (await client.get("/trainings/readiness/")).status_code == 200
+            services: Services = app.state.services
+
+            async def hold() -> Connection:  # stuck in "a dependency": never released
+                return await services.pool.acquire()
+
+            held = client.blocking_portal.call(hold)  # in the app's own event loop
+    assert messages == ["database pool still busy after 0.2 s: terminating it"]
+    assert services.pool.is_closing()
+    with pytest.raises(asyncpg.InterfaceError):  # the pool took it back by force
+        held.is_closed()
