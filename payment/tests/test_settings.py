@@ -1,10 +1,12 @@
 """The settings every service names the same way (ARCHITECTURE.md), and the former names an
 existing deployment may still set."""
 
+import logging
+
 import pytest
 from pydantic import ValidationError
 
-from payment.settings import Settings
+from payment.settings import Settings, warn_deprecated_env
 from tests.conftest import DATABASE_URL, ENCRYPTION_KEY, SERVICE_TOKEN, make_settings
 
 TESTED = [
@@ -53,11 +55,20 @@ def test_the_pool_and_the_relay_have_the_shared_names_and_defaults(
     assert settings.outbox_relay_enabled is False and settings.outbox_poll_interval == 0.5
 
 
-def test_the_former_names_are_still_read(environment: pytest.MonkeyPatch) -> None:
+def test_the_former_names_are_still_read(
+    environment: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="payment.settings"):
+        warn_deprecated_env()
+    assert caplog.text == ""
     environment.setenv("PAYMENT_DATABASE_POOL_SIZE", "12")
     environment.setenv("PAYMENT_OUTBOX_INTERVAL", "0.25")
     settings = Settings()  # type: ignore[call-arg]
     assert settings.database_pool_max == 12 and settings.outbox_poll_interval == 0.25
+    with caplog.at_level(logging.WARNING, logger="payment.settings"):
+        warn_deprecated_env()
+    assert "PAYMENT_DATABASE_POOL_SIZE is deprecated" in caplog.text
+    assert "set PAYMENT_OUTBOX_POLL_INTERVAL instead" in caplog.text
     environment.setenv("PAYMENT_DATABASE_POOL_MAX", "20")  # the new name wins
     environment.setenv("PAYMENT_OUTBOX_POLL_INTERVAL", "2")
     settings = Settings()  # type: ignore[call-arg]

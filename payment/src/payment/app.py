@@ -32,7 +32,7 @@ from payment.ledger.service import Limits, Movements
 from payment.ledger.tracker import reconcile, track_forever
 from payment.logs import configure_logging
 from payment.outbox import OutboxRelay
-from payment.settings import Settings, get_settings
+from payment.settings import Settings, get_settings, warn_deprecated_env
 from payment.wallets.routes import WalletController
 from payment.wallets.service import Wallets
 
@@ -58,6 +58,7 @@ async def _bounded(closing: Awaitable[object], what: str, seconds: float) -> Non
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
+    warn_deprecated_env()
     keys = KeyBox(settings.wallet_encryption_key.get_secret_value())
 
     @asynccontextmanager

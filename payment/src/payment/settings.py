@@ -6,6 +6,8 @@ unrendered ``$NAME`` or a well-known placeholder is refused, and the service doe
 
 import base64
 import binascii
+import logging
+import os
 import re
 from decimal import Decimal
 from functools import lru_cache
@@ -32,6 +34,14 @@ PLACEHOLDERS = frozenset(
     }
 )
 MIN_SERVICE_TOKEN = 16
+
+log = logging.getLogger(__name__)
+
+# Variables still read under their old name, and the name that replaces it.
+DEPRECATED_ENV = {
+    "PAYMENT_DATABASE_POOL_SIZE": "PAYMENT_DATABASE_POOL_MAX",
+    "PAYMENT_OUTBOX_INTERVAL": "PAYMENT_OUTBOX_POLL_INTERVAL",
+}
 
 
 def refuse_placeholder(value: str, what: str) -> str:
@@ -186,6 +196,14 @@ class Settings(BaseSettings):
         if self.rpc_url is not None and self.owner_private_key is None:
             raise ValueError("PAYMENT_OWNER_PRIVATE_KEY must be set when PAYMENT_RPC_URL is set")
         return self
+
+
+def warn_deprecated_env() -> None:
+    """Logs each deprecated variable the environment still sets (its value is still read)."""
+    present = {name.upper() for name in os.environ}
+    for old, new in DEPRECATED_ENV.items():
+        if old in present:
+            log.warning("%s is deprecated and will be removed: set %s instead", old, new)
 
 
 @lru_cache
