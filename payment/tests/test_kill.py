@@ -62,6 +62,7 @@ def private_anvil(*options: str, chain_id: int = CHAIN_ID) -> Iterator[str]:
         subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as process,
     ):
         assert process.stdout is not None
+        drain: threading.Thread | None = None
         try:
             for line in process.stdout:  # blocks until the banner's line, or EOF if it died
                 if found := re.search(rb"Listening on 127\.0\.0\.1:(\d+)", line):
@@ -69,13 +70,16 @@ def private_anvil(*options: str, chain_id: int = CHAIN_ID) -> Iterator[str]:
             else:
                 raise AssertionError(f"anvil exited during start-up ({process.wait()})")
             # It logs every call from now on: drain its pipe so that it never blocks on a write.
-            threading.Thread(
+            drain = threading.Thread(
                 target=shutil.copyfileobj, args=(process.stdout, sink), daemon=True
-            ).start()
+            )
+            drain.start()
             yield f"http://127.0.0.1:{found[1].decode()}"
         finally:
             process.terminate()
             process.wait(30)
+            if drain is not None:  # until the pipe's end, before the pipe and the sink close
+                drain.join(30)
 
 
 @contextmanager
