@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # glue file (inside src/<package>/) → the services that carry it
 GLUE: dict[str, tuple[str, ...]] = {
+    "base_settings.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),
     "errors.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),
     "logs.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),
     "outbox.py": ("payment", "users", "trainings", "goals"),
