@@ -9,10 +9,15 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
-from tests.helpers import DATABASE_URL, DEADLINE, SERVICE_TOKEN
+from tests.helpers import DATABASE_URL, DEADLINE, SERVICE_TOKEN, make_settings
+
+CONSOLE_SCRIPT = str(Path(sys.executable).parent / "fiufit-users")
+REFUSAL = "fiufit-users: refusing to start, the configuration is invalid:"
 
 VALID = {
     "USERS_DATABASE_URL": DATABASE_URL,
@@ -35,13 +40,17 @@ def listening(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-def start(**overrides: str) -> tuple[int | None, str]:
-    """The exit code and stderr, or (None, …) when the service came up and served."""
+def start(*command: str, **overrides: str) -> tuple[int | None, str]:
+    """The exit code and stderr, or (None, …) when the service came up and served. The command
+    is the entry point (`python -m users`) unless given."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("USERS_") and k != "VIRTUAL_ENV"}
     env.update({**VALID, "USERS_HOST": "127.0.0.1", "USERS_PORT": str(port), **overrides})
     process = subprocess.Popen(
-        [sys.executable, "-m", "users"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        list(command or (sys.executable, "-m", "users")),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + DEADLINE
     try:
@@ -96,3 +105,35 @@ def test_the_secret_value_is_never_echoed() -> None:
     code, stderr = start(USERS_DATABASE_URL="mysql://root:hunter2-db-password@db/users")
     assert code not in (None, 0)
     assert "hunter2-db-password" not in stderr
+
+
+# Placeholders that name themselves, so that a message echoing the value would show.
+PLACEHOLDER_SECRETS = [
+    ("service_token", "USERS_SERVICE_TOKEN", "<paste-the-users-service-token>"),
+    ("database_url", "USERS_DATABASE_URL", "${USERS_DATABASE_URL_FROM_THE_VAULT}"),
+    ("database_url", "USERS_DATABASE_URL", "postgresql://users:$USERS_DB_PASSWORD@db/users"),
+    ("database_url", "USERS_DATABASE_URL", "postgresql://users-db-login:@db/users"),
+]
+
+
+@pytest.mark.parametrize(("field", "variable", "value"), PLACEHOLDER_SECRETS)
+def test_a_placeholder_secret_is_refused_naming_the_variable_never_the_value(
+    field: str, variable: str, value: str
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        make_settings(**{field: value})
+    assert variable in str(refused.value)
+    assert value not in str(refused.value)
+    assert value.split("@")[0] not in str(refused.value)  # not even the URL's credentials
+
+
+@pytest.mark.parametrize(("field", "variable", "value"), PLACEHOLDER_SECRETS)
+def test_the_console_script_exits_2_naming_the_variable(
+    field: str, variable: str, value: str
+) -> None:
+    code, stderr = start(CONSOLE_SCRIPT, **{variable: value})
+    assert code == 2, f"exit {code} with {variable}={value!r}: {stderr}"
+    assert stderr.startswith(REFUSAL), stderr
+    assert f"\n  {variable} " in stderr, stderr  # one line per problem, naming the variable
+    assert value not in stderr and value.split("@")[0] not in stderr
+    assert "Traceback" not in stderr

@@ -2,11 +2,12 @@
 
 import uvicorn
 
-from users.settings import get_settings
+from users.base_settings import load_settings
+from users.settings import Settings
 
 
 def main() -> None:
-    settings = get_settings()
+    settings = load_settings(Settings, "fiufit-users")
     uvicorn.run(
         "users.app:create_app",
         factory=True,

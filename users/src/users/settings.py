@@ -1,6 +1,5 @@
 """Configuration from environment variables prefixed with ``USERS_``."""
 
-import re
 from functools import lru_cache
 
 from pydantic import (
@@ -11,44 +10,19 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-# Values that mean "nobody filled this in": envsubst leaves "" for an unset variable, a template
-# copied by hand keeps "$NAME" / "${NAME}", and examples say "changeme". A service started with
-# one of these as a secret would fail open (compare_digest("", "") is true), so it must not start.
-_PLACEHOLDER = re.compile(
-    r"""^(
-        \$\{?[A-Za-z_][A-Za-z0-9_]*\}?      # $NAME or ${NAME}
-      | <[^<>]*>                          # <service-token>
-      | change[-_ ]?me | changeit | placeholder | secret | password | todo | tbd | xxx+
-      | none | null | undefined
-    )$""",
-    re.IGNORECASE | re.VERBOSE,
-)
+from users.base_settings import OriginRegexSettings, refuse
+
+POSTGRES = ("postgresql", "postgres")
 
 
-def refuse_placeholder(name: str, value: str) -> str:
-    """The value itself, unless it is empty, blank or a placeholder (never echoed back)."""
-    stripped = value.strip()
-    if not stripped or _PLACEHOLDER.match(stripped) or "$" + "{" in stripped:
-        raise ValueError(f"{name} is empty or a placeholder: set the real value")
-    return stripped
+class Settings(OriginRegexSettings):
+    # Fields with a former name are still set by their name in code (populate_by_name).
+    model_config = SettingsConfigDict(env_prefix="USERS_", populate_by_name=True)
 
-
-class Settings(BaseSettings):
-    # Errors never repeat the input: a malformed URL may still carry a password.
-    model_config = SettingsConfigDict(
-        env_prefix="USERS_", extra="ignore", hide_input_in_errors=True, populate_by_name=True
-    )
-
-    host: str = "0.0.0.0"
     port: int = 8000
-    log_level: str = "INFO"
-    # 0 disables the separate Prometheus listener (tests run several apps in one process).
     prometheus_port: int = 9000
-    cors_allowed_origins: list[str] = ["http://localhost:3000", "http://127.0.0.1:3000"]
-    # The back office runs on Vercel (production and preview deployments).
-    cors_allowed_origin_regex: str = r"https://.*\.vercel\.app"
 
     # Postgres db `users` (users, admins, follows, outbox).
     # From a Secret: it may carry the database password.
@@ -117,16 +91,10 @@ class Settings(BaseSettings):
 
     @field_validator("database_url", "service_token")
     @classmethod
-    def _required_secret(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
-        name = f"USERS_{(info.field_name or '').upper()}"
-        return SecretStr(refuse_placeholder(name, value.get_secret_value()))
-
-    @field_validator("database_url")
-    @classmethod
-    def _postgres_url(cls, value: SecretStr) -> SecretStr:
-        if not value.get_secret_value().startswith(("postgresql://", "postgres://")):
-            raise ValueError("USERS_DATABASE_URL must be a postgresql:// URL")
-        return value
+    def _real_secret(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        field = str(info.field_name)
+        schemes = POSTGRES if field == "database_url" else ()
+        return cls.real_secret(field, value, schemes, strip=True)
 
     @field_validator("bootstrap_admin_email")
     @classmethod
@@ -136,10 +104,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _bootstrap_password_when_email(self) -> "Settings":
         if self.bootstrap_admin_email:
-            password = self.bootstrap_admin_password
-            refuse_placeholder(
-                "USERS_BOOTSTRAP_ADMIN_PASSWORD", password.get_secret_value() if password else ""
-            )
+            refuse([self.secret_problem("bootstrap_admin_password", self.bootstrap_admin_password)])
         return self
 
 
