@@ -2,11 +2,12 @@
 
 import uvicorn
 
-from trainings.settings import get_settings
+from trainings.base_settings import load_settings
+from trainings.settings import Settings
 
 
 def main() -> None:
-    settings = get_settings()
+    settings = load_settings(Settings, "fiufit-trainings")
     uvicorn.run(
         "trainings.app:create_app",
         factory=True,
