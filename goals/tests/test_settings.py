@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -122,3 +123,58 @@ def test_the_service_does_not_start_with_an_empty_secret(name: str) -> None:
     assert not serving, f"the service started with GOALS_{name.upper()} empty"
     assert process.returncode != 0
     assert f"GOALS_{name.upper()}" in stderr
+
+
+CONSOLE_SCRIPT = str(Path(sys.executable).parent / "fiufit-goals")
+REFUSAL = "fiufit-goals: refusing to start, the configuration is invalid:"
+# Placeholders that name themselves, so that a message echoing the value would show.
+PLACEHOLDER_SECRETS = [
+    ("service_token", "<paste-the-goals-service-token>"),
+    ("database_url", "${GOALS_DATABASE_URL_FROM_THE_VAULT}"),
+    ("database_url", "postgresql://goals-db-login:$PASSWORD_OF_GOALS@db/goals"),
+    ("redis_url", "redis://goals-redis-login:changeme@cache:6379/0"),
+]
+
+
+@pytest.mark.parametrize(("name", "value"), PLACEHOLDER_SECRETS)
+def test_a_placeholder_secret_is_refused_naming_the_variable_never_the_value(
+    name: str, value: str
+) -> None:
+    with pytest.raises(ValidationError) as raised:
+        make_settings(**{name: value})
+    assert f"GOALS_{name.upper()}" in str(raised.value)
+    assert value not in str(raised.value)
+    assert value.split("@")[0] not in str(raised.value)  # not even the URL's credentials
+
+
+@pytest.mark.parametrize(("name", "value"), PLACEHOLDER_SECRETS)
+def test_the_console_script_exits_2_naming_the_variable(name: str, value: str) -> None:
+    variable = f"GOALS_{name.upper()}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GOALS_")}
+    env.update({f"GOALS_{key.upper()}": good for key, good in SECRETS.items()})
+    env.update(
+        {
+            variable: value,
+            "GOALS_AUTH_URL": "http://127.0.0.1:8002",
+            "GOALS_HOST": "127.0.0.1",
+            "GOALS_PORT": str(free_port()),
+            "GOALS_PROMETHEUS_PORT": "0",
+            "GOALS_OUTBOX_RELAY_ENABLED": "false",
+        }
+    )
+    # A refused configuration exits before it listens; one that starts would serve until killed.
+    process = subprocess.Popen(
+        [CONSOLE_SCRIPT], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        while process.poll() is None and not _listening(int(env["GOALS_PORT"])):
+            time.sleep(0.05)
+    finally:
+        if process.poll() is None:
+            process.terminate()
+        _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 2, f"exit {process.returncode} with {variable}: {stderr}"
+    assert stderr.startswith(REFUSAL), stderr
+    assert f"\n  {variable} " in stderr, stderr  # one line per problem, naming the variable
+    assert value not in stderr and value.split("@")[0] not in stderr
+    assert "Traceback" not in stderr

@@ -2,11 +2,12 @@
 
 import uvicorn
 
-from goals.settings import get_settings
+from goals.base_settings import load_settings
+from goals.settings import Settings
 
 
 def main() -> None:
-    settings = get_settings()
+    settings = load_settings(Settings, "fiufit-goals")
     uvicorn.run(
         "goals.app:create_app",
         factory=True,

@@ -1,58 +1,25 @@
 """Configuration from environment variables prefixed with ``GOALS_``."""
 
-import re
 from functools import lru_cache
-from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-# Values that mean "nobody filled this in": envsubst leaves "" for an unset variable, a template
-# copied by hand keeps "$NAME" / "${NAME}", and examples say "changeme". A service started with
-# one of these as a secret would fail open (compare_digest("", "") is true), so it must not start.
-_PLACEHOLDER = re.compile(
-    r"""^(
-        \$\{?[A-Za-z_][A-Za-z0-9_]*\}?      # $NAME or ${NAME}
-      | <[^<>]*>                          # <service-token>
-      | change[-_ ]?me | changeit | placeholder | secret | password | todo | tbd | xxx+
-      | none | null | undefined
-    )$""",
-    re.IGNORECASE | re.VERBOSE,
-)
+from goals.base_settings import OriginRegexSettings
+
+# The URL secrets, and the schemes each may have.
+URL_SCHEMES = {"database_url": ("postgresql", "postgres"), "redis_url": ("redis", "rediss", "unix")}
 
 
-def refuse_empty_password(name: str, url: str) -> None:
-    """A URL rendered from a template with its password unset (`redis://:@host`) is refused."""
-    userinfo, at, _ = urlsplit(url).netloc.rpartition("@")
-    if at and userinfo.partition(":")[1] and not userinfo.partition(":")[2]:
-        raise ValueError(f"{name} has an empty password: set the real value")
+class Settings(OriginRegexSettings):
+    model_config = SettingsConfigDict(env_prefix="GOALS_")
 
-
-def refuse_placeholder(name: str, value: str) -> str:
-    """The value itself, unless it is empty, blank or a placeholder (never echoed back)."""
-    stripped = value.strip()
-    if not stripped or _PLACEHOLDER.match(stripped) or "$" + "{" in stripped:
-        raise ValueError(f"{name} is empty or a placeholder: set the real value")
-    return stripped
-
-
-class Settings(BaseSettings):
-    # Errors never repeat the input: a malformed URL may still carry a password.
-    model_config = SettingsConfigDict(
-        env_prefix="GOALS_", extra="ignore", hide_input_in_errors=True
-    )
-
-    host: str = "0.0.0.0"
     port: int = 8004
-    log_level: str = "INFO"
-    # 0 disables the separate Prometheus listener (tests run several apps in one process).
     prometheus_port: int = 9004
-    cors_allowed_origins: list[str] = [
-        "http://localhost",
-        "http://localhost:3000",
-        "http://127.0.0.1:3000",
-    ]
-    cors_allowed_origin_regex: str | None = r"https://.*\.vercel\.app"
+    # Also http://localhost (port 80).
+    cors_allowed_origins: list[str] = Field(
+        default=["http://localhost", "http://localhost:3000", "http://127.0.0.1:3000"]
+    )
 
     # postgresql://user:password@host:port/goals (from a Secret in a cluster).
     database_url: SecretStr
@@ -90,25 +57,9 @@ class Settings(BaseSettings):
 
     @field_validator("database_url", "redis_url", "service_token")
     @classmethod
-    def _required_secret(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
-        name = f"GOALS_{(info.field_name or '').upper()}"
-        return SecretStr(refuse_placeholder(name, value.get_secret_value()))
-
-    @field_validator("database_url")
-    @classmethod
-    def _postgres_url(cls, value: SecretStr) -> SecretStr:
-        if not value.get_secret_value().startswith(("postgresql://", "postgres://")):
-            raise ValueError("GOALS_DATABASE_URL must be a postgresql:// URL")
-        refuse_empty_password("GOALS_DATABASE_URL", value.get_secret_value())
-        return value
-
-    @field_validator("redis_url")
-    @classmethod
-    def _redis_url(cls, value: SecretStr) -> SecretStr:
-        if not value.get_secret_value().startswith(("redis://", "rediss://", "unix://")):
-            raise ValueError("GOALS_REDIS_URL must be a redis://, rediss:// or unix:// URL")
-        refuse_empty_password("GOALS_REDIS_URL", value.get_secret_value())
-        return value
+    def _real_secret(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        field = str(info.field_name)
+        return cls.real_secret(field, value, URL_SCHEMES.get(field, ()), strip=True)
 
 
 @lru_cache
