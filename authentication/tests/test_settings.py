@@ -211,3 +211,34 @@ def test_an_empty_or_placeholder_service_account_file_is_refused(
     }
     path.write_text(json.dumps(account))
     assert make_settings(firebase_credentials_file=str(path)).firebase_credentials_file
+
+
+# Placeholders that name themselves, so that a message echoing the value would show.
+NAMED_PLACEHOLDERS = {
+    "AUTH_SERVICE_TOKEN": "<paste-the-authentication-service-token>",
+    "AUTH_JWT_PRIVATE_KEY": "${AUTH_JWT_PRIVATE_KEY_FROM_THE_VAULT}",
+    "AUTH_FIREBASE_API_KEY": "dummy-authentication-firebase-web-key",
+}
+
+
+@pytest.mark.parametrize(("secret", "value"), NAMED_PLACEHOLDERS.items())
+def test_a_placeholder_secret_is_refused_naming_the_variable_never_the_value(
+    secret: str, value: str
+) -> None:
+    field = secret.removeprefix("AUTH_").lower()
+    with pytest.raises(ValidationError) as refused:
+        make_settings(**{field: value})
+    assert secret in str(refused.value)
+    assert value not in str(refused.value)
+
+
+@pytest.mark.parametrize(("secret", "value"), NAMED_PLACEHOLDERS.items())
+def test_the_console_script_exits_2_naming_the_variable(secret: str, value: str) -> None:
+    state, code, stderr = start(cluster_env(**{secret: value}))
+    assert (state, code) == ("exited", 2), stderr
+    assert stderr.startswith(
+        "fiufit-authentication: refusing to start, the configuration is invalid:\n"
+    ), stderr
+    assert f"\n  {secret} is a placeholder" in stderr, stderr  # one line per problem
+    assert value not in stderr
+    assert "Traceback" not in stderr

@@ -1,32 +1,13 @@
 """``fiufit-authentication``: serve the app with uvicorn (graceful shutdown on SIGTERM)."""
 
-import sys
-
 import uvicorn
-from pydantic import ValidationError
 
-from authentication.settings import Settings, get_settings
-
-
-def load_settings() -> Settings:
-    """The settings, or exit 2 with one line per problem (variable names, never values)."""
-    try:
-        return get_settings()
-    except ValidationError as error:
-        problems = [
-            f"{'.'.join(str(part) for part in e['loc']) or 'settings'}: {e['msg']}"
-            for e in error.errors(include_url=False, include_input=False)
-        ]
-        print(
-            "fiufit-authentication: refusing to start, the configuration is invalid:\n  "
-            + "\n  ".join(problems),
-            file=sys.stderr,
-        )
-        raise SystemExit(2) from None
+from authentication.base_settings import load_settings
+from authentication.settings import Settings
 
 
 def main() -> None:
-    settings = load_settings()
+    settings = load_settings(Settings, "fiufit-authentication")
     uvicorn.run(
         "authentication.app:create_app",
         factory=True,

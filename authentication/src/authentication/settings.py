@@ -2,11 +2,12 @@
 
 import json
 import os
-import re
 from functools import lru_cache
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from authentication.base_settings import ServiceSettings, placeholder_reason, refuse
 
 # The Firebase Auth emulator accepts unsigned tokens: honoured only in local mode.
 EMULATOR_VARIABLES = ("FIREBASE_AUTH_EMULATOR_HOST", "STORAGE_EMULATOR_HOST")
@@ -15,35 +16,12 @@ LOCAL_FIREBASE_API_KEY = "local-emulator-key"
 # Outside local mode the service credential is a random value (openssl rand -hex 32).
 MIN_SERVICE_TOKEN_LENGTH = 16
 
-_PLACEHOLDER_WORDS = {
-    "changeme", "change-me", "change_me", "placeholder", "secret", "password", "todo", "xxx",
-    "none", "null", "undefined", "dummy", "example", "test",
-}  # fmt: skip
-# `$NAME` or `${NAME}` left by an envsubst that did not know NAME, `<your key>`, `dummy-…`.
-_PLACEHOLDER_SHAPES = re.compile(r"^(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|<[^>]*>|dummy-.*)$")
 
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="AUTH_")
 
-def placeholder_reason(value: str) -> str | None:
-    """Why a secret's value is not a real one (empty, a placeholder), or None when it may be."""
-    stripped = value.strip()
-    if not stripped:
-        return "is empty"
-    if stripped.lower() in _PLACEHOLDER_WORDS or _PLACEHOLDER_SHAPES.match(stripped):
-        return "is a placeholder, not a real value"
-    if "${" in stripped:
-        return "holds an unrendered ${…} placeholder"
-    return None
-
-
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="AUTH_", extra="ignore")
-
-    host: str = "0.0.0.0"
     port: int = 8002
-    log_level: str = "INFO"
-    # 0 disables the separate Prometheus listener (tests run several apps in one process).
     prometheus_port: int = 9002
-    cors_allowed_origins: list[str] = ["http://localhost:3000", "http://127.0.0.1:3000"]
 
     # Local mode may generate a throw-away signing key, run without a service token (nobody can
     # call in), use the local Firebase API key and the emulators; never in a cluster.
@@ -96,29 +74,28 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _secrets_are_real(self) -> "Settings":
-        """Fail closed: a secret that envsubst rendered empty, or a placeholder, stops the start.
-
-        The messages name the variable, never its value."""
-        problems: list[str] = []
+        """Fail closed: a secret given is real in any mode (not empty, not a placeholder);
+        outside local mode every secret is set, the local values and the emulators are refused.
+        Every problem is reported at once; the messages name the variable, never its value."""
+        problems: list[str | None] = []
         secrets = {
-            "AUTH_JWT_PRIVATE_KEY": self.jwt_private_key,
-            "AUTH_SERVICE_TOKEN": self.service_token,
-            "AUTH_FIREBASE_API_KEY": self.firebase_api_key,
+            "jwt_private_key": self.jwt_private_key,
+            "service_token": self.service_token,
+            "firebase_api_key": self.firebase_api_key,
         }
-        for name, secret in secrets.items():
+        for field, secret in secrets.items():
+            name = self.env_variable(field)
             if secret is None:
                 if not self.local_mode:
                     problems.append(f"{name} must be set unless AUTH_LOCAL_MODE=true")
                 continue
-            value = secret.get_secret_value()
-            reason = placeholder_reason(value)
-            if reason is None and not self.local_mode:
-                if name == "AUTH_FIREBASE_API_KEY" and value.strip() == LOCAL_FIREBASE_API_KEY:
-                    reason = "is the local emulator's key"
-                elif name == "AUTH_SERVICE_TOKEN" and len(value.strip()) < MIN_SERVICE_TOKEN_LENGTH:
-                    reason = f"is shorter than {MIN_SERVICE_TOKEN_LENGTH} characters"
-            if reason is not None:
-                problems.append(f"{name} {reason}")
+            value = secret.get_secret_value().strip()
+            if (problem := self.secret_problem(field, secret)) or self.local_mode:
+                problems.append(problem)
+            elif field == "firebase_api_key" and value == LOCAL_FIREBASE_API_KEY:
+                problems.append(f"{name} is the local emulator's key")
+            elif field == "service_token" and len(value) < MIN_SERVICE_TOKEN_LENGTH:
+                problems.append(f"{name} is shorter than {MIN_SERVICE_TOKEN_LENGTH} characters")
         if self.firebase_credentials_file and (
             reason := credentials_file_problem(self.firebase_credentials_file)
         ):
@@ -129,8 +106,7 @@ class Settings(BaseSettings):
                 "unless AUTH_LOCAL_MODE=true"
                 for name in emulators_configured()
             ]
-        if problems:
-            raise ValueError("; ".join(problems))
+        refuse(problems)
         return self
 
     @property
