@@ -139,3 +139,36 @@ def test_real_urls_are_accepted(values: dict[str, Any]) -> None:
     for key, value in values.items():
         assert getattr(settings, key).get_secret_value() == value
         assert value not in repr(settings)  # secrets: never in a log line
+
+
+# Placeholders that name themselves, so that a message echoing the value would show.
+NAMED_PLACEHOLDERS = [
+    ("METRICS_MONGO_URL", "${METRICS_MONGO_URL_FROM_THE_VAULT}"),
+    ("METRICS_MONGO_URL", "mongodb://metrics-mongo-login:<the-mongo-password>@mongo:27017"),
+    ("METRICS_REDIS_URL", "redis://metrics-redis-login:changeme@redis:6379/0"),
+]
+
+
+@pytest.mark.parametrize(("variable", "value"), NAMED_PLACEHOLDERS)
+def test_a_placeholder_secret_is_refused_naming_the_variable_never_the_value(
+    variable: str, value: str
+) -> None:
+    field = variable.removeprefix("METRICS_").lower()
+    with pytest.raises(ValidationError) as refused:
+        Settings(**{"mongo_url": MONGO_URL, "redis_url": REDIS_URL, field: value})
+    assert variable in str(refused.value)
+    assert value not in str(refused.value)
+    assert value.split("@")[0] not in str(refused.value)  # not even the URL's credentials
+
+
+@pytest.mark.parametrize("script", ["fiufit-metrics", "metrics-consumer"])
+@pytest.mark.parametrize(("variable", "value"), NAMED_PLACEHOLDERS)
+def test_the_console_scripts_exit_2_naming_the_variable(
+    script: str, variable: str, value: str
+) -> None:
+    state, code, stderr = start(script, environment(**{variable: value}))
+    assert (state, code) == ("exited", 2), stderr
+    assert stderr.startswith(f"{script}: refusing to start, the configuration is invalid:\n")
+    assert f"\n  {variable} " in stderr, stderr  # one line per problem, naming the variable
+    assert value not in stderr and value.split("@")[0] not in stderr
+    assert "Traceback" not in stderr

@@ -2,11 +2,12 @@
 
 import uvicorn
 
-from metrics.settings import load_settings
+from metrics.base_settings import load_settings
+from metrics.settings import Settings
 
 
 def main() -> None:
-    settings = load_settings("fiufit-metrics")
+    settings = load_settings(Settings, "fiufit-metrics")
     uvicorn.run(
         "metrics.app:create_app",
         factory=True,

@@ -9,13 +9,14 @@ from contextlib import asynccontextmanager
 from prometheus_client import start_http_server
 from redis.asyncio import Redis
 
+from metrics.base_settings import load_settings
 from metrics.consumer.health import serve_health
 from metrics.consumer.services import ConsumerServices
 from metrics.consumer.status import ConsumerStatus
 from metrics.consumer.worker import Consumer
 from metrics.db import close_bounded, collection, mongo_client
 from metrics.logs import configure_logging
-from metrics.settings import Settings, load_settings
+from metrics.settings import Settings
 
 log = logging.getLogger("metrics.consumer")
 
@@ -71,7 +72,7 @@ async def consume(settings: Settings) -> None:
 
 
 def main() -> None:
-    settings = load_settings("metrics-consumer")
+    settings = load_settings(Settings, "metrics-consumer")
     configure_logging(settings.log_level)
     if settings.consumer_prometheus_port:
         start_http_server(settings.consumer_prometheus_port)
