@@ -1,4 +1,4 @@
-"""The transactional outbox: declared glue, identical in users, trainings and goals
+"""The transactional outbox: declared glue, identical in users, payment, trainings and goals
 (ARCHITECTURE.md, "Declared glue"; the event contract is in the root README, "Event contract").
 
 A change and the event that describes it are written in one transaction (`enqueue`, into the
