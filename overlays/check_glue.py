@@ -21,6 +21,7 @@ GLUE: dict[str, tuple[str, ...]] = {
     "base_settings.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),
     "errors.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),
     "logs.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),
+    "openapi.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),
     "outbox.py": ("payment", "users", "trainings", "goals"),
     "readiness.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),
     "inline.py": ("trainings", "goals"),
@@ -31,6 +32,7 @@ GLUE: dict[str, tuple[str, ...]] = {
 # test glue (inside tests/) → the services that carry it
 TEST_GLUE: dict[str, tuple[str, ...]] = {
     "database.py": ("users", "payment", "trainings", "goals"),
+    "fuzz.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),
 }
 
 
