@@ -2,12 +2,20 @@
 existing deployment may still set."""
 
 import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from payment.settings import Settings, warn_deprecated_env
 from tests.conftest import DATABASE_URL, ENCRYPTION_KEY, SERVICE_TOKEN, make_settings
+from tests.helpers import DEADLINE
+from tests.test_kill import free_port
 
 TESTED = [
     f"PAYMENT_{name}"
@@ -78,3 +86,66 @@ def test_the_former_names_are_still_read(
 def test_a_pool_smaller_than_its_minimum_is_refused() -> None:
     with pytest.raises(ValidationError, match="PAYMENT_DATABASE_POOL_MIN"):
         make_settings(database_pool_min=8, database_pool_max=4)
+
+
+CONSOLE_SCRIPT = str(Path(sys.executable).parent / "fiufit-payment")
+REFUSAL = "fiufit-payment: refusing to start, the configuration is invalid:"
+# Placeholders that name themselves, so that a message echoing the value would show.
+PLACEHOLDER_SECRETS = [
+    ("service_token", "<paste-the-payment-service-token>"),
+    ("wallet_encryption_key", "${PAYMENT_WALLET_ENCRYPTION_KEY_FROM_THE_VAULT}"),
+    ("owner_private_key", "dummy-payment-owner-private-key"),
+    ("database_url", "postgresql://payment-db-login:$PAYMENT_DB_PASSWORD@db/payment"),
+    ("rpc_url", "https://payment-rpc-login:changeme@sepolia.example/v3"),
+]
+
+
+@pytest.mark.parametrize(("field", "value"), PLACEHOLDER_SECRETS)
+def test_a_placeholder_secret_is_refused_naming_the_variable_never_the_value(
+    field: str, value: str
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        make_settings(**{field: value})
+    assert f"PAYMENT_{field.upper()}" in str(refused.value)
+    assert value not in str(refused.value)
+    assert value.split("@")[0] not in str(refused.value)  # not even the URL's credentials
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.mark.parametrize(("field", "value"), PLACEHOLDER_SECRETS)
+def test_the_console_script_exits_2_naming_the_variable(field: str, value: str) -> None:
+    variable = f"PAYMENT_{field.upper()}"
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAYMENT_")}
+    env.update(
+        {
+            "PAYMENT_DATABASE_URL": DATABASE_URL,
+            "PAYMENT_SERVICE_TOKEN": SERVICE_TOKEN,
+            "PAYMENT_WALLET_ENCRYPTION_KEY": ENCRYPTION_KEY,
+            "PAYMENT_HOST": "127.0.0.1",
+            "PAYMENT_PORT": str(port),
+            "PAYMENT_PROMETHEUS_PORT": "0",
+            variable: value,
+        }
+    )
+    # A refused configuration exits before it listens; one that starts would serve until killed.
+    process = subprocess.Popen(
+        [CONSOLE_SCRIPT], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + DEADLINE
+    try:
+        while process.poll() is None and not _listening(port) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        if process.poll() is None:
+            process.terminate()
+        _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 2, f"exit {process.returncode} with {variable}: {stderr}"
+    assert stderr.startswith(REFUSAL), stderr
+    assert f"\n  {variable} " in stderr, stderr  # one line per problem, naming the variable
+    assert value not in stderr and value.split("@")[0] not in stderr
+    assert "Traceback" not in stderr

@@ -1,22 +1,13 @@
 """``fiufit-payment``: serve the app with uvicorn (graceful shutdown on SIGTERM)."""
 
-import sys
-
 import uvicorn
-from pydantic import ValidationError
 
-from payment.settings import get_settings
+from payment.base_settings import load_settings
+from payment.settings import Settings
 
 
 def main() -> None:
-    try:
-        settings = get_settings()
-    except ValidationError as error:
-        # Only which settings are wrong and why: never their values (they may be secrets).
-        for problem in error.errors(include_input=False, include_url=False):
-            field = ".".join(str(part) for part in problem["loc"]) or "settings"
-            print(f"payment: configuration refused: {field}: {problem['msg']}", file=sys.stderr)
-        sys.exit(2)
+    settings = load_settings(Settings, "fiufit-payment")
     uvicorn.run(
         "payment.app:create_app",
         factory=True,

@@ -1,7 +1,8 @@
 """Configuration from environment variables prefixed with ``PAYMENT_``.
 
 Secrets fail closed: an empty value (what ``envsubst`` renders for an unset variable), an
-unrendered ``$NAME`` or a well-known placeholder is refused, and the service does not start.
+unrendered ``$NAME`` or a well-known placeholder is refused (``base_settings.py``, declared glue),
+and the service does not start.
 """
 
 import base64
@@ -14,26 +15,12 @@ from functools import lru_cache
 from typing import Self
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-PLACEHOLDERS = frozenset(
-    {
-        "changeme",
-        "change-me",
-        "change_me",
-        "placeholder",
-        "secret",
-        "password",
-        "todo",
-        "none",
-        "null",
-        "undefined",
-        "xxx",
-        "replace-me",
-        "replaceme",
-    }
-)
+from payment.base_settings import OriginRegexSettings, refuse
+
 MIN_SERVICE_TOKEN = 16
+POSTGRES = ("postgresql", "postgres")
 
 log = logging.getLogger(__name__)
 
@@ -44,32 +31,12 @@ DEPRECATED_ENV = {
 }
 
 
-def refuse_placeholder(value: str, what: str) -> str:
-    """The value, unless it is empty or a placeholder (the message never echoes it)."""
-    text = value.strip()
-    if not text:
-        raise ValueError(f"{what} must not be empty")
-    lowered = text.lower()
-    if (
-        lowered in PLACEHOLDERS
-        or re.fullmatch(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?", text)
-        or (text.startswith("<") and text.endswith(">"))
-        or set(lowered) <= {"x", "*", "-", "."}
-    ):
-        raise ValueError(f"{what} is a placeholder, not a real value")
-    return value
+class Settings(OriginRegexSettings):
+    # Fields with a former name are still set by their name in code (populate_by_name).
+    model_config = SettingsConfigDict(env_prefix="PAYMENT_", populate_by_name=True)
 
-
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="PAYMENT_", extra="ignore", populate_by_name=True)
-
-    host: str = "0.0.0.0"
     port: int = 8020
-    log_level: str = "INFO"
-    # 0 disables the separate Prometheus listener (tests run several apps in one process).
     prometheus_port: int = 9120
-    cors_allowed_origins: list[str] = ["http://localhost:3000", "http://127.0.0.1:3000"]
-    cors_allowed_origin_regex: str = r"https://.*\.vercel\.app"
 
     # Carries the database password in Kubernetes: a required secret.
     database_url: SecretStr
@@ -138,7 +105,7 @@ class Settings(BaseSettings):
     @field_validator("service_token")
     @classmethod
     def _service_token(cls, value: SecretStr) -> SecretStr:
-        token = refuse_placeholder(value.get_secret_value(), "PAYMENT_SERVICE_TOKEN")
+        token = cls.real_secret("service_token", value).get_secret_value()
         if len(token) < MIN_SERVICE_TOKEN:
             raise ValueError(
                 f"PAYMENT_SERVICE_TOKEN must have at least {MIN_SERVICE_TOKEN} characters"
@@ -148,7 +115,7 @@ class Settings(BaseSettings):
     @field_validator("wallet_encryption_key")
     @classmethod
     def _wallet_key(cls, value: SecretStr) -> SecretStr:
-        key = refuse_placeholder(value.get_secret_value(), "PAYMENT_WALLET_ENCRYPTION_KEY")
+        key = cls.real_secret("wallet_encryption_key", value).get_secret_value()
         try:
             raw = base64.urlsafe_b64decode(key.encode())
         except (binascii.Error, ValueError):
@@ -160,17 +127,14 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: SecretStr) -> SecretStr:
-        url = refuse_placeholder(value.get_secret_value(), "PAYMENT_DATABASE_URL")
-        if not url.startswith(("postgresql://", "postgres://")):
-            raise ValueError("PAYMENT_DATABASE_URL must be a postgresql:// URL")
-        return value
+        return cls.real_secret("database_url", value, POSTGRES)
 
     @field_validator("owner_private_key")
     @classmethod
     def _owner_key(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None:
             return None
-        key = refuse_placeholder(value.get_secret_value(), "PAYMENT_OWNER_PRIVATE_KEY")
+        key = cls.real_secret("owner_private_key", value).get_secret_value()
         if not re.fullmatch(r"(0x)?[0-9a-fA-F]{64}", key.strip()):
             raise ValueError("PAYMENT_OWNER_PRIVATE_KEY must be 32 bytes of hex")
         return value
@@ -180,9 +144,8 @@ class Settings(BaseSettings):
     def _rpc_url(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        url = refuse_placeholder(value, "PAYMENT_RPC_URL")
-        if not url.startswith(("http://", "https://")):
-            raise ValueError("PAYMENT_RPC_URL must be an http(s):// URL")
+        # Not a SecretStr, but a provider's URL may carry its API key.
+        refuse([cls.secret_problem("rpc_url", value, ("http", "https"))])
         return value
 
     @model_validator(mode="after")
