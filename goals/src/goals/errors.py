@@ -9,10 +9,21 @@ from typing import Any
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
+)
 from litestar.types import ExceptionHandlersMap
 
 log = logging.getLogger(__name__)
+
+# The answer to a value no store can hold: a NUL, an unpaired surrogate (it has no UTF-8 form),
+# a number beyond the column's range.
+UNSTORABLE = (
+    "The request holds a value that cannot be stored: a NUL character, an unpaired surrogate "
+    "or a number out of range"
+)
 
 
 class ServiceUnavailable(HTTPException):
@@ -60,6 +71,7 @@ def exception_handlers(
     outages: tuple[type[Exception], ...] = (),
     database_detail: str = "Database unavailable",
     summarise_validation: bool = False,
+    unstorable: tuple[type[Exception], ...] = (),
 ) -> ExceptionHandlersMap:
     """Litestar's `exception_handlers` map, the one place errors become responses:
 
@@ -70,6 +82,9 @@ def exception_handlers(
     - `outages`, the exceptions that mean the database cannot be reached right now (the
       service's `db.OUTAGES`; none for a service without Postgres), are a 503
       `{"detail": database_detail}`, logged as a warning;
+    - a value that cannot be encoded (`UnicodeError`: an unpaired surrogate) or stored
+      (`unstorable`: the service's `db.UNSTORABLE`, e.g. asyncpg's `DataError`) is the caller's
+      400 `UNSTORABLE`;
     - anything else is logged with its traceback and answered 500 "Internal server error".
     """
 
@@ -89,6 +104,12 @@ def exception_handlers(
             media_type=MediaType.JSON,
         )
 
+    def bad_value(request: Request[Any, Any, Any], error: Exception) -> Response[object]:
+        log.info("unstorable value on %s %s: %r", request.method, request.url.path, error)
+        return Response(
+            {"detail": UNSTORABLE}, status_code=HTTP_400_BAD_REQUEST, media_type=MediaType.JSON
+        )
+
     def internal_error(request: Request[Any, Any, Any], error: Exception) -> Response[object]:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return Response(
@@ -99,6 +120,8 @@ def exception_handlers(
 
     return {
         HTTPException: http_error,
+        UnicodeError: bad_value,
+        **dict.fromkeys(unstorable, bad_value),
         **dict.fromkeys(outages, database_down),
         Exception: internal_error,
     }
