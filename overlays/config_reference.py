@@ -1,6 +1,7 @@
 """Print one service's configuration reference (a Markdown table) from its settings class.
 
-Run with the service's own interpreter, so the table is what the code reads:
+Run with the service's own interpreter, so the table is what the code reads (the fields the
+settings class inherits from the service's base_settings.py included):
     <service>/.venv/bin/python overlays/config_reference.py <service>
 overlays/config_reference.sh puts every service's table into the root README.
 """
@@ -56,6 +57,16 @@ def main() -> None:
     settings = importlib.import_module(f"{service}.settings").Settings
     prefix = settings.model_config.get("env_prefix", "")
     print(f"#### {service}\n")
+    # The fields the class inherits (base_settings.py, declared glue) come first, in its order;
+    # a service re-declares one only to give it its own default.
+    inherited = [
+        name
+        for name in settings.model_fields
+        if any(name in getattr(base, "model_fields", {}) for base in settings.__mro__[1:])
+    ]
+    if inherited:
+        print(f"The first {len(inherited)} rows are the settings every service names the same way")
+        print("(`base_settings.py`, declared glue).\n")
     in_cluster = kubernetes_keys(service)
     print("| variable | type | default | in Kubernetes |")
     print("|---|---|---|---|")
