@@ -8,6 +8,18 @@ from decimal import Decimal
 from fiufit_e2e.api import Account, Gateway, poll
 
 
+def changed_balance(gw: Gateway, account: Account, before: Decimal, what: str) -> Decimal:
+    """The account's balance once it differs from `before` (the app polls it the same way)."""
+    return Decimal(
+        poll(
+            lambda: gw.balance(account.id, account.token),
+            lambda value: Decimal(value) != before,
+            timeout=60,
+            what=what,
+        )
+    )
+
+
 def test_f7_top_up_pay_a_trainer_and_withdraw(
     gw: Gateway, admin_auth: dict[str, str], admin_token: str, trainer: Account
 ) -> None:
@@ -27,14 +39,7 @@ def test_f7_top_up_pay_a_trainer_and_withdraw(
     )
     assert 200 <= top_up.status_code < 300, top_up.text
     top_up.json()
-    funded = Decimal(
-        poll(
-            lambda: gw.balance(athlete.id, athlete.token),
-            lambda value: Decimal(value) != start,
-            timeout=60,
-            what="the top-up to show in the balance",
-        )
-    )
+    funded = changed_balance(gw, athlete, start, "the top-up to show in the balance")
     assert funded == start + Decimal("0.01")
     # 3. Pay the trainer, found by username, while polling both balances.
     receiver = gw.get("/users", params={"username": trainer.username}, headers=athlete.auth)
@@ -46,23 +51,9 @@ def test_f7_top_up_pay_a_trainer_and_withdraw(
         json={"receiver_id": receiver_id, "sender_id": athlete.id, "amount": 0.001},
     )
     assert 200 <= paid.status_code < 300, paid.text
-    after_payment = Decimal(
-        poll(
-            lambda: gw.balance(athlete.id, athlete.token),
-            lambda value: Decimal(value) != funded,
-            timeout=60,
-            what="the payment to leave the athlete's balance",
-        )
-    )
+    after_payment = changed_balance(gw, athlete, funded, "the payment to leave the balance")
     assert after_payment <= funded - Decimal("0.001")  # the amount plus the deposit's gas
-    trainer_after = Decimal(
-        poll(
-            lambda: gw.balance(trainer.id, trainer.token),
-            lambda value: Decimal(value) != trainer_before,
-            timeout=60,
-            what="the payment to reach the trainer",
-        )
-    )
+    trainer_after = changed_balance(gw, trainer, trainer_before, "the payment to reach the trainer")
     assert trainer_after == trainer_before + Decimal("0.001")
     # 5. Withdraw to an external address.
     external = "0x" + "5a" * 20
@@ -72,14 +63,7 @@ def test_f7_top_up_pay_a_trainer_and_withdraw(
         json={"receiver_address": external, "sender_id": athlete.id, "amount": "0.002"},
     )
     assert 200 <= withdrawn.status_code < 300, withdrawn.text
-    after_withdrawal = Decimal(
-        poll(
-            lambda: gw.balance(athlete.id, athlete.token),
-            lambda value: Decimal(value) != after_payment,
-            timeout=60,
-            what="the withdrawal to leave the athlete's balance",
-        )
-    )
+    after_withdrawal = changed_balance(gw, athlete, after_payment, "the withdrawal")
     assert after_withdrawal <= after_payment - Decimal("0.002")
     # F9.10: the back office's transactions table lists the payment by wallet addresses.
     trainer_address = gw.get(f"/users/{trainer.id}/wallet", headers=trainer.auth).json()["address"]

@@ -13,6 +13,7 @@ import argparse
 import datetime as dt
 import random
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 from fiufit_e2e.api import (
@@ -264,29 +265,26 @@ def main(argv: list[str] | None = None) -> int:
         if health.status_code != 200:
             log(f"{args.gateway} is not ready ({health.status_code}); is `make up` running?")
             return 1
-        trainers = [
-            ensure_user(
-                gw,
-                i + 1,
-                TRAINERS[i % len(TRAINERS)],
-                is_athlete=False,
-                place=places[(i * 4) % len(places)],
-                rng=rng,
-            )
-            for i in range(args.trainers)
-        ]
+
+        def cohort(
+            names: Sequence[tuple[str, str]], count: int, *, athlete: bool, stride: int, shift: int
+        ) -> list[Account]:
+            # Spread over the neighbourhoods: trainers every 4th place, athletes every 5th.
+            return [
+                ensure_user(
+                    gw,
+                    i + 1,
+                    names[i % len(names)],
+                    is_athlete=athlete,
+                    place=places[(i * stride + shift) % len(places)],
+                    rng=rng,
+                )
+                for i in range(count)
+            ]
+
+        trainers = cohort(TRAINERS, args.trainers, athlete=False, stride=4, shift=0)
         log(f"{len(trainers)} trainers around Buenos Aires")
-        athletes = [
-            ensure_user(
-                gw,
-                i + 1,
-                ATHLETES[i % len(ATHLETES)],
-                is_athlete=True,
-                place=places[(i * 5 + 2) % len(places)],
-                rng=rng,
-            )
-            for i in range(args.athletes)
-        ]
+        athletes = cohort(ATHLETES, args.athletes, athlete=True, stride=5, shift=2)
         log(f"{len(athletes)} athletes")
         trainings = ensure_trainings(gw, trainers, rng)
         log(f"{len(trainings)} trainings (every type, with media)")
