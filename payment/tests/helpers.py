@@ -14,12 +14,20 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
+from payment.services import Services
+
 Client = AsyncTestClient[Litestar]  # an httpx.AsyncClient, like the helpers take
 _ids = itertools.count(1000)
 # The shared client carries the service credential; this overrides it with nothing.
 NO_TOKEN = {"X-Service-Token": ""}
 # How long `eventually` waits for a state before the test fails (a bound, not a delay).
 DEADLINE = 60.0
+
+
+def services_of(app: Litestar) -> Services:
+    """The services bag a running app's lifespan opened."""
+    services: Services = app.state.services
+    return services
 
 
 def new_user_id() -> int:

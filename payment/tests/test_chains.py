@@ -5,13 +5,13 @@ from decimal import Decimal
 from eth_account import Account
 
 from tests.conftest import running
-from tests.helpers import NO_TOKEN, Client, balance, key, top_up, wallet
+from tests.helpers import NO_TOKEN, Client, balance, key, services_of, top_up, wallet
 from tests.test_crash import inject
 
 
 async def test_every_movement_works_on_eth_tester() -> None:
     async with running(rpc_url=None, owner_private_key=None, initial_pool=Decimal("2")) as tester:
-        assert tester.app.state.chain.is_tester
+        assert services_of(tester.app).chain.is_tester
         alice, bob = await wallet(tester), await wallet(tester)
         await top_up(tester, alice["user_id"], "1")
         transfer = await tester.post(
@@ -48,7 +48,7 @@ async def test_a_configured_owner_is_funded_on_eth_tester() -> None:
 
 
 async def test_unreachable_chain_is_503(client: Client) -> None:
-    contract = client.app.state.chain.contract_address
+    contract = services_of(client.app).chain.contract_address
     async with running(rpc_url="http://127.0.0.1:9", contract_address=contract) as down:
         user = await wallet(down)  # the wallet is stored; its gas grant waits for the chain
         assert (await down.get(f"/payment/wallets/{user['user_id']}")).status_code == 200

@@ -11,7 +11,7 @@ from web3 import Web3
 
 from payment.chain.client import ARTIFACT
 from tests.conftest import ANVIL_URL, OWNER, rpc, running
-from tests.helpers import Client, balance, key, top_up, wallet
+from tests.helpers import Client, balance, key, services_of, top_up, wallet
 
 CONTRACT = Web3().eth.contract(abi=ARTIFACT["abi"])  # only encodes calls
 
@@ -21,7 +21,7 @@ class Crash(Exception):
 
 
 def inject(app: Litestar, point: str) -> None:
-    engine = app.state.engine
+    engine = services_of(app).engine
     if point in ("deposit", "payout"):
 
         def before_broadcast(step: str) -> None:
@@ -34,7 +34,7 @@ def inject(app: Litestar, point: str) -> None:
         async def receipt(*_: Any) -> None:
             raise Crash("receipt")
 
-        engine.chain.receipt = receipt
+        engine.chain.receipt = receipt  # type: ignore[method-assign]
 
 
 async def wait_finished(client: Client, entry_id: int) -> dict[str, Any]:
@@ -73,7 +73,7 @@ async def test_restart_finishes_the_row_exactly_once(client: Client, point: str)
         # A retry of the original request replays the row; nothing is sent again.
         replay = await restarted.post("/payment/transfers", json=body, headers=headers)
         assert replay.status_code == 200 and replay.json()["id"] == entry["id"]
-        contract = restarted.app.state.chain.contract_address
+        contract = services_of(restarted.app).chain.contract_address
         assert sent_payments(contract, sender["address"]) == 3 * 10**17
     assert await balance(client, receiver["user_id"]) == Decimal("0.301")
 
@@ -103,7 +103,7 @@ async def test_a_nonce_taken_by_another_sender_is_signed_again(client: Client) -
         )
 
     async with running(tracker_interval=60) as replica:
-        replica.app.state.engine.before_broadcast = clash
+        services_of(replica.app).engine.before_broadcast = clash
         entry = await top_up(replica, user["user_id"], "0.2")
     assert len(clashes) == 1 and entry["tx_hash"] != clashes[0]
     assert await balance(client, user["user_id"]) == Decimal("0.201")

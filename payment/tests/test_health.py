@@ -2,13 +2,14 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 
 import asyncpg
 import pytest
 from prometheus_client import REGISTRY
 
 from tests.conftest import running
-from tests.helpers import NO_TOKEN, Client
+from tests.helpers import NO_TOKEN, Client, services_of
 
 OK = {"database": "ok", "chain": "ok", "redis": "ok"}
 
@@ -85,6 +86,7 @@ async def test_readiness_stays_200_when_redis_stops_and_reports_it(
 async def test_readiness_fails_only_without_the_database() -> None:
     async with running() as app:
         state, portal = app.app.state, app.blocking_portal
+        real = services_of(app.app)
 
         async def refusing_pool() -> asyncpg.Pool:  # made on the app's own event loop
             return await asyncpg.create_pool(
@@ -93,11 +95,12 @@ async def test_readiness_fails_only_without_the_database() -> None:
 
         # The instance's readiness now asks a database that refuses connections (a pool that
         # connects lazily); its background tasks keep the real pool.
-        real, state.pool = state.pool, portal.call(refusing_pool)
+        broken = portal.call(refusing_pool)
+        state.services = replace(real, pool=broken)
         try:
             response = await app.get("/payment/readiness/", headers=NO_TOKEN)
         finally:
-            broken, state.pool = state.pool, real
+            state.services = real
             portal.call(broken.close)
         assert response.status_code == 503, response.text
         assert response.json() == {

@@ -6,7 +6,7 @@ import pytest
 from eth_account import Account
 
 from tests.conftest import fresh_owner, rpc, running
-from tests.helpers import Client, balance, key, top_up, wallet
+from tests.helpers import Client, balance, key, services_of, top_up, wallet
 
 
 async def funded(client: Client, amount: str = "1") -> dict[str, Any]:
@@ -204,7 +204,7 @@ async def test_bad_movement_requests_are_400(client: Client) -> None:
     assert long_key.status_code == 400
     to_self = {**ok_body, "receiver_id": user["user_id"]}
     assert (await client.post("/payment/transfers", json=to_self, headers=key())).status_code == 400
-    contract = client.app.state.chain.contract_address
+    contract = services_of(client.app).chain.contract_address
     for address in ("0x123", "not an address", "0x" + "g" * 40, "", contract):
         response = await client.post(
             "/payment/withdrawals",

@@ -24,7 +24,7 @@ from payment import outbox
 from payment.ledger import repository as ledger
 from tests import database
 from tests.conftest import ADMIN_URL, DATABASE_URL, REDIS_URL, ROOT, running
-from tests.helpers import Client, eventually, new_user_id, published, wallet
+from tests.helpers import Client, eventually, new_user_id, published, services_of, wallet
 
 STREAM = "fiufit:events"
 EXPANSION = "20261201200000_outbox_common_shape.sql"
@@ -88,7 +88,7 @@ async def test_a_committed_change_is_published_without_waiting_for_a_poll(
     db: asyncpg.Connection,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    relay, engine = app.state.relay, app.state.engine
+    relay, engine = services_of(app).relay, services_of(app).engine
 
     async def idle() -> bool:  # its first round (drain, then purge) is over: it waits an hour
         return relay._purged_at is not None

@@ -1,16 +1,18 @@
 """The `Connection` type repository functions take, the asyncpg pool, the advisory locks that
 serialise work across replicas, and the `OUTAGES` that answer 503."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import TypeAlias
+from typing import TypeAlias, TypeVar
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
+from litestar.exceptions import NotFoundException
 
 from payment.errors import ServiceUnavailable
 
 Connection: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
+T = TypeVar("T")
 
 # First key of the two-key advisory lock space: one namespace per kind of resource.
 ACCOUNT_LOCK = 20_001
@@ -38,6 +40,23 @@ async def connection(pool: asyncpg.Pool) -> AsyncIterator[Connection]:
             yield conn
     except (OSError, asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError) as error:
         raise ServiceUnavailable("Database unavailable") from error
+
+
+async def found(
+    pool: asyncpg.Pool,
+    read: Callable[[Connection, int], Awaitable[T | None]],
+    key: int,
+    missing: str,
+) -> T:
+    """What ``read`` finds by the id ``key``, else 404 ``missing`` (also for an id beyond the
+    positive bigints, which no row has)."""
+    if not 1 <= key < 2**63:
+        raise NotFoundException(missing)
+    async with connection(pool) as conn:
+        row = await read(conn, key)
+    if row is None:
+        raise NotFoundException(missing)
+    return row
 
 
 @asynccontextmanager

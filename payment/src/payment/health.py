@@ -13,22 +13,26 @@ from typing import Any
 from litestar import Controller, Request, get
 from litestar.response import Response
 
-from payment.chain.client import Chain
 from payment.readiness import Readiness
+from payment.services import Services
+
+
+def _services(request: Request[Any, Any, Any]) -> Services:
+    services: Services = request.app.state.services
+    return services
 
 
 async def _database(request: Request[Any, Any, Any]) -> None:
-    async with request.app.state.pool.acquire() as conn:
+    async with _services(request).pool.acquire() as conn:
         await conn.fetchval("SELECT 1")
 
 
 async def _chain(request: Request[Any, Any, Any]) -> None:
-    chain: Chain = request.app.state.chain
-    await chain.block_number()
+    await _services(request).chain.block_number()
 
 
 async def _redis(request: Request[Any, Any, Any]) -> None:
-    await request.app.state.redis.ping()
+    await _services(request).redis.ping()
 
 
 # As in every service: `ready` answers for the required checks, `degraded` for the soft ones.

@@ -6,11 +6,14 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 
+from payment.services import Services
+
 SERVICE_TOKEN_HEADER = "X-Service-Token"
 
 
 def require_service_token(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # type: ignore[type-arg]
-    expected: str = connection.app.state.service_token
+    services: Services = connection.app.state.services
+    expected = services.service_token
     presented = connection.headers.get(SERVICE_TOKEN_HEADER, "")
     if not hmac.compare_digest(presented.encode(), expected.encode()):
         raise NotAuthorizedException("Missing or wrong service credential")

@@ -8,11 +8,11 @@ from litestar.exceptions import ClientException
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 from litestar.response import Response
 
-from payment.amounts import AmountError, parse_eth, to_wei
+from payment.ledger import service
 from payment.ledger.models import Entry, EntryPage, TopUpIn, TransferIn, WithdrawalIn
-from payment.ledger.repository import Filters
-from payment.ledger.service import Movements, Outcome, checksum_address
+from payment.ledger.service import Outcome
 from payment.security import require_service_token
+from payment.services import Services
 
 IdempotencyKey = Annotated[str | None, HeaderParameter(name="Idempotency-Key")]
 MAX_PAGE = 500
@@ -42,40 +42,33 @@ class MovementController(Controller):
     async def transfer(
         self,
         data: JSONBody[TransferIn],
-        movements: NamedDependency[Movements],
+        services: NamedDependency[Services],
         key: IdempotencyKey = None,
     ) -> Response[object]:
-        outcome = await movements.transfer(
-            idempotency_key(key), data.sender_id, data.receiver_id, data.amount
-        )
-        return respond(outcome)
+        return respond(await service.transfer(services, idempotency_key(key), data))
 
     @post("/withdrawals", status_code=201)
     async def withdraw(
         self,
         data: JSONBody[WithdrawalIn],
-        movements: NamedDependency[Movements],
+        services: NamedDependency[Services],
         key: IdempotencyKey = None,
     ) -> Response[object]:
-        outcome = await movements.withdraw(
-            idempotency_key(key), data.user_id, data.address, data.amount
-        )
-        return respond(outcome)
+        return respond(await service.withdraw(services, idempotency_key(key), data))
 
     @post("/top-ups", status_code=201)
     async def top_up(
         self,
         data: JSONBody[TopUpIn],
-        movements: NamedDependency[Movements],
+        services: NamedDependency[Services],
         key: IdempotencyKey = None,
     ) -> Response[object]:
-        outcome = await movements.top_up(idempotency_key(key), data.user_id, data.amount)
-        return respond(outcome)
+        return respond(await service.top_up(services, idempotency_key(key), data))
 
     @get("/transactions")
     async def transactions(
         self,
-        movements: NamedDependency[Movements],
+        services: NamedDependency[Services],
         offset: Annotated[int, QueryParameter(ge=0, le=2**62)] = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 10,
         address: FromQuery[str | None] = None,
@@ -84,24 +77,19 @@ class MovementController(Controller):
         status: FromQuery[Status | None] = None,
         user_id: Annotated[int | None, QueryParameter(ge=1, le=2**63 - 1)] = None,
     ) -> EntryPage:
-        min_wei = None
-        if min_amount is not None:
-            try:
-                min_wei = to_wei(parse_eth(min_amount, allow_zero=True))
-            except AmountError as error:
-                raise ClientException(f"min_amount: {error}") from error
-        filters = Filters(
-            address=checksum_address(address) if address is not None else None,
-            min_wei=min_wei,
+        return await service.transactions(
+            services,
+            offset,
+            limit,
+            address=address,
+            min_amount=min_amount,
             kind=kind,
             status=status,
             user_id=user_id,
         )
-        rows, total = await movements.page(filters, offset, limit)
-        return EntryPage(items=[Entry.of(r) for r in rows], total=total, offset=offset, limit=limit)
 
     @get("/transactions/{entry_id:int}")
     async def transaction(
-        self, entry_id: FromPath[int], movements: NamedDependency[Movements]
+        self, entry_id: FromPath[int], services: NamedDependency[Services]
     ) -> Entry:
-        return Entry.of(await movements.get(entry_id))
+        return await service.transaction(services, entry_id)

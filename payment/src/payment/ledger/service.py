@@ -10,15 +10,19 @@ from decimal import Decimal
 from litestar.exceptions import ClientException, NotFoundException, TooManyRequestsException
 from web3 import Web3
 
-from payment.amounts import format_eth, to_wei
+from payment.amounts import AmountError, format_eth, parse_eth, to_wei
 from payment.chain.errors import ChainUnavailable
-from payment.db import WITHDRAWAL_LOCK, Connection, connection
+from payment.db import WITHDRAWAL_LOCK, Connection, connection, found
 from payment.errors import Conflict
 from payment.ledger import repository as ledger
-from payment.ledger.engine import INSUFFICIENT, REFUNDABLE, Engine
-from payment.ledger.repository import NewEntry, Row
+from payment.ledger.engine import INSUFFICIENT, REFUNDABLE
+from payment.ledger.models import Entry, EntryPage, TopUpIn, TransferIn, WithdrawalIn
+from payment.ledger.repository import Filters, NewEntry, Row
+from payment.services import Services
 from payment.wallets import repository as wallets
 from payment.wallets.repository import WalletRow
+
+NO_TRANSACTION = "Non existent transaction"
 
 
 @dataclass(frozen=True)
@@ -42,147 +46,175 @@ def checksum_address(address: str) -> str:
     return str(Web3.to_checksum_address(address))
 
 
-@dataclass(frozen=True)
-class Limits:
-    min_withdrawal_wei: int = 10**15
-    withdrawals_per_hour: int = 10
+def amount_wei(amount: Decimal, max_amount: Decimal) -> int:
+    """The amount in wei, unless it is above ``max_amount`` ETH (400)."""
+    if amount > max_amount:
+        raise ClientException(f"amount exceeds the maximum of {max_amount} ETH")
+    return to_wei(amount)
 
 
-class Movements:
-    def __init__(
-        self, engine: Engine, max_amount: Decimal, wait: float, limits: Limits | None = None
-    ) -> None:
-        self.engine, self.pool, self.chain = engine, engine.pool, engine.chain
-        self.max_amount = max_amount
-        self.wait = wait
-        self.limits = limits or Limits()
+def check_withdrawal(wei: int, min_withdrawal_wei: int) -> None:
+    """Every payout costs the owner gas: a withdrawal below the minimum is refused (400)."""
+    if wei < min_withdrawal_wei:
+        minimum = format_eth(min_withdrawal_wei)
+        raise ClientException(f"amount is below the minimum withdrawal of {minimum} ETH")
 
-    def _wei(self, amount: Decimal) -> int:
-        if amount > self.max_amount:
-            raise ClientException(f"amount exceeds the maximum of {self.max_amount} ETH")
-        return to_wei(amount)
 
-    async def _wallet(self, conn: Connection, user_id: int) -> WalletRow:
-        wallet = await wallets.get(conn, user_id)
-        if wallet is None:
-            raise NotFoundException(f"Non existent wallet for user {user_id}")
-        return wallet
-
-    async def transfer(
-        self, key: str, sender_id: int, receiver_id: int, amount: Decimal
-    ) -> Outcome:
-        if sender_id == receiver_id:
-            raise ClientException("sender and receiver must be different users")
-        wei = self._wei(amount)
-        async with connection(self.pool) as conn:
-            sender = await self._wallet(conn, sender_id)
-            receiver = await self._wallet(conn, receiver_id)
-        digest = request_hash(sender_id=sender_id, receiver_id=receiver_id, wei=wei)
-        entry = NewEntry(
-            "transfer", key, digest, sender_id, receiver_id, sender.address, receiver.address, wei
-        )
-        return await self.execute(entry)
-
-    async def withdraw(self, key: str, user_id: int, address: str, amount: Decimal) -> Outcome:
-        target = checksum_address(address)
-        if target == self.chain.contract_address:
-            raise ClientException("address is the payment contract itself")
-        wei = self._wei(amount)
-        if wei < self.limits.min_withdrawal_wei:
-            minimum = format_eth(self.limits.min_withdrawal_wei)
-            raise ClientException(f"amount is below the minimum withdrawal of {minimum} ETH")
-        async with connection(self.pool) as conn:
-            sender = await self._wallet(conn, user_id)
-        digest = request_hash(user_id=user_id, address=target, wei=wei)
-        entry = NewEntry("withdrawal", key, digest, user_id, None, sender.address, target, wei)
-
-        async def plain_account() -> None:
-            # A contract's receive() could burn the owner's payout gas (or refuse the money).
-            if await self.chain.has_code(target):
-                raise ClientException(
-                    "address is a contract: withdrawals go to plain accounts only"
-                )
-
-        return await self.execute(entry, before_insert=plain_account)
-
-    async def top_up(self, key: str, user_id: int, amount: Decimal) -> Outcome:
-        wei = self._wei(amount)
-        async with connection(self.pool) as conn:
-            receiver = await self._wallet(conn, user_id)
-        digest = request_hash(user_id=user_id, wei=wei)
-        entry = NewEntry(
-            "top_up", key, digest, None, user_id, self.chain.contract_address, receiver.address, wei
-        )
-        return await self.execute(entry)
-
-    async def execute(
-        self, entry: NewEntry, before_insert: Callable[[], Awaitable[None]] | None = None
-    ) -> Outcome:
-        """Insert the row (or find the one with this key) and drive it; a replay never sends
-        anything new, it only waits for the first request's row. ``before_insert`` checks a
-        new request only (a replay answers with the first request's row)."""
-        async with connection(self.pool) as conn:
-            row = await ledger.get_by_key(conn, entry.kind, entry.key_owner, entry.idempotency_key)
-        replayed = row is not None
-        if row is None:
-            await self.chain.block_number()  # 503 before anything is recorded if the node is down
-            if before_insert is not None:
-                await before_insert()
-            chain_id = await self.chain.chain_id()
-            async with connection(self.pool) as conn, conn.transaction():
-                if entry.kind == "withdrawal":
-                    row = await self._within_rate(conn, entry)
-                    replayed = row is not None
-                if row is None:
-                    row = await ledger.insert(conn, entry, chain_id)
-                    if row is None:  # a concurrent request with the same key won the insert
-                        replayed = True
-                        row = await ledger.get_by_key(
-                            conn, entry.kind, entry.key_owner, entry.idempotency_key
-                        )
-        assert row is not None
-        if row.request_hash != entry.request_hash:
-            raise Conflict("Idempotency-Key was already used with a different request")
+def filters(
+    address: str | None,
+    min_amount: str | None,
+    kind: str | None,
+    status: str | None,
+    user_id: int | None,
+) -> Filters:
+    """The ledger filters of a query: the address checksummed, the minimum amount in wei."""
+    min_wei = None
+    if min_amount is not None:
         try:
-            row = await self.engine.run(row.id, self.wait)
-        except ChainUnavailable:
-            # The node went away mid-way: the row stays pending/submitted and the tracker
-            # finishes it; the caller sees its current state (and may replay the key later).
-            row = await self.get(row.id)
-        if row.status == "failed" and row.kind in REFUNDABLE:
-            await self._drive_refund(row)
-        return Outcome(row, replayed)
+            min_wei = to_wei(parse_eth(min_amount, allow_zero=True))
+        except AmountError as error:
+            raise ClientException(f"min_amount: {error}") from error
+    return Filters(
+        address=checksum_address(address) if address is not None else None,
+        min_wei=min_wei,
+        kind=kind,
+        status=status,
+        user_id=user_id,
+    )
 
-    async def _drive_refund(self, row: Row) -> None:
-        """A failed payout's refund is sent before the answer (the tracker finishes it if the
-        chain goes away meanwhile)."""
-        async with connection(self.pool) as conn:
-            refund = await ledger.refund_of(conn, row.id)
-        if refund is not None and not refund.finished:
-            with suppress(ChainUnavailable):
-                await self.engine.run(refund.id, self.wait)
 
-    async def _within_rate(self, conn: Connection, entry: NewEntry) -> Row | None:
-        """Under the user's withdrawal lock (held to the end of the insert's transaction): the
-        row of this key if a concurrent request made it, else refuse a new withdrawal beyond
-        the hourly limit with 429."""
-        user = entry.key_owner
-        await conn.execute("SELECT pg_advisory_xact_lock($1, $2)", WITHDRAWAL_LOCK, user)
-        row = await ledger.get_by_key(conn, entry.kind, user, entry.idempotency_key)
-        limit = self.limits.withdrawals_per_hour
-        if row is None and await ledger.recent_withdrawals(conn, user) >= limit:
-            raise TooManyRequestsException(f"Too many withdrawals: at most {limit} per hour")
-        return row
+async def _wallet(conn: Connection, user_id: int) -> WalletRow:
+    wallet = await wallets.get(conn, user_id)
+    if wallet is None:
+        raise NotFoundException(f"Non existent wallet for user {user_id}")
+    return wallet
 
-    async def get(self, entry_id: int) -> Row:
-        if not 1 <= entry_id < 2**63:
-            raise NotFoundException("Non existent transaction")
-        async with connection(self.pool) as conn:
-            row = await ledger.get(conn, entry_id)
-        if row is None:
-            raise NotFoundException("Non existent transaction")
-        return row
 
-    async def page(self, filters: ledger.Filters, offset: int, limit: int) -> tuple[list[Row], int]:
-        async with connection(self.pool) as conn:
-            return await ledger.page(conn, filters, offset, limit)
+async def transfer(services: Services, key: str, body: TransferIn) -> Outcome:
+    sender_id, receiver_id = body.sender_id, body.receiver_id
+    if sender_id == receiver_id:
+        raise ClientException("sender and receiver must be different users")
+    wei = amount_wei(body.amount, services.settings.max_amount)
+    async with connection(services.pool) as conn:
+        sender = await _wallet(conn, sender_id)
+        receiver = await _wallet(conn, receiver_id)
+    digest = request_hash(sender_id=sender_id, receiver_id=receiver_id, wei=wei)
+    entry = NewEntry(
+        "transfer", key, digest, sender_id, receiver_id, sender.address, receiver.address, wei
+    )
+    return await execute(services, entry)
+
+
+async def withdraw(services: Services, key: str, body: WithdrawalIn) -> Outcome:
+    settings, chain, user_id = services.settings, services.chain, body.user_id
+    target = checksum_address(body.address)
+    if target == chain.contract_address:
+        raise ClientException("address is the payment contract itself")
+    wei = amount_wei(body.amount, settings.max_amount)
+    check_withdrawal(wei, to_wei(settings.min_withdrawal))
+    async with connection(services.pool) as conn:
+        sender = await _wallet(conn, user_id)
+    digest = request_hash(user_id=user_id, address=target, wei=wei)
+    entry = NewEntry("withdrawal", key, digest, user_id, None, sender.address, target, wei)
+
+    async def plain_account() -> None:
+        # A contract's receive() could burn the owner's payout gas (or refuse the money).
+        if await chain.has_code(target):
+            raise ClientException("address is a contract: withdrawals go to plain accounts only")
+
+    return await execute(services, entry, before_insert=plain_account)
+
+
+async def top_up(services: Services, key: str, body: TopUpIn) -> Outcome:
+    user_id, wei = body.user_id, amount_wei(body.amount, services.settings.max_amount)
+    async with connection(services.pool) as conn:
+        receiver = await _wallet(conn, user_id)
+    digest = request_hash(user_id=user_id, wei=wei)
+    contract = services.chain.contract_address
+    entry = NewEntry("top_up", key, digest, None, user_id, contract, receiver.address, wei)
+    return await execute(services, entry)
+
+
+async def execute(
+    services: Services, entry: NewEntry, before_insert: Callable[[], Awaitable[None]] | None = None
+) -> Outcome:
+    """Insert the row (or find the one with this key) and drive it; a replay never sends
+    anything new, it only waits for the first request's row. ``before_insert`` checks a
+    new request only (a replay answers with the first request's row)."""
+    pool, chain, engine = services.pool, services.chain, services.engine
+    wait = services.settings.request_wait
+    async with connection(pool) as conn:
+        row = await ledger.get_by_key(conn, entry.kind, entry.key_owner, entry.idempotency_key)
+    replayed = row is not None
+    if row is None:
+        await chain.block_number()  # 503 before anything is recorded if the node is down
+        if before_insert is not None:
+            await before_insert()
+        chain_id = await chain.chain_id()
+        async with connection(pool) as conn, conn.transaction():
+            if entry.kind == "withdrawal":
+                row = await _within_rate(conn, entry, services.settings.withdrawals_per_hour)
+                replayed = row is not None
+            if row is None:
+                row = await ledger.insert(conn, entry, chain_id)
+                if row is None:  # a concurrent request with the same key won the insert
+                    replayed = True
+                    row = await ledger.get_by_key(
+                        conn, entry.kind, entry.key_owner, entry.idempotency_key
+                    )
+    assert row is not None
+    if row.request_hash != entry.request_hash:
+        raise Conflict("Idempotency-Key was already used with a different request")
+    try:
+        row = await engine.run(row.id, wait)
+    except ChainUnavailable:
+        # The node went away mid-way: the row stays pending/submitted and the tracker
+        # finishes it; the caller sees its current state (and may replay the key later).
+        row = await found(pool, ledger.get, row.id, NO_TRANSACTION)
+    if row.status == "failed" and row.kind in REFUNDABLE:
+        await _drive_refund(services, row)
+    return Outcome(row, replayed)
+
+
+async def _drive_refund(services: Services, row: Row) -> None:
+    """A failed payout's refund is sent before the answer (the tracker finishes it if the
+    chain goes away meanwhile)."""
+    async with connection(services.pool) as conn:
+        refund = await ledger.refund_of(conn, row.id)
+    if refund is not None and not refund.finished:
+        with suppress(ChainUnavailable):
+            await services.engine.run(refund.id, services.settings.request_wait)
+
+
+async def _within_rate(conn: Connection, entry: NewEntry, per_hour: int) -> Row | None:
+    """Under the user's withdrawal lock (held to the end of the insert's transaction): the
+    row of this key if a concurrent request made it, else refuse a new withdrawal beyond
+    the hourly limit with 429."""
+    user = entry.key_owner
+    await conn.execute("SELECT pg_advisory_xact_lock($1, $2)", WITHDRAWAL_LOCK, user)
+    row = await ledger.get_by_key(conn, entry.kind, user, entry.idempotency_key)
+    if row is None and await ledger.recent_withdrawals(conn, user) >= per_hour:
+        raise TooManyRequestsException(f"Too many withdrawals: at most {per_hour} per hour")
+    return row
+
+
+async def transaction(services: Services, entry_id: int) -> Entry:
+    return Entry.of(await found(services.pool, ledger.get, entry_id, NO_TRANSACTION))
+
+
+async def transactions(
+    services: Services,
+    offset: int,
+    limit: int,
+    *,
+    address: str | None = None,
+    min_amount: str | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+    user_id: int | None = None,
+) -> EntryPage:
+    """A page of the ledger, newest first, with the rows' total under the filters."""
+    where = filters(address, min_amount, kind, status, user_id)
+    async with connection(services.pool) as conn:
+        rows, total = await ledger.page(conn, where, offset, limit)
+    return EntryPage(items=[Entry.of(r) for r in rows], total=total, offset=offset, limit=limit)

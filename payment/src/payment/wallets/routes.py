@@ -2,34 +2,15 @@
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, JSONBody
 from litestar.response import Response
-from pydantic import BaseModel, Field
 
-from payment.amounts import format_eth
 from payment.security import require_service_token
-from payment.wallets.service import Wallets
+from payment.services import Services
+from payment.wallets import service
+from payment.wallets.models import BalanceOut, WalletIn, WalletOut
 
 UserPath = FromPath[int]
-
-
-class WalletIn(BaseModel):
-    user_id: int = Field(ge=1, le=2**63 - 1)
-
-
-class WalletOut(BaseModel):
-    user_id: int
-    address: str
-
-
-class BalanceOut(WalletOut):
-    balance: str
-
-
-def _check_id(user_id: int) -> None:
-    if not 1 <= user_id <= 2**63 - 1:
-        raise NotFoundException("Non existent wallet")
 
 
 class WalletController(Controller):
@@ -39,20 +20,15 @@ class WalletController(Controller):
 
     @post("/", status_code=201)
     async def create(
-        self, data: JSONBody[WalletIn], wallets: NamedDependency[Wallets]
+        self, data: JSONBody[WalletIn], services: NamedDependency[Services]
     ) -> Response[WalletOut]:
-        wallet, created = await wallets.create(data.user_id)
-        body = WalletOut(user_id=wallet.user_id, address=wallet.address)
-        return Response(body, status_code=201 if created else 200)
+        wallet, created = await service.create(services, data.user_id)
+        return Response(wallet, status_code=201 if created else 200)
 
     @get("/{user_id:int}")
-    async def read(self, user_id: UserPath, wallets: NamedDependency[Wallets]) -> WalletOut:
-        _check_id(user_id)
-        wallet = await wallets.get(user_id)
-        return WalletOut(user_id=wallet.user_id, address=wallet.address)
+    async def read(self, user_id: UserPath, services: NamedDependency[Services]) -> WalletOut:
+        return await service.read(services, user_id)
 
     @get("/{user_id:int}/balance")
-    async def balance(self, user_id: UserPath, wallets: NamedDependency[Wallets]) -> BalanceOut:
-        _check_id(user_id)
-        wallet, wei = await wallets.balance(user_id)
-        return BalanceOut(user_id=wallet.user_id, address=wallet.address, balance=format_eth(wei))
+    async def balance(self, user_id: UserPath, services: NamedDependency[Services]) -> BalanceOut:
+        return await service.balance(services, user_id)

@@ -2,80 +2,76 @@
 
 import logging
 
-from litestar.exceptions import NotFoundException
-
 from payment import events, outbox
+from payment.amounts import format_eth, to_wei
 from payment.chain.errors import ChainUnavailable
-from payment.db import connection
+from payment.db import connection, found
 from payment.ledger import repository as ledger
-from payment.ledger.engine import Engine
 from payment.ledger.repository import NewEntry
+from payment.services import Services
 from payment.wallets import repository
+from payment.wallets.models import BalanceOut, WalletOut
 from payment.wallets.repository import WalletRow
 
 log = logging.getLogger(__name__)
+NO_WALLET = "Non existent wallet"
 
 
-class Wallets:
-    def __init__(self, engine: Engine, gas_grant_wei: int, wait: float) -> None:
-        self.engine, self.pool, self.chain, self.keys = (
-            engine,
-            engine.pool,
-            engine.chain,
-            engine.keys,
-        )
-        self.gas_grant_wei = gas_grant_wei
-        self.wait = wait
+def gas_grant(user_id: int, address: str, owner: str, wei: int) -> NewEntry:
+    """The owner's grant of ``wei`` to a new wallet, for its deposits' gas (once per user)."""
+    return NewEntry(
+        kind="gas_grant",
+        idempotency_key=f"wallet:{user_id}",
+        request_hash="gas_grant",
+        sender_id=None,
+        receiver_id=user_id,
+        sender_address=owner,
+        receiver_address=address,
+        amount_wei=wei,
+    )
 
-    async def create(self, user_id: int) -> tuple[WalletRow, bool]:
-        """The user's wallet and whether it was created now (creation is idempotent)."""
-        account = self.chain.new_account()
-        sealed = self.keys.seal(bytes(account.key))
-        grant_id: int | None = None
-        try:
-            chain_id: int | None = await self.chain.chain_id()
-        except ChainUnavailable:
-            chain_id = None  # the tracker adopts the grant once the chain answers
-        async with connection(self.pool) as conn, conn.transaction():
-            created = await repository.insert(conn, user_id, account.address, sealed)
-            if created:
-                await outbox.enqueue(conn, events.SOURCE, events.WALLET_CREATED_COUNT)
-                if self.gas_grant_wei:
-                    grant = await ledger.insert(
-                        conn, self._grant(user_id, account.address), chain_id
-                    )
-                    grant_id = grant.id if grant else None
-            wallet = await repository.get(conn, user_id)
-        assert wallet is not None
+
+def wallet_out(wallet: WalletRow) -> WalletOut:
+    return WalletOut(user_id=wallet.user_id, address=wallet.address)
+
+
+async def create(services: Services, user_id: int) -> tuple[WalletOut, bool]:
+    """The user's wallet and whether it was created now (creation is idempotent)."""
+    engine, chain = services.engine, services.chain
+    grant_wei = to_wei(services.settings.wallet_gas_grant)
+    account = chain.new_account()
+    sealed = engine.keys.seal(bytes(account.key))
+    grant_id: int | None = None
+    try:
+        chain_id: int | None = await chain.chain_id()
+    except ChainUnavailable:
+        chain_id = None  # the tracker adopts the grant once the chain answers
+    async with connection(services.pool) as conn, conn.transaction():
+        created = await repository.insert(conn, user_id, account.address, sealed)
         if created:
-            self.engine.notify()
-        if grant_id is not None:
-            try:
-                await self.engine.run(grant_id, self.wait)
-                await self.engine.watch_owner()  # every grant costs the owner
-            except ChainUnavailable:
-                log.warning("gas grant %s waits for the chain; the tracker will send it", grant_id)
-        return wallet, created
+            await outbox.enqueue(conn, events.SOURCE, events.WALLET_CREATED_COUNT)
+            if grant_wei:
+                grant = gas_grant(user_id, account.address, engine.owner.address, grant_wei)
+                row = await ledger.insert(conn, grant, chain_id)
+                grant_id = row.id if row else None
+        wallet = await repository.get(conn, user_id)
+    assert wallet is not None
+    if created:
+        engine.notify()
+    if grant_id is not None:
+        try:
+            await engine.run(grant_id, services.settings.request_wait)
+            await engine.watch_owner()  # every grant costs the owner
+        except ChainUnavailable:
+            log.warning("gas grant %s waits for the chain; the tracker will send it", grant_id)
+    return wallet_out(wallet), created
 
-    def _grant(self, user_id: int, address: str) -> NewEntry:
-        return NewEntry(
-            kind="gas_grant",
-            idempotency_key=f"wallet:{user_id}",
-            request_hash="gas_grant",
-            sender_id=None,
-            receiver_id=user_id,
-            sender_address=self.engine.owner.address,
-            receiver_address=address,
-            amount_wei=self.gas_grant_wei,
-        )
 
-    async def get(self, user_id: int) -> WalletRow:
-        async with connection(self.pool) as conn:
-            wallet = await repository.get(conn, user_id)
-        if wallet is None:
-            raise NotFoundException("Non existent wallet")
-        return wallet
+async def read(services: Services, user_id: int) -> WalletOut:
+    return wallet_out(await found(services.pool, repository.get, user_id, NO_WALLET))
 
-    async def balance(self, user_id: int) -> tuple[WalletRow, int]:
-        wallet = await self.get(user_id)
-        return wallet, await self.chain.balance(wallet.address)
+
+async def balance(services: Services, user_id: int) -> BalanceOut:
+    wallet = await found(services.pool, repository.get, user_id, NO_WALLET)
+    wei = await services.chain.balance(wallet.address)
+    return BalanceOut(user_id=wallet.user_id, address=wallet.address, balance=format_eth(wei))
