@@ -10,15 +10,12 @@ disturbs the local stack's contract or nonces). Needs Postgres and anvil (overla
 
 import asyncio
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
 
-import asyncpg
 import httpx
 import uvicorn
 from cryptography.fernet import Fernet
@@ -29,48 +26,25 @@ from payment.app import create_app
 from payment.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the suite's tests/database.py makes the database
+
+from tests.database import fresh_database  # noqa: E402
+from tests.fuzz import free_port  # noqa: E402
+
 ANVIL = os.environ.get("PAYMENT_BENCH_RPC_URL", "http://127.0.0.1:8545")
 ADMIN_DB = os.environ.get(
     "PAYMENT_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 DB = ADMIN_DB.rsplit("/", 1)[0] + "/payment_bench"
-TOKEN = "bench-token"
+TOKEN = "payment-bench-service-token"  # PAYMENT_SERVICE_TOKEN wants 16 characters or more
 TRANSFERS = int(os.environ.get("BENCH_TRANSFERS", "100"))
 
 
 def prepare(owner: str) -> None:
     """A fresh bench database, migrated, and a funded owner."""
-
-    async def recreate() -> None:
-        conn = await asyncpg.connect(ADMIN_DB)
-        await conn.execute("DROP DATABASE IF EXISTS payment_bench WITH (FORCE)")
-        await conn.execute("CREATE DATABASE payment_bench")
-        await conn.close()
-
-    asyncio.run(recreate())
-    dbmate = str(Path(sys.executable).parent / "dbmate")
-    migrations = str(ROOT / "migrations")
-    subprocess.run(
-        [
-            dbmate,
-            "--url",
-            f"{DB}?sslmode=disable",
-            "--migrations-dir",
-            migrations,
-            "--no-dump-schema",
-            "up",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    asyncio.run(fresh_database(ADMIN_DB.rsplit("/", 1)[0], "payment_bench", ROOT / "migrations"))
     funding = {"method": "anvil_setBalance", "params": [owner, hex(10**6 * 10**18)]}
     httpx.post(ANVIL, json={"jsonrpc": "2.0", "id": 1, **funding}).raise_for_status()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def scenario(http: httpx.AsyncClient, senders: int, receiver: int) -> None:

@@ -4,9 +4,17 @@ from decimal import Decimal
 
 from eth_account import Account
 
-from tests.conftest import running
-from tests.helpers import NO_TOKEN, Client, balance, key, services_of, top_up, wallet
-from tests.test_crash import inject
+from tests.helpers import (
+    NO_TOKEN,
+    Client,
+    balance,
+    inject,
+    key,
+    running,
+    services_of,
+    top_up,
+    wallet,
+)
 
 
 async def test_every_movement_works_on_eth_tester() -> None:

@@ -6,8 +6,7 @@ import random
 from collections import Counter
 from decimal import Decimal
 
-from tests.conftest import running
-from tests.helpers import Client, balance, key, top_up, wallet
+from tests.helpers import Client, balance, key, running, top_up, wallet
 
 
 async def test_concurrent_transfers_across_replicas_agree_with_the_chain(client: Client) -> None:

@@ -12,7 +12,7 @@ from web3 import EthereumTesterProvider, Web3
 from web3.contract import Contract
 
 from payment.chain.client import ARTIFACT
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 CONTRACTS = ROOT / "contracts"
 

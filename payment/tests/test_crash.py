@@ -1,55 +1,38 @@
 """Crash and reconcile: a replica dies between recording a transaction and seeing it confirmed;
 the restarted service finishes the row exactly once."""
 
-import asyncio
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from litestar import Litestar
-from web3 import Web3
 
-from payment.chain.client import ARTIFACT
-from tests.conftest import ANVIL_URL, OWNER, rpc, running
-from tests.helpers import Client, balance, key, services_of, top_up, wallet
-
-CONTRACT = Web3().eth.contract(abi=ARTIFACT["abi"])  # only encodes calls
-
-
-class Crash(Exception):
-    """Stands for the process dying at this point."""
-
-
-def inject(app: Litestar, point: str) -> None:
-    engine = services_of(app).engine
-    if point in ("deposit", "payout"):
-
-        def before_broadcast(step: str) -> None:
-            if step == point:
-                raise Crash(step)
-
-        engine.before_broadcast = before_broadcast
-    else:  # after the broadcast, before any receipt was seen
-
-        async def receipt(*_: Any) -> None:
-            raise Crash("receipt")
-
-        engine.chain.receipt = receipt  # type: ignore[method-assign]
+from tests.helpers import (
+    OWNER,
+    Client,
+    balance,
+    eventually,
+    inject,
+    key,
+    rpc,
+    running,
+    sent_payments,
+    services_of,
+    top_up,
+    wallet,
+)
 
 
-async def wait_finished(client: Client, entry_id: int) -> dict[str, Any]:
-    for _ in range(300):
-        entry: dict[str, Any] = (await client.get(f"/payment/transactions/{entry_id}")).json()
-        if entry["status"] in ("confirmed", "failed"):
-            return entry
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"row {entry_id} never finished: {entry}")
+async def finished(client: Client, entry_id: int) -> dict[str, Any]:
+    """The row once it is confirmed or failed."""
+    entry: dict[str, Any] = {}
 
+    async def done() -> bool:
+        nonlocal entry
+        entry = (await client.get(f"/payment/transactions/{entry_id}")).json()
+        return entry["status"] in ("confirmed", "failed")
 
-def sent_payments(contract: str, sender: str, url: str = ANVIL_URL) -> int:
-    """What the contract at ``contract`` counts as deposited by ``sender``."""
-    data = CONTRACT.encode_abi("sentPayments", args=[sender])
-    return int(rpc("eth_call", {"to": contract, "data": data}, "latest", url=url), 16)
+    await eventually(done, f"row {entry_id} confirmed or failed")
+    return entry
 
 
 @pytest.mark.parametrize("point", ["deposit", "payout", "receipt"])
@@ -68,8 +51,8 @@ async def test_restart_finishes_the_row_exactly_once(client: Client, point: str)
         assert entry["status"] == "submitted"
         assert entry["tx_hash"] is not None
     async with running(tracker_interval=0.1, tracker_grace=0) as restarted:
-        finished = await wait_finished(restarted, entry["id"])
-        assert finished["status"] == "confirmed", finished
+        finished_entry = await finished(restarted, entry["id"])
+        assert finished_entry["status"] == "confirmed", finished_entry
         # A retry of the original request replays the row; nothing is sent again.
         replay = await restarted.post("/payment/transfers", json=body, headers=headers)
         assert replay.status_code == 200 and replay.json()["id"] == entry["id"]

@@ -10,8 +10,7 @@ import asyncpg
 from eth_account import Account
 from prometheus_client import REGISTRY
 
-from tests.conftest import fresh_owner, rpc, running
-from tests.helpers import Client, balance, key, top_up, wallet
+from tests.helpers import Client, balance, funded_owner, key, rpc, running, top_up, wallet
 
 
 async def test_a_gas_grant_cannot_be_moved_as_money(client: Client) -> None:
@@ -57,11 +56,9 @@ def _low_count() -> float:
 
 
 async def test_the_owner_running_low_is_alerted(db: asyncpg.Connection) -> None:
-    owner_key = fresh_owner()
-    owner = Account.from_key(owner_key)
-    async with running(
-        owner_private_key=owner_key, initial_pool=Decimal("0"), owner_balance_alert=Decimal("1")
-    ) as app:
+    owner = funded_owner()
+    alert = {"initial_pool": Decimal("0"), "owner_balance_alert": Decimal("1")}
+    async with running(owner_private_key=owner.key.hex(), **alert) as app:
         engine_log = logging.getLogger("payment.ledger.engine")
         captured = Captured()
         engine_log.addHandler(captured)

@@ -8,8 +8,8 @@ import asyncpg
 import pytest
 from prometheus_client import REGISTRY
 
-from tests.conftest import running
-from tests.helpers import NO_TOKEN, Client, services_of
+from tests.fuzz import free_port
+from tests.helpers import NO_TOKEN, Client, running, services_of
 
 OK = {"database": "ok", "chain": "ok", "redis": "ok"}
 
@@ -26,16 +26,10 @@ async def test_readiness_checks_database_chain_and_redis(client: Client) -> None
     assert response.json() == {"ready": True, "degraded": False, "checks": OK}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def private_redis() -> Iterator[tuple[subprocess.Popen[bytes], int]]:
     """A redis-server of this test's own, on a free port, that the test may stop."""
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
          "--appendonly", "no"],

@@ -14,11 +14,18 @@ from typing import Any
 
 import asyncpg
 import httpx
-from eth_account import Account
 
-from tests.conftest import rpc
-from tests.helpers import top_up, wallet
-from tests.test_kill import client_of, in_mempool, private_anvil, service, until
+from tests.helpers import (
+    client_of,
+    eventually,
+    funded_owner,
+    in_mempool,
+    private_anvil,
+    rpc,
+    service,
+    top_up,
+    wallet,
+)
 
 CHAIN_ID = 31339  # neither the shared anvil's nor test_kill's
 
@@ -29,9 +36,8 @@ async def transfer(http: httpx.AsyncClient, key: str, s: int, r: int, amount: st
 
 
 async def test_unmined_deposits_count_against_the_balance(db: asyncpg.Connection) -> None:
-    owner = Account.create()
     with private_anvil("--block-time", "1", chain_id=CHAIN_ID) as node:
-        rpc("anvil_setBalance", owner.address, hex(10**4 * 10**18), url=node)
+        owner = funded_owner(node)
         quiet = {"PAYMENT_TRACKER_INTERVAL": "3600"}  # only the requests move rows
         with service(node, owner, **quiet) as (base, _):
             async with client_of(base) as app:
@@ -57,13 +63,14 @@ async def test_unmined_deposits_count_against_the_balance(db: asyncpg.Connection
 
                 rpc("evm_setIntervalMining", 0, url=node)  # the next block waits for us
                 first = asyncio.create_task(transfer(app, first_key, s, r, "0.6"))
-                await until("the first deposit waits in the mempool", lambda: in_pool(first_key))
+                first_waits = "the first deposit waits in the mempool"
+                await eventually(lambda: in_pool(first_key), first_waits)
                 second = asyncio.create_task(transfer(app, second_key, s, r, "0.6"))
 
                 async def second_settled() -> bool:
                     return second.done() or await deposited(second_key)
 
-                await until("the second payment answered or was signed", second_settled)
+                await eventually(second_settled, "the second payment answered or was signed")
                 assert second.done(), "the second deposit was signed against ether already spent"
                 refused = second.result()
                 assert refused.status_code == 400, refused.text

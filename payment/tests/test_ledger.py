@@ -1,6 +1,5 @@
 from redis.asyncio import Redis
 
-from tests.conftest import REDIS_URL
 from tests.helpers import Client, eventually, key, published, top_up, wallet
 
 
@@ -64,9 +63,7 @@ async def test_unknown_transaction_is_404(client: Client) -> None:
     assert (await client.get("/payment/transactions/424242")).status_code == 404
 
 
-async def test_confirmed_movements_publish_events(client: Client) -> None:
-    redis = Redis.from_url(REDIS_URL)
-    await redis.delete("fiufit:events")
+async def test_confirmed_movements_publish_events(client: Client, redis: Redis) -> None:
     user = await wallet(client)
     await top_up(client, user["user_id"], "0.01")
     events: list[dict[str, object]] = []
@@ -77,7 +74,6 @@ async def test_confirmed_movements_publish_events(client: Client) -> None:
         return len(events) >= 3
 
     await eventually(three, "the three events on the stream")
-    await redis.aclose()
     names = sorted((e["metric"], e.get("label")) for e in events)
     assert names == [
         ("payment_confirmed_count", "gas_grant"),

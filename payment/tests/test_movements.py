@@ -5,8 +5,17 @@ from typing import Any
 import pytest
 from eth_account import Account
 
-from tests.conftest import fresh_owner, rpc, running
-from tests.helpers import Client, balance, key, services_of, top_up, wallet
+from tests.helpers import (
+    Client,
+    balance,
+    funded_owner,
+    key,
+    rpc,
+    running,
+    services_of,
+    top_up,
+    wallet,
+)
 
 
 async def funded(client: Client, amount: str = "1") -> dict[str, Any]:
@@ -114,7 +123,8 @@ async def test_insufficient_funds_is_400_with_a_failed_row(client: Client) -> No
 
 
 async def test_top_up_beyond_the_pool_is_400() -> None:
-    async with running(owner_private_key=fresh_owner(), initial_pool=Decimal("0.5")) as small:
+    owner = funded_owner()
+    async with running(owner_private_key=owner.key.hex(), initial_pool=Decimal("0.5")) as small:
         user = await wallet(small)
         response = await small.post(
             "/payment/top-ups", json={"user_id": user["user_id"], "amount": "0.6"}, headers=key()

@@ -23,20 +23,21 @@ from redis.exceptions import RedisError
 from payment import outbox
 from payment.ledger import repository as ledger
 from tests import database
-from tests.conftest import ADMIN_URL, DATABASE_URL, REDIS_URL, ROOT, running
-from tests.helpers import Client, eventually, new_user_id, published, services_of, wallet
+from tests.helpers import (
+    DATABASE_URL,
+    MIGRATIONS,
+    POSTGRES,
+    STREAM,
+    Client,
+    eventually,
+    new_user_id,
+    published,
+    running,
+    services_of,
+    wallet,
+)
 
-STREAM = "fiufit:events"
 EXPANSION = "20261201200000_outbox_common_shape.sql"
-SERVER_URL = ADMIN_URL.rsplit("/", 1)[0]
-
-
-@pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    redis = Redis.from_url(REDIS_URL)
-    await redis.delete(STREAM)
-    yield redis
-    await redis.aclose()
 
 
 def body_of_release_1_1(metric: str, label: str | None = None) -> dict[str, Any]:
@@ -172,13 +173,13 @@ async def before_expansion(tmp_path: Path) -> AsyncIterator[tuple[str, Path]]:
     name = f"payment_outbox_{uuid.uuid4().hex[:8]}"
     folder = tmp_path / "migrations"
     folder.mkdir()
-    for path in sorted((ROOT / "migrations").glob("*.sql")):
+    for path in sorted(MIGRATIONS.glob("*.sql")):
         if path.name < EXPANSION:
             shutil.copy(path, folder)
     try:
-        yield await database.fresh_database(SERVER_URL, name, folder), folder
+        yield await database.fresh_database(POSTGRES, name, folder), folder
     finally:
-        await database.drop_database(SERVER_URL, name)
+        await database.drop_database(POSTGRES, name)
 
 
 def roll_back(database_url: str, migrations_dir: Path) -> None:
@@ -204,7 +205,7 @@ async def test_the_expansion_keeps_the_previous_release_working_and_rolls_back(
         mark = "UPDATE outbox SET sent_at = now() WHERE event ->> 'id' = $1"
         await pool.execute(mark, sent["id"])
 
-        shutil.copy(ROOT / "migrations" / EXPANSION, folder)
+        shutil.copy(MIGRATIONS / EXPANSION, folder)
         await asyncio.to_thread(database.migrate, url, folder)
         await pool.expire_connections()  # the table changed under cached statements
 

@@ -7,8 +7,7 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import rpc, running
-from tests.helpers import Client, balance, top_up, wallet
+from tests.helpers import Client, balance, rpc, running, top_up, wallet
 
 Op = tuple[int, int, str, int]  # sender index, receiver index, amount, key index (per sender)
 ops = st.lists(

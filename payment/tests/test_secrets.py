@@ -13,15 +13,16 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from tests.conftest import (
+from tests.fuzz import free_port
+from tests.helpers import (
     DATABASE_URL,
+    DEADLINE,
     ENCRYPTION_KEY,
     OWNER,
     REDIS_URL,
     SERVICE_TOKEN,
     make_settings,
 )
-from tests.test_kill import DEADLINE, free_port
 
 SECRETS = {
     "service_token": SERVICE_TOKEN,

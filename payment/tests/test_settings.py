@@ -13,9 +13,8 @@ import pytest
 from pydantic import ValidationError
 
 from payment.settings import Settings, warn_deprecated_env
-from tests.conftest import DATABASE_URL, ENCRYPTION_KEY, SERVICE_TOKEN, make_settings
-from tests.helpers import DEADLINE
-from tests.test_kill import free_port
+from tests.fuzz import free_port
+from tests.helpers import DATABASE_URL, DEADLINE, ENCRYPTION_KEY, SERVICE_TOKEN, make_settings
 
 TESTED = [
     f"PAYMENT_{name}"

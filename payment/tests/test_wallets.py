@@ -5,8 +5,7 @@ import asyncpg
 from eth_account import Account
 
 from payment.crypto import KeyBox
-from tests.conftest import ENCRYPTION_KEY
-from tests.helpers import NO_TOKEN, Client, balance, new_user_id, wallet
+from tests.helpers import ENCRYPTION_KEY, NO_TOKEN, Client, balance, new_user_id, wallet
 
 
 async def test_create_wallet_is_idempotent_per_user(client: Client) -> None:

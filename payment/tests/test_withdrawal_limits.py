@@ -9,12 +9,8 @@ from typing import Any
 from eth_account import Account
 
 from payment.chain.client import PAYOUT_GAS
-from tests.conftest import rpc, running
-from tests.helpers import Client, key, top_up, wallet
+from tests.helpers import BURNER_RUNTIME, Client, key, rpc, running, top_up, wallet
 
-# receive() (any call) counts 65 536 down to zero, 26 gas a turn:
-#   PUSH3 0x010000; loop: JUMPDEST PUSH1 1 SWAP1 SUB DUP1 PUSH1 loop JUMPI; STOP
-BURNER_RUNTIME = "620100005b6001900380600457" + "00"
 # Init code: CODECOPY the 14-byte runtime that follows it to memory 0 and RETURN it.
 BURNER_INIT = "600e600c600039600e6000f3" + BURNER_RUNTIME
 

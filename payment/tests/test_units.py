@@ -1,0 +1,174 @@
+"""The pure functions of the service: no database, no chain, no app (amounts and the key box
+are in test_amounts.py)."""
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from eth_account import Account
+from litestar.exceptions import ClientException
+
+from payment.chain.client import Fees, _revert_reason
+from payment.ledger.models import Entry
+from payment.ledger.repository import Filters, NewEntry, Row, _where
+from payment.ledger.routes import idempotency_key, respond
+from payment.ledger.service import (
+    Outcome,
+    amount_wei,
+    check_withdrawal,
+    checksum_address,
+    filters,
+    request_hash,
+)
+from payment.wallets.repository import WalletRow
+from payment.wallets.service import gas_grant, wallet_out
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+ALICE, BOB = Account.create().address, Account.create().address
+
+
+def row(**fields: Any) -> Row:
+    values: dict[str, Any] = {
+        "id": 7,
+        "kind": "transfer",
+        "idempotency_key": "k-1",
+        "request_hash": "h",
+        "sender_id": 1,
+        "receiver_id": 2,
+        "sender_address": ALICE,
+        "receiver_address": BOB,
+        "amount_wei": 10**17,
+        "status": "submitted",
+        "step": "payout_sent",
+        "deposit_tx_hash": "0xdeposit",
+        "deposit_raw_tx": b"\x01",
+        "payout_tx_hash": None,
+        "payout_raw_tx": None,
+        "submitted_at": NOW,
+        "failure_reason": None,
+        "created_at": NOW,
+        "updated_at": NOW,
+        "chain_id": 31337,
+    }
+    values.update(fields)
+    return Row(**values)
+
+
+def test_the_request_hash_ignores_the_order_of_the_fields() -> None:
+    assert request_hash(user_id=1, wei=5) == request_hash(wei=5, user_id=1)
+    assert request_hash(user_id=1, wei=5) != request_hash(user_id=1, wei=6)
+    assert len(request_hash(user_id=1)) == 64
+
+
+def test_an_address_is_checksummed_or_refused() -> None:
+    assert checksum_address(ALICE.lower()) == ALICE
+    for bad in ("0x123", "not an address", "0x" + "g" * 40, ""):
+        with pytest.raises(ClientException, match="not a valid Ethereum address"):
+            checksum_address(bad)
+
+
+def test_an_amount_above_the_maximum_is_refused() -> None:
+    assert amount_wei(Decimal("10"), Decimal("10")) == 10 * 10**18
+    assert amount_wei(Decimal("0.000000000000000001"), Decimal("10")) == 1
+    with pytest.raises(ClientException, match="exceeds the maximum of 10 ETH"):
+        amount_wei(Decimal("10.000000000000000001"), Decimal("10"))
+
+
+def test_a_withdrawal_below_the_minimum_is_refused() -> None:
+    check_withdrawal(10**15, 10**15)
+    with pytest.raises(ClientException, match=r"below the minimum withdrawal of 0\.001 ETH"):
+        check_withdrawal(10**15 - 1, 10**15)
+
+
+def test_the_ledger_filters_parse_the_address_and_the_minimum_amount() -> None:
+    assert filters(None, None, None, None, None) == Filters()
+    parsed = filters(ALICE.lower(), "0.5", "refund", "failed", 3)
+    assert parsed == Filters(ALICE, 5 * 10**17, "refund", "failed", 3)
+    assert filters(None, "0", None, None, None).min_wei == 0  # zero is a minimum too
+    with pytest.raises(ClientException, match="min_amount: "):
+        filters(None, "-1", None, None, None)
+    with pytest.raises(ClientException, match="address"):
+        filters("0x123", None, None, None, None)
+
+
+def test_the_where_clause_numbers_its_arguments_in_order() -> None:
+    assert _where(Filters()) == ("", [])
+    where, args = _where(Filters(address=ALICE, min_wei=5, status="confirmed", user_id=3))
+    assert where == (
+        "WHERE (sender_address = $1 OR receiver_address = $1) AND "
+        "(sender_id = $2 OR receiver_id = $2) AND amount_wei >= $3 AND status = $4"
+    )
+    assert args == [ALICE, 3, 5, "confirmed"]
+
+
+def test_a_key_belongs_to_the_sender_else_the_receiver() -> None:
+    transfer = NewEntry("transfer", "k", "h", 1, 2, ALICE, BOB, 1)
+    top_up = NewEntry("top_up", "k", "h", None, 2, ALICE, BOB, 1)
+    assert (transfer.key_owner, top_up.key_owner) == (1, 2)
+    assert (transfer.first_step, top_up.first_step) == ("deposit", "payout")
+    assert NewEntry("withdrawal", "k", "h", 1, None, ALICE, BOB, 1).first_step == "deposit"
+    assert not row().finished and row(status="failed").finished and row(status="confirmed").finished
+
+
+def test_a_gas_grant_is_the_owners_payout_keyed_by_the_user() -> None:
+    grant = gas_grant(5, BOB, ALICE, 10**15)
+    assert grant == NewEntry("gas_grant", "wallet:5", "gas_grant", None, 5, ALICE, BOB, 10**15)
+    assert grant.key_owner == 5 and grant.first_step == "payout"
+
+
+def test_a_wallet_answers_without_its_key() -> None:
+    out = wallet_out(WalletRow(5, ALICE, b"sealed"))
+    assert out.model_dump() == {"user_id": 5, "address": ALICE}
+
+
+def test_an_entry_shows_the_latest_transaction_and_eth() -> None:
+    entry = Entry.of(row())
+    assert entry.amount == "0.1" and entry.tx_hash == "0xdeposit" and entry.refund_of is None
+    paid = Entry.of(row(payout_tx_hash="0xpayout", status="confirmed", step="done"))
+    assert paid.tx_hash == "0xpayout" and paid.deposit_tx_hash == "0xdeposit"
+    assert "deposit_raw_tx" not in entry.model_dump() and "step" not in entry.model_dump()
+
+
+def test_only_a_failure_for_lack_of_funds_is_insufficient() -> None:
+    poor = row(status="failed", failure_reason="Insufficient funds: the contract pool …")
+    assert Outcome(poor, replayed=False).insufficient_funds
+    reverted = row(status="failed", failure_reason="payout transaction 0x1 reverted")
+    assert not Outcome(reverted, replayed=False).insufficient_funds
+    assert not Outcome(row(failure_reason="Insufficient funds"), replayed=False).insufficient_funds
+
+
+def test_the_answer_to_a_movement() -> None:
+    created, replayed = respond(Outcome(row(), False)), respond(Outcome(row(), True))
+    assert (created.status_code, replayed.status_code) == (201, 200)
+    assert isinstance(created.content, dict) and created.content["id"] == 7
+    assert json.dumps(created.content)  # already the wire's JSON types
+    poor = respond(Outcome(row(status="failed", failure_reason="Insufficient funds"), True))
+    assert poor.status_code == 400
+    assert isinstance(poor.content, dict) and poor.content["detail"] == "Insufficient funds"
+    assert poor.content["entry"]["status"] == "failed"
+
+
+@pytest.mark.parametrize("value", [None, "", "k" * 201])
+def test_an_idempotency_key_is_required_with_1_to_200_characters(value: str | None) -> None:
+    with pytest.raises(ClientException, match="Idempotency-Key header is required"):
+        idempotency_key(value)
+
+
+def test_an_idempotency_key_of_200_characters_is_taken() -> None:
+    assert idempotency_key("k") == "k" and idempotency_key("k" * 200) == "k" * 200
+
+
+def test_fees_are_eip_1559_fields() -> None:
+    assert Fees(max_fee=3, tip=1).fields() == {
+        "maxFeePerGas": 3,
+        "maxPriorityFeePerGas": 1,
+        "type": 2,
+    }
+
+
+def test_the_revert_reason_is_the_contracts_message() -> None:
+    assert _revert_reason(ValueError("execution reverted: only the owner")) == "only the owner"
+    assert _revert_reason(ValueError("execution reverted:'empty'")) == "empty"
+    assert _revert_reason(ValueError("out of gas")) == "out of gas"
