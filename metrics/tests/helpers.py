@@ -225,6 +225,7 @@ MALFORMED: list[tuple[str, dict[bytes, bytes], str]] = [
     ("metric a number", entry(metric=7), "wrong type: 'metric' must be a string"),
     ("metric with spaces", entry(metric="user login"), "invalid value: 'metric'"),
     ("metric too long", entry(metric="m" * 101), "invalid value: 'metric'"),
+    ("metric with a trailing newline", entry(metric="m\n"), "invalid value: 'metric'"),
     ("value as a string", entry(value="1"), "wrong type: 'value' must be a number"),
     ("value a boolean", entry(value=True), "wrong type: 'value' must be a number"),
     (

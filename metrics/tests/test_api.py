@@ -120,6 +120,12 @@ async def test_from_and_to_restrict_the_window(client: Client, logins: Collectio
     ]
 
 
+async def test_an_empty_bound_is_no_bound(client: Client, logins: Collection) -> None:
+    assert await get(client, name="user_blocked_count", **{"from": "", "to": ""}) == [
+        {"label": "total", "count": 2}
+    ]
+
+
 async def test_daily_series(client: Client, logins: Collection) -> None:
     body = await get(
         client,
@@ -182,6 +188,10 @@ async def test_names_lists_every_metric_with_totals(client: Client, logins: Coll
         ({"name": "m", "from": "2026-02-30"}, "from must be an ISO-8601"),
         ({"name": "m", "to": "2026-11-28T25:00"}, "to must be an ISO-8601"),
         ({"name": "m", "to": "9999-12-31"}, "to must be an ISO-8601"),
+        ({"name": "m", "to": "9999-12-31T23:59:59.999"}, "to must be an ISO-8601"),  # was a 500
+        ({"name": "m", "from": "2026-W48-1"}, "from must be an ISO-8601"),
+        ({"name": "m\n"}, "name must be"),
+        ({"name": "m\x00"}, "name must be"),
         ({"name": "m", "from": "0001-01-01T00:00:00+01:00"}, "from must be an ISO-8601"),
         ({"name": "m", "from": "2026-11-02", "to": "2026-11-01"}, "from must not be after to"),
         ({"name": "m", "interval": "year"}, "interval must be one of day, week, month"),
@@ -195,6 +205,26 @@ async def test_bad_parameters_are_400(
     response = await client.get("/metrics", params=params)
     assert response.status_code == 400, response.text
     assert response.json()["detail"].startswith(detail)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "name=m%00",  # NUL
+        "name=m%ED%B2%80",  # a lone surrogate, as its UTF-8-like bytes
+        "name=m%FF",  # not UTF-8 at all
+        "name=m&from=2026-11-28%ED%B2%80",
+        "name=m&to=%FF",
+        "name=m&interval=d%00ay",
+        f"name={'m' * 10_000}",
+    ],
+)
+async def test_undecodable_or_oversized_values_are_400(
+    client: Client, events: Collection, query: str
+) -> None:
+    response = await client.get(f"/metrics?{query}")
+    assert response.status_code == 400, response.text
+    assert "detail" in response.json()
 
 
 async def test_names_rejects_a_bad_window(client: Client) -> None:

@@ -7,11 +7,18 @@ import json
 import logging
 from datetime import UTC, datetime, timedelta
 
+import jsonschema_rs
 import pytest
 from litestar.exceptions import ValidationException
 
 from metrics.consumer.worker import dead_letter, split
-from metrics.counters.models import Window, parse_interval, parse_metric_name
+from metrics.counters.models import (
+    INSTANT_PATTERN,
+    NAME_PATTERN,
+    Window,
+    parse_interval,
+    parse_metric_name,
+)
 from metrics.counters.repository import _window
 from metrics.db import close_bounded
 from tests.helpers import EVENT_ID, entry
@@ -65,6 +72,75 @@ def test_bad_windows_are_a_validation_error(
         Window.parse(date_from, date_to)
 
 
+def published(pattern: str, text: str) -> bool:
+    """What a JSON Schema validator (the one schemathesis uses) says of the published pattern:
+    ECMA-262 semantics, where `$` is the end of the text, never before a final newline."""
+    return bool(jsonschema_rs.validator_for({"type": "string", "pattern": pattern}).is_valid(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1000-01-01",
+        "9998-12-31",
+        "2024-02-29",
+        "2000-02-29",
+        "2026-11-28T10:00",
+        "2026-11-28T10:00Z",
+        "2026-11-28T10:00:00.5-03:00",
+        "2026-11-28T23:59:59.123456789+23:59",
+    ],
+)
+def test_bounds_within_the_published_pattern_parse(text: str) -> None:
+    """The pattern the OpenAPI states for `from`/`to` and what the code accepts are one."""
+    assert published(INSTANT_PATTERN, text)
+    assert Window.parse(text, None).start is not None
+    assert Window.parse(None, text).end is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0999-12-31",  # before the year 1000
+        "9999-01-01",  # the year 9999: its last day would end beyond what a date holds
+        "9999-12-31T23:59:59.999",  # was a 500: the millisecond added to `to` overflowed
+        "2026-02-29",  # not a leap year
+        "1900-02-29",  # a century, not a leap year
+        "2026-04-31",
+        "2026-W48-1",  # other ISO-8601 spellings are not in the published pattern
+        "20261128",
+        "2026-11-28 10:00",
+        "2026-11-28T10",
+        "2026-11-28T10:00:00,5",
+        "2026-11-28T10:00+0100",
+        "2026-11-28T10:00:00.1234567890",
+        "٢٠٢٦-11-28",  # other scripts' digits
+        "2026-11-28\n",
+        "2026-11-28T10:00\x00",
+    ],
+)
+def test_bounds_outside_the_published_pattern_are_a_validation_error(text: str) -> None:
+    assert not published(INSTANT_PATTERN, text)
+    with pytest.raises(ValidationException, match="from must be an ISO-8601"):
+        Window.parse(text, None)
+    with pytest.raises(ValidationException, match="to must be an ISO-8601"):
+        Window.parse(None, text)
+
+
+def test_an_empty_bound_is_no_bound() -> None:
+    assert published(INSTANT_PATTERN, "")
+    assert Window.parse("", "") == Window()
+
+
+@pytest.mark.parametrize("name", ["user_login_count", "m" * 100, "", "m\n", "m" * 101, "a b"])
+def test_the_published_name_pattern_is_the_one_checked(name: str) -> None:
+    try:
+        checked = parse_metric_name(name) == name
+    except ValidationException:
+        checked = False
+    assert published(NAME_PATTERN, name) == checked
+
+
 def test_a_one_day_window_is_not_empty() -> None:
     window = Window.parse("2026-11-28", "2026-11-28")
     assert window.end is not None and window.start is not None
@@ -91,7 +167,7 @@ def test_metric_names_within_the_contract_parse(name: str) -> None:
     assert parse_metric_name(name) == name
 
 
-@pytest.mark.parametrize("name", ["", "user login", "m" * 101, "métrica"])
+@pytest.mark.parametrize("name", ["", "user login", "m" * 101, "métrica", "m\n", "m\x00"])
 def test_metric_names_outside_the_contract_are_a_validation_error(name: str) -> None:
     with pytest.raises(ValidationException, match="name must be 1-100 characters"):
         parse_metric_name(name)

@@ -12,13 +12,12 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig
 from prometheus_client import start_http_server
 from pymongo.errors import PyMongoError
 from redis.asyncio import Redis
 
-from metrics import __version__
+from metrics import __version__, contract, openapi
 from metrics.counters.routes import CountersController
 from metrics.db import close_bounded, collection, ensure_indexes, mongo_client
 from metrics.errors import exception_handlers
@@ -69,7 +68,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             yield
 
     prometheus = PrometheusConfig(app_name="fiufit_metrics", group_path=True)
-    return Litestar(
+    app = Litestar(
         route_handlers=[HealthController, CountersController],
         lifespan=[lifespan],
         dependencies={"services": Provide(provide_services, sync_to_thread=False)},
@@ -85,12 +84,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             version=__version__,
             path="/metrics/documentation",
             render_plugins=[SwaggerRenderPlugin(path="/")],
-            components=Components(
-                security_schemes={
-                    "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
-                }
-            ),
         ),
         exception_handlers=exception_handlers(),
         logging_config=None,  # keep the JSON lines configured above
     )
+    # The callers are the back office's admins, with their JWT; health and readiness are public.
+    openapi.document(app, openapi.BEARER)
+    contract.complete(app)
+    return app

@@ -15,7 +15,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 EVENT_FIELD = b"event"
-METRIC_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
+# Whole strings only (`fullmatch`): `$` would also match before a trailing newline. The API's
+# OpenAPI states the same pattern for `name` (anchored, as JSON Schema patterns are searched).
+METRIC_PATTERN = r"[A-Za-z0-9_.:-]{1,100}"
+METRIC_NAME = re.compile(METRIC_PATTERN)
 MAX_LABEL = 200
 MAX_SOURCE = 50
 MAX_ABS_VALUE = 1e12
@@ -66,7 +69,7 @@ def _id(data: dict[str, Any]) -> str:
 
 def _metric(data: dict[str, Any]) -> str:
     metric = _string(data, "metric")
-    if not METRIC_NAME.match(metric):
+    if not METRIC_NAME.fullmatch(metric):
         raise Malformed("invalid value: 'metric' must be 1-100 characters of [A-Za-z0-9_.:-]")
     return metric
 

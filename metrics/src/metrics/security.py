@@ -2,11 +2,8 @@
 
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
-from litestar.openapi.spec import SecurityRequirement
 
 from metrics.services import Services
-
-BEARER: tuple[SecurityRequirement, ...] = ({"BearerToken": []},)
 
 
 async def admin_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # type: ignore[type-arg]

@@ -9,7 +9,7 @@ from typing import Any
 
 from pymongo.errors import PyMongoError
 
-from metrics.counters.models import Interval, Window
+from metrics.counters.models import Interval, LabelCount, MetricName, Window
 from metrics.db import Collection
 from metrics.errors import ServiceUnavailable
 
@@ -40,7 +40,7 @@ async def _aggregate(events: Collection, pipeline: list[dict[str, Any]]) -> list
         raise ServiceUnavailable("The metrics store is unavailable") from error
 
 
-async def counts_by_label(events: Collection, name: str, window: Window) -> list[dict[str, Any]]:
+async def counts_by_label(events: Collection, name: str, window: Window) -> list[LabelCount]:
     """``[{label, count}]``: the sum of ``value`` per label, the largest first."""
     rows = await _aggregate(
         events,
@@ -50,12 +50,10 @@ async def counts_by_label(events: Collection, name: str, window: Window) -> list
             {"$sort": {"count": -1, "_id": 1}},
         ],
     )
-    return [{"label": row["_id"], "count": row["count"]} for row in rows]
+    return [LabelCount(label=row["_id"], count=row["count"]) for row in rows]
 
 
-async def series(
-    events: Collection, name: str, window: Window, unit: Interval
-) -> list[dict[str, Any]]:
+async def series(events: Collection, name: str, window: Window, unit: Interval) -> list[LabelCount]:
     """``[{label, date, count}]`` per UTC day, ISO week (from Monday) or month."""
     bucket = {"$dateTrunc": {"date": "$date", "unit": unit, "timezone": "UTC"}}
     if unit == "week":
@@ -74,16 +72,16 @@ async def series(
         ],
     )
     return [
-        {
-            "label": row["_id"]["label"],
-            "date": row["_id"]["date"].date().isoformat(),
-            "count": row["count"],
-        }
+        LabelCount(
+            label=row["_id"]["label"],
+            date=row["_id"]["date"].date().isoformat(),
+            count=row["count"],
+        )
         for row in rows
     ]
 
 
-async def metric_names(events: Collection, window: Window) -> list[dict[str, Any]]:
+async def metric_names(events: Collection, window: Window) -> list[MetricName]:
     """Every metric name stored, with the sum of its values and its number of events."""
     rows = await _aggregate(
         events,
@@ -93,4 +91,4 @@ async def metric_names(events: Collection, window: Window) -> list[dict[str, Any
             {"$sort": {"_id": 1}},
         ],
     )
-    return [{"name": row["_id"], "count": row["count"], "events": row["events"]} for row in rows]
+    return [MetricName(name=row["_id"], count=row["count"], events=row["events"]) for row in rows]

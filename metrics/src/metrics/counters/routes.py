@@ -4,28 +4,41 @@ from typing import Annotated
 
 from litestar import Controller, get
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, QueryParameter
+from litestar.params import QueryParameter
 
 from metrics.counters import service
 from metrics.counters.models import (
+    INSTANT_PATTERN,
+    INTERVALS,
+    NAME_PATTERN,
     LabelCount,
     MetricName,
-    SeriesPoint,
     Window,
     parse_interval,
     parse_metric_name,
+    query_string,
 )
-from metrics.security import BEARER, admin_only
+from metrics.security import admin_only
 from metrics.services import Services
 
+_WINDOW = "years 1000 to 9998; an empty value is no bound"
 From = Annotated[
     str | None,
-    QueryParameter(name="from", description="ISO date or date-time (UTC); inclusive"),
+    QueryParameter(
+        name="from",
+        description=f"ISO date or date-time (naive means UTC); inclusive ({_WINDOW})",
+        schema_extra=query_string(pattern=INSTANT_PATTERN),
+    ),
 ]
 To = Annotated[
     str | None,
     QueryParameter(
-        name="to", description="ISO date (includes the whole day) or date-time; inclusive"
+        name="to",
+        description=(
+            "ISO date (includes the whole day) or date-time (naive means UTC); inclusive "
+            f"({_WINDOW}). A `to` before `from` is a 400."
+        ),
+        schema_extra=query_string(pattern=INSTANT_PATTERN),
     ),
 ]
 
@@ -34,23 +47,35 @@ class CountersController(Controller):
     path = "/metrics"
     tags = ("metrics",)
     guards = (admin_only,)
-    security = BEARER
 
     @get(
         "",
         summary="Counts of one metric per label, or per label and time bucket",
-        description="`[{label, count}]` without `interval`, `[{label, date, count}]` with it.",
+        description=(
+            "`[{label, count}]` without `interval` (largest first), `[{label, date, count}]` "
+            "with it (by date); `[]` for a name never stored."
+        ),
     )
     async def counts(
         self,
         services: NamedDependency[Services],
-        name: FromQuery[str],
+        name: Annotated[
+            str,
+            QueryParameter(
+                description="The metric: 1-100 characters of [A-Za-z0-9_.:-]",
+                schema_extra={"pattern": NAME_PATTERN, "min_length": 1, "max_length": 100},
+            ),
+        ],
         date_from: From = None,
         date_to: To = None,
         interval: Annotated[
-            str | None, QueryParameter(description="day, week (from Monday) or month")
+            str | None,
+            QueryParameter(
+                description="day, week (from Monday) or month: one row per label and bucket",
+                schema_extra=query_string(enum=list(INTERVALS)),
+            ),
         ] = None,
-    ) -> list[LabelCount] | list[SeriesPoint]:
+    ) -> list[LabelCount]:
         metric = parse_metric_name(name)
         window = Window.parse(date_from, date_to)
         return await service.counts(services, metric, window, parse_interval(interval))
