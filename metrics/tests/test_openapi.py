@@ -7,7 +7,7 @@ it forbids is refused, undeclared methods are 405 with `Allow`, and no input giv
 Once as an admin (the back office's caller) and once anonymous (every data operation is a 401,
 declared). The collection holds events first, so the answers checked against the schemas carry
 rows: integer and fractional counts, labels and `total`, time buckets, several names (`0` is the
-name schemathesis draws first). Each run takes 5-10 s here (2 CPUs), so both use fuzz.EXAMPLES.
+name schemathesis draws first). Each run takes 5-15 s here (2 CPUs), so both use fuzz.EXAMPLES.
 tests/schemathesis.toml holds the one hook (and why), loaded relative to the project folder."""
 
 import asyncio
