@@ -7,7 +7,8 @@ the OpenAPI contract that are the same everywhere, applied once to the generated
 - The statuses every operation of a kind can answer, so none is undocumented: 400 for an
   operation with input, 413 for one with a body, 401 and 403 for one that needs a credential,
   404 for one with a path parameter, 503 for all (a dependency down). An operation declares
-  its own further statuses on the route (`raises=[Conflict]` or `responses=`).
+  its own further statuses on the route (`raises=[Conflict]`, or `responses=` where the body is
+  not `Error`: a response declared so is kept as it is).
 - The security scheme, the default requirement, and `security: []` on public operations
   (routes with `opt=PUBLIC`).
 
@@ -82,6 +83,21 @@ def _error_response(status: int, description: str | None = None) -> OpenAPIRespo
     )
 
 
+def _litestar_default(schema: object) -> bool:
+    """Litestar's own error schema (`{status_code, detail, extra}`), alone or in a oneOf."""
+    if isinstance(schema, Schema) and schema.one_of:
+        return all(_litestar_default(member) for member in schema.one_of)
+    return isinstance(schema, Schema) and "status_code" in (schema.properties or {})
+
+
+def _declared_by_route(response: object) -> bool:
+    """A response the route declared itself (`responses=`), with a body other than Litestar's
+    default: kept as it is (readiness' 503 carries the readiness body)."""
+    if not isinstance(response, OpenAPIResponse) or not response.content:
+        return False
+    return not all(_litestar_default(media.schema) for media in response.content.values())
+
+
 def _public_operations(app: Litestar) -> set[tuple[str, str]]:
     """(path in OpenAPI form, method) of every handler marked PUBLIC."""
     public: set[tuple[str, str]] = set()
@@ -135,6 +151,8 @@ def document(
             added = dict((extra or {}).get(path, {}).get(method, {}))
             for status in sorted(statuses | set(added)):
                 known = responses.get(str(status))
+                if _declared_by_route(known):
+                    continue
                 description = added.get(status) or (
                     known.description if isinstance(known, OpenAPIResponse) else None
                 )
