@@ -131,6 +131,27 @@ async def test_create_rejects_bad_input_with_400(
     assert fragment in str(response.json())
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"title": ' + b"[" * 5_000 + b"]" * 5_000 + b"}",
+        b'{"title": "R\xff\xfe", "description": "d"}',
+        b'{"title": "R\\ud800"}',
+        b'{"objective": 1e400}',
+    ],
+    ids=["deep-array", "deep-field", "not-utf8", "lone-surrogate", "huge-number"],
+)
+async def test_unreadable_bodies_are_400_not_500(client: Client, body: bytes) -> None:
+    goal = await create_goal(client)
+    for method, path in (("POST", "/goals/5"), ("PATCH", f"/goals/{goal['id']}")):
+        response = await client.request(
+            method, path, content=body, headers={**user(), "Content-Type": "application/json"}
+        )
+        assert response.status_code == 400, response.text
+        assert set(response.json()) <= {"detail", "errors"}
+
+
 async def test_create_rejects_non_objects_and_broken_json(client: Client) -> None:
     for content in (b"[1, 2]", b"{not json", b'"goal"', b""):
         response = await client.post(

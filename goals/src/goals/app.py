@@ -6,12 +6,14 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.exceptions import ClientException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -22,7 +24,7 @@ from redis.asyncio import Redis
 from goals import __version__
 from goals.catalogue.routes import CatalogueController
 from goals.clock import Clock, system_clock
-from goals.db import OUTAGES, open_pool
+from goals.db import OUTAGES, UNSTORABLE, open_pool
 from goals.errors import exception_handlers
 from goals.goals.routes import GoalController
 from goals.goals.service import IMAGE_WORDING
@@ -39,6 +41,17 @@ from goals.tokens import TokenVerifier
 log = logging.getLogger(__name__)
 
 CLOSE_TIMEOUT = 10.0  # seconds each client may take to close at shutdown
+
+
+class GoalsRequest(Request[Any, Any, Any]):
+    """A JSON body nested deeper than the decoder follows is the caller's 400 (msgspec raises
+    RecursionError for it, which would otherwise be a 500)."""
+
+    async def json(self) -> Any:
+        try:
+            return await super().json()
+        except RecursionError as error:
+            raise ClientException("The JSON body is nested too deeply") from error
 
 
 @asynccontextmanager
@@ -161,7 +174,10 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
                 }
             ),
         ),
-        exception_handlers=exception_handlers(OUTAGES, summarise_validation=True),
+        request_class=GoalsRequest,
+        exception_handlers=exception_handlers(
+            OUTAGES, summarise_validation=True, unstorable=UNSTORABLE
+        ),
         logging_config=None,  # keep the JSON logging configured above
         # base64 inflates by a third; authentication checks the decoded size on its own.
         request_max_body_size=settings.max_image_bytes * 4 // 3 + 64 * 1024,

@@ -18,6 +18,10 @@ OUTAGES: tuple[type[Exception], ...] = (
     asyncpg.TooManyConnectionsError,
 )
 
+# What means "this value cannot be stored", the caller's 400 (errors.exception_handlers): asyncpg
+# raises DataError for a NUL, an unpaired surrogate or an integer beyond the column's range.
+UNSTORABLE: tuple[type[Exception], ...] = (asyncpg.DataError,)
+
 
 async def _keep_session(conn: object) -> None:
     """No session state to reset: this service never SETs, LISTENs, takes advisory locks or
