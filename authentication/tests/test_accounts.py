@@ -127,6 +127,52 @@ async def test_status_and_delete_of_unknown_account_are_404(client: Client) -> N
     assert (await client.patch("/auth/accounts/x", json={"disabled": "maybe"})).status_code == 400
 
 
+@pytest.mark.parametrize("method", ["PATCH", "DELETE"])
+async def test_a_uid_longer_than_firebase_allows_is_400(client: Client, method: str) -> None:
+    """It was a 500: the admin SDK refuses a uid over 128 characters before calling Firebase."""
+    body = {"disabled": True} if method == "PATCH" else None
+    too_long = await client.request(method, f"/auth/accounts/{'u' * 129}", json=body)
+    assert too_long.status_code == 400, too_long.text
+    longest = await client.request(method, f"/auth/accounts/{'u' * 128}", json=body)
+    assert longest.status_code == 404, longest.text
+
+
+async def test_disabled_is_a_json_boolean(client: Client) -> None:
+    response = await client.patch("/auth/accounts/x", json={"disabled": 1})
+    assert response.status_code == 400
+
+
+async def test_a_created_account_is_located(client: Client, accounts_to_delete: list[str]) -> None:
+    """The 201 names the account's path (PATCH, DELETE), for clients that follow it."""
+    response = await client.post(
+        "/auth/accounts", json={"email": unique_email(), "password": "secret-pass"}
+    )
+    assert response.status_code == 201, response.text
+    accounts_to_delete.append(response.json()["id"])
+    assert response.headers["location"] == f"/auth/accounts/{response.json()['id']}"
+
+
+@pytest.mark.parametrize(
+    "email",
+    ["nul\u0000char@fiufit-test.com", "esc\u001bape@fiufit-test.com", "nel\u0085@fiufit-test.com"],
+)
+async def test_an_email_with_a_control_character_is_refused_at_sign_up(
+    client: Client, email: str
+) -> None:
+    """The Firebase emulator stored such an address."""
+    response = await client.post("/auth/accounts", json={"email": email, "password": "secret-pass"})
+    assert response.status_code == 400, response.text
+
+
+async def test_an_empty_email_is_no_account(client: Client) -> None:
+    """A reset for it was a 503 (Firebase answers MISSING_EMAIL): it is nobody's, so 202."""
+    reset = await client.post("/auth/accounts/password-reset", json={"email": ""})
+    assert reset.status_code == 202, reset.text
+    login = await client.post("/auth/accounts/login", json={"email": "", "password": "x"})
+    assert login.status_code == 401
+    assert login.json() == {"detail": "Invalid credentials"}
+
+
 async def test_delete_account(client: Client, accounts_to_delete: list[str]) -> None:
     email = unique_email()
     uid = await create_account(client, accounts_to_delete, email, "secret-pass")

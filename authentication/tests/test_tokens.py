@@ -94,6 +94,48 @@ async def test_bad_token_requests_are_400(client: Client, body: dict[str, Any]) 
     assert response.json()["detail"]
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"role": "user", "id": "5", "is_athlete": True},
+        {"role": "user", "id": True, "is_athlete": True},
+        {"role": "user", "id": 5, "is_athlete": 0},
+        {"role": "user", "id": 5, "is_athlete": "true"},
+        {"role": "admin", "id": 2**63},
+        {"role": "admin", "id": 10**40},
+    ],
+)
+async def test_token_requests_are_read_as_the_contract_types_them(
+    client: Client, body: dict[str, Any]
+) -> None:
+    """A JSON integer below 2^63 (a bigint id) and a JSON boolean: numeric strings, 0/1 and
+    bigger numbers are refused (an id beyond 2^63 used to be signed)."""
+    response = await client.post("/auth/token", json=body)
+    assert response.status_code == 400, response.text
+
+
+@pytest.mark.parametrize(("sent", "claimed"), [(2**63 - 1, 2**63 - 1), (5.0, 5)])
+async def test_a_whole_number_up_to_the_bigint_maximum_is_an_id(
+    client: Client, sent: float, claimed: int
+) -> None:
+    """JSON Schema counts 5.0 as an integer, and so does the strict reading."""
+    token = await issue(client, role="admin", id=sent)
+    claims = (await credentials(client, f"Bearer {token}")).json()["data"]
+    assert claims["id"] == claimed and isinstance(claims["id"], int)
+
+
+async def test_a_deeply_nested_body_is_400(client: Client) -> None:
+    """It was a 500: the JSON decoder ran out of recursion."""
+    nested = "[" * 5000 + "]" * 5000
+    response = await client.post(
+        "/auth/token",
+        content=f'{{"role": "admin", "id": 1, "extra": {nested}}}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json() == {"detail": "The request body is nested too deeply"}
+
+
 async def test_issuing_and_decoding_need_the_service_credential(
     anonymous: Client, client: Client
 ) -> None:

@@ -15,7 +15,7 @@ from authentication.accounts.service import (
     idp_post_body,
     password_signed_in,
 )
-from authentication.errors import PayloadTooLarge, ServiceUnavailable
+from authentication.errors import PayloadTooLarge, ServiceUnavailable, TooManyRequests
 from authentication.images.validation import check_object_name, content_type_of, decode_image
 from authentication.tokens.keys import generate_private_pem, load_signing_key
 from authentication.tokens.models import TokenCreate
@@ -193,8 +193,9 @@ def test_a_password_sign_in_answers_the_account() -> None:
         ("INVALID_PASSWORD", NotAuthorizedException, 401, "Invalid credentials"),
         ("INVALID_LOGIN_CREDENTIALS", NotAuthorizedException, 401, "Invalid credentials"),
         ("INVALID_EMAIL", NotAuthorizedException, 401, "Invalid credentials"),
+        ("MISSING_EMAIL", NotAuthorizedException, 401, "Invalid credentials"),
         ("MISSING_PASSWORD", NotAuthorizedException, 401, "Invalid credentials"),
-        ("TOO_MANY_ATTEMPTS_TRY_LATER", ClientException, 429, "Too many attempts"),
+        ("TOO_MANY_ATTEMPTS_TRY_LATER", TooManyRequests, 429, "Too many attempts"),
         ("OPERATION_NOT_ALLOWED", ServiceUnavailable, 503, "OPERATION_NOT_ALLOWED"),
     ],
 )

@@ -6,25 +6,32 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import anyio
 import firebase_admin
 import httpx
-from litestar import Litestar
+from litestar import Litestar, MediaType, Request, Response
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Link, OpenAPIResponse
 from litestar.plugins.prometheus import PrometheusConfig
+from litestar.plugins.pydantic import PydanticPlugin
+from litestar.routes import HTTPRoute
+from litestar.status_codes import HTTP_400_BAD_REQUEST
 from prometheus_client import start_http_server
 
-from authentication import __version__
+from authentication import __version__, openapi
+from authentication.accounts import routes as accounts
 from authentication.accounts.firebase import FirebaseAuth
 from authentication.accounts.routes import AccountController
 from authentication.errors import exception_handlers
 from authentication.firebase_app import init_firebase
 from authentication.health import HealthController
+from authentication.images import routes as images
 from authentication.images.routes import ImageController
 from authentication.images.storage import ImageStore
 from authentication.logs import configure_logging
@@ -87,6 +94,50 @@ async def _bounded(closing: Awaitable[object], what: str) -> None:
         log.warning("%s did not close within %s s; leaving it", what, CLOSE_TIMEOUT)
 
 
+def _nested_too_deep(request: Request[Any, Any, Any], error: RecursionError) -> Response[object]:
+    """JSON nested deeper than the decoder recurses is the caller's 400, not a 500."""
+    log.info("nesting too deep on %s %s: %r", request.method, request.url.path, error)
+    return Response(
+        {"detail": "The request body is nested too deeply"},
+        status_code=HTTP_400_BAD_REQUEST,
+        media_type=MediaType.JSON,
+    )
+
+
+def _allow_every_method(app: Litestar) -> None:
+    """An OPTIONS answer's `Allow` lists every method of its path. Litestar 2 builds the automatic
+    OPTIONS handler with the path's first route handler and keeps it when the others join
+    (litestar#4169, fixed in Litestar 3): `/auth/storage/{name}` answered `Allow: GET, OPTIONS`.
+    Each path gets a fresh one, made by its complete route."""
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or "OPTIONS" not in route.route_handler_map:
+            continue
+        stale, _ = route.route_handler_map["OPTIONS"]
+        if stale.handler_name != "options_handler":  # one of ours: it answers for itself
+            continue
+        fresh = route.create_options_handler(route.path)
+        fresh.owner = stale.owner  # the same guards as before (a controller's apply)
+        fresh.on_registration(app)
+        route.route_handlers[route.route_handlers.index(stale)] = fresh
+        route.route_handler_map["OPTIONS"] = (
+            fresh,
+            fresh.create_kwargs_model(path_parameters=route.path_parameters),
+        )
+
+
+Links = dict[tuple[str, str, int], dict[str, Link]]
+
+
+def _add_links(app: Litestar, *links: Links) -> None:
+    """Each area's OpenAPI links, {(path, method, status): {name: Link}}, on their responses."""
+    paths = app.openapi_schema.paths or {}
+    for declared in links:
+        for (path, method, status), named in declared.items():
+            response = getattr(paths[path], method).responses[str(status)]
+            assert isinstance(response, OpenAPIResponse), (path, method, status)
+            response.links = {**(response.links or {}), **named}
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     check_environment(settings)
@@ -102,7 +153,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             yield
 
     prometheus = PrometheusConfig(app_name="fiufit_authentication", group_path=True)
-    return Litestar(
+    app = Litestar(
         route_handlers=[HealthController, TokenController, AccountController, ImageController],
         lifespan=[lifespan],
         dependencies={"services": Provide(provide_services, sync_to_thread=False)},
@@ -115,9 +166,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
             path="/auth/documentation",
             render_plugins=[SwaggerRenderPlugin(path="/")],
         ),
-        exception_handlers=exception_handlers(),
+        exception_handlers={**exception_handlers(), RecursionError: _nested_too_deep},
+        # Request bodies are read strictly, as the contract types them (a JSON integer, a JSON
+        # boolean): authentication's callers are FiuFit services, which send nothing else.
+        plugins=[PydanticPlugin(validate_strict=True)],
         # base64 inflates by a third; the decoded size limit is checked on its own.
         request_max_body_size=settings.max_image_bytes * 4 // 3 + 64 * 1024,
         # Our JSON logging (logs.py) stays in charge; Litestar would install its own format.
         logging_config=None,
     )
+    # Internal service: every operation but the public ones (health, JWKS) needs X-Service-Token.
+    openapi.document(app, openapi.SERVICE_TOKEN)
+    _add_links(app, accounts.LINKS, images.LINKS)
+    _allow_every_method(app)
+    return app

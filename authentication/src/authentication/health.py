@@ -8,11 +8,12 @@ and the JWKS with them, at once.
 """
 
 import time
-from typing import Any
+from typing import Any, Literal, TypedDict, cast
 
 from litestar import Controller, Request, get
 from litestar.response import Response
 
+from authentication.openapi import PUBLIC
 from authentication.readiness import Readiness
 from authentication.services import provide_services
 
@@ -30,14 +31,24 @@ READINESS = Readiness(
 )
 
 
+class Uptime(TypedDict):
+    uptime: float  # seconds since the process started
+
+
+class ReadinessAnswer(TypedDict):
+    ready: bool  # always true here: no dependency is required
+    degraded: bool  # a soft dependency is unavailable
+    checks: dict[Literal["firebase_auth", "storage"], Literal["ok", "unavailable"]]
+
+
 class HealthController(Controller):
     path = "/auth"
     tags = ["health"]
 
-    @get("/healthcheck/")
-    async def healthcheck(self, request: Request[Any, Any, Any]) -> dict[str, float]:
+    @get("/healthcheck/", opt=PUBLIC)
+    async def healthcheck(self, request: Request[Any, Any, Any]) -> Uptime:
         return {"uptime": time.monotonic() - request.app.state.started_at}
 
-    @get("/readiness/")
-    async def readiness(self, request: Request[Any, Any, Any]) -> Response[dict[str, object]]:
-        return await READINESS.answer(request)
+    @get("/readiness/", opt=PUBLIC)
+    async def readiness(self, request: Request[Any, Any, Any]) -> Response[ReadinessAnswer]:
+        return cast(Response[ReadinessAnswer], await READINESS.answer(request))

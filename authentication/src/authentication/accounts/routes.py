@@ -1,13 +1,18 @@
 """Firebase Auth accounts, for the users service."""
 
 from typing import Annotated
+from urllib.parse import quote
 
 from litestar import Controller, delete, patch, post
+from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
-from litestar.params import FromPath, HeaderParameter, JSONBody
+from litestar.openapi.spec import Link
+from litestar.params import HeaderParameter, JSONBody, PathParameter
+from litestar.response import Response
 
 from authentication.accounts import service
 from authentication.accounts.models import (
+    UID_MAX_LENGTH,
     Account,
     AccountCreate,
     AccountState,
@@ -17,8 +22,33 @@ from authentication.accounts.models import (
     PasswordLogin,
     PasswordReset,
 )
+from authentication.errors import Conflict, TooManyRequests
 from authentication.security import require_service_token
 from authentication.services import Services
+
+Uid = Annotated[
+    str,
+    PathParameter(min_length=1, max_length=UID_MAX_LENGTH, description="The Firebase uid"),
+]
+GoogleCredential = Annotated[
+    str,
+    HeaderParameter(
+        name="Authorization",
+        required=False,
+        description="The Google credential, raw (no `Bearer `), as the mobile app sends it",
+    ),
+]
+
+
+# OpenAPI links (the app factory adds them): the account just created is the one to disable or
+# delete, so a stateful run can chain create → update → delete → update (404).
+_CREATED = {"uid": "$response.body#/id"}
+LINKS = {
+    ("/auth/accounts", "post", 201): {
+        "SetStatus": Link(operation_id="AuthAccountsUidSetStatus", parameters=_CREATED),
+        "Remove": Link(operation_id="AuthAccountsUidRemove", parameters=_CREATED),
+    },
+}
 
 
 class AccountController(Controller):
@@ -26,13 +56,28 @@ class AccountController(Controller):
     tags = ["accounts"]
     guards = [require_service_token]
 
-    @post("/", status_code=201)
+    @post(
+        "/",
+        status_code=201,
+        raises=[Conflict],
+        response_headers=[
+            ResponseHeader(
+                name="Location",
+                value="/auth/accounts/{uid}",
+                description="The new account's path (PATCH, DELETE)",
+                documentation_only=True,
+            )
+        ],
+    )
     async def create(
         self, data: JSONBody[AccountCreate], services: NamedDependency[Services]
-    ) -> Account:
-        return await service.create(services, data)
+    ) -> Response[Account]:
+        account = await service.create(services, data)
+        return Response(
+            account, status_code=201, headers={"Location": f"{self.path}/{quote(account.id)}"}
+        )
 
-    @post("/login", status_code=200)
+    @post("/login", status_code=200, raises=[TooManyRequests])
     async def login(
         self, data: JSONBody[PasswordLogin], services: NamedDependency[Services]
     ) -> Account:
@@ -43,7 +88,7 @@ class AccountController(Controller):
         self,
         data: JSONBody[GoogleLogin],
         services: NamedDependency[Services],
-        authorization: Annotated[str | None, HeaderParameter(name="Authorization")] = None,
+        authorization: GoogleCredential = "",
     ) -> GoogleAccount:
         """The Google credential arrives raw in Authorization, as the mobile app sends it."""
         return await service.login_with_google(services, authorization, data.email)
@@ -52,15 +97,16 @@ class AccountController(Controller):
     async def password_reset(
         self, data: JSONBody[PasswordReset], services: NamedDependency[Services]
     ) -> None:
+        """202 whether or not the e-mail is an account's (no account enumeration)."""
         await service.send_password_reset(services, data.email)
 
     @patch("/{uid:str}")
     async def set_status(
-        self, uid: FromPath[str], data: JSONBody[AccountUpdate], services: NamedDependency[Services]
+        self, uid: Uid, data: JSONBody[AccountUpdate], services: NamedDependency[Services]
     ) -> AccountState:
         """Disabling also revokes the account's refresh tokens (an admin blocked the user)."""
         return await service.set_status(services, uid, data)
 
     @delete("/{uid:str}", status_code=204)
-    async def remove(self, uid: FromPath[str], services: NamedDependency[Services]) -> None:
+    async def remove(self, uid: Uid, services: NamedDependency[Services]) -> None:
         await service.delete(services, uid)

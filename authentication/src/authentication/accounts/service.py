@@ -17,11 +17,13 @@ from authentication.accounts.models import (
     GoogleAccount,
     PasswordLogin,
 )
-from authentication.errors import Conflict, ServiceUnavailable
+from authentication.errors import Conflict, ServiceUnavailable, TooManyRequests
 from authentication.services import Services
 
 # Identity Toolkit error codes that mean "these credentials do not sign in".
 _BAD_CREDENTIALS = {"EMAIL_NOT_FOUND", "INVALID_PASSWORD", "INVALID_LOGIN_CREDENTIALS"}
+# And those that mean "this is no account's e-mail" (an empty one is MISSING_EMAIL).
+_NO_ACCOUNT = {"EMAIL_NOT_FOUND", "INVALID_EMAIL", "MISSING_EMAIL"}
 
 
 def error_code(data: dict[str, Any]) -> str:
@@ -47,10 +49,10 @@ def password_signed_in(status: int, data: dict[str, Any]) -> Account:
     code = error_code(data)
     if code == "USER_DISABLED":
         raise NotAuthorizedException("User is blocked")
-    if code in _BAD_CREDENTIALS or code in ("INVALID_EMAIL", "MISSING_PASSWORD"):
+    if code in _BAD_CREDENTIALS | _NO_ACCOUNT or code == "MISSING_PASSWORD":
         raise NotAuthorizedException("Invalid credentials")
     if code == "TOO_MANY_ATTEMPTS_TRY_LATER":
-        raise ClientException("Too many attempts, try later", status_code=429)
+        raise TooManyRequests("Too many attempts, try later")
     raise ServiceUnavailable(f"Firebase Auth refused the sign-in ({code})")
 
 
@@ -117,7 +119,7 @@ async def send_password_reset(services: Services, email: str) -> None:
         "accounts:sendOobCode", {"requestType": "PASSWORD_RESET", "email": email}
     )
     # Unknown e-mails are not reported: callers must not learn who has an account.
-    if status != 200 and error_code(answer) not in ("EMAIL_NOT_FOUND", "INVALID_EMAIL"):
+    if status != 200 and error_code(answer) not in _NO_ACCOUNT:
         raise ServiceUnavailable("Could not send the password reset e-mail")
 
 

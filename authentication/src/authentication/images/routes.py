@@ -1,14 +1,41 @@
 """Images stored by object name: users/<id>/avatar, trainings/<id>/media, goals/<id>/image."""
 
+from typing import Annotated
+
 from litestar import Controller, delete, get, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.openapi.spec import Example, Link
+from litestar.params import JSONBody, PathParameter
 
 from authentication.images import service
 from authentication.images.models import Image, ImageCreate, ImageData
-from authentication.images.validation import check_object_name
+from authentication.images.validation import NAME_IN_PATH, check_object_name
 from authentication.security import require_service_token
 from authentication.services import Services
+
+# check_object_name enforces the pattern (400 "Invalid object name"); the contract states it.
+Name = Annotated[
+    str,
+    PathParameter(
+        description="Up to four segments of letters, digits, `_` and `-`, separated by `/`",
+        schema_extra={"pattern": NAME_IN_PATH},
+        examples=[Example(value="users/1/avatar")],
+    ),
+]
+
+
+# OpenAPI links (the app factory adds them): what was stored can be read and deleted, and once
+# deleted it is gone (404).
+_SAME = {"name": "$request.path.name"}
+LINKS = {
+    ("/auth/storage/{name}", "put", 200): {
+        "Download": Link(operation_id="AuthStorageNameDownload", parameters=_SAME),
+        "Remove": Link(operation_id="AuthStorageNameRemove", parameters=_SAME),
+    },
+    ("/auth/storage/{name}", "delete", 204): {
+        "Download": Link(operation_id="AuthStorageNameDownload", parameters=_SAME),
+    },
+}
 
 
 class ImageController(Controller):
@@ -18,14 +45,14 @@ class ImageController(Controller):
 
     @put("/{name:path}")
     async def upload(
-        self, name: FromPath[str], data: JSONBody[ImageCreate], services: NamedDependency[Services]
+        self, name: Name, data: JSONBody[ImageCreate], services: NamedDependency[Services]
     ) -> Image:
         return await service.upload(services, check_object_name(name.strip("/")), data.image)
 
     @get("/{name:path}")
-    async def download(self, name: FromPath[str], services: NamedDependency[Services]) -> ImageData:
+    async def download(self, name: Name, services: NamedDependency[Services]) -> ImageData:
         return await service.download(services, check_object_name(name.strip("/")))
 
     @delete("/{name:path}", status_code=204)
-    async def remove(self, name: FromPath[str], services: NamedDependency[Services]) -> None:
+    async def remove(self, name: Name, services: NamedDependency[Services]) -> None:
         await service.remove(services, check_object_name(name.strip("/")))

@@ -9,7 +9,10 @@ from litestar.exceptions import ClientException
 from authentication.errors import PayloadTooLarge
 
 # Object names FiuFit uses: users/<id>/avatar, trainings/<id>/media, goals/<id>/image.
-OBJECT_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}(/[A-Za-z0-9_-]{1,64}){0,3}$")
+_SEGMENT = r"[A-Za-z0-9_-]{1,64}"
+OBJECT_NAME = re.compile(rf"^{_SEGMENT}(/{_SEGMENT}){{0,3}}$")
+# The name as the path carries it: slashes around it are ignored (the route strips them).
+NAME_IN_PATH = rf"^/*{_SEGMENT}(/{_SEGMENT}){{0,3}}/*$"
 _DATA_URL_PREFIX = re.compile(r"^data:image/[a-z+.-]+;base64,", re.IGNORECASE)
 
 

@@ -1,16 +1,32 @@
 """Issuing tokens (internal), decoding them (compatibility), and the public JWKS."""
 
-from typing import Annotated, Any
+from typing import Annotated, cast
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import HeaderParameter, JSONBody
+from litestar.params import Body, HeaderParameter
 from litestar.response import Response
 
+from authentication.openapi import PUBLIC
 from authentication.security import require_service_token
 from authentication.services import Services
 from authentication.tokens import service
-from authentication.tokens.models import Credentials, Token, TokenCreate
+from authentication.tokens.models import (
+    TOKEN_CREATE_VARIANTS,
+    Credentials,
+    Jwks,
+    Token,
+    TokenCreate,
+)
+
+Authorization = Annotated[
+    str,
+    HeaderParameter(
+        name="Authorization",
+        required=False,
+        description="`Bearer <FiuFit JWT>`: the token to decode (401 when missing or invalid)",
+    ),
+]
 
 
 class TokenController(Controller):
@@ -19,19 +35,21 @@ class TokenController(Controller):
 
     @post("/token", guards=[require_service_token], status_code=201)
     async def issue(
-        self, data: JSONBody[TokenCreate], services: NamedDependency[Services]
+        self,
+        data: Annotated[TokenCreate, Body(schema_extra={"one_of": TOKEN_CREATE_VARIANTS})],
+        services: NamedDependency[Services],
     ) -> Token:
         return service.issue(services, data)
 
     @get("/credentials", guards=[require_service_token])
     async def credentials(
-        self,
-        services: NamedDependency[Services],
-        authorization: Annotated[str | None, HeaderParameter(name="Authorization")] = None,
+        self, services: NamedDependency[Services], authorization: Authorization = ""
     ) -> Credentials:
         return service.credentials(services, authorization)
 
-    @get("/.well-known/jwks.json", include_in_schema=True)
-    async def jwks(self, services: NamedDependency[Services]) -> Response[Any]:
+    @get("/.well-known/jwks.json", opt=PUBLIC)
+    async def jwks(self, services: NamedDependency[Services]) -> Response[Jwks]:
         # Verifiers cache this; a rotation keeps the previous key published for a day.
-        return Response(service.jwks(services), headers={"Cache-Control": "public, max-age=300"})
+        return Response(
+            cast(Jwks, service.jwks(services)), headers={"Cache-Control": "public, max-age=300"}
+        )

@@ -89,9 +89,10 @@ def credentials(services: Services, authorization: str | None) -> Credentials:
     """The claims of the Bearer token in ``authorization``; 401 for anything invalid."""
     token = bearer_token(authorization)
     try:
-        return Credentials(data=verify(services.signing_key, services.settings.jwt_issuer, token))
+        claims = verify(services.signing_key, services.settings.jwt_issuer, token)
     except InvalidToken as error:
         raise NotAuthorizedException(str(error)) from error
+    return Credentials.model_validate({"data": claims})
 
 
 def jwks(services: Services) -> dict[str, list[dict[str, Any]]]:
