@@ -9,6 +9,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -98,12 +99,29 @@ async def create_account(client: Client, created: list[str], email: str, passwor
     return uid
 
 
-def create_bucket() -> None:
-    """The tests' bucket in fake-gcs-server (there already is fine)."""
+def create_bucket(name: str = BUCKET) -> None:
+    """A bucket in fake-gcs-server, the tests' by default (there already is fine)."""
     response = httpx.post(
-        f"{os.environ['STORAGE_EMULATOR_HOST']}/storage/v1/b", json={"name": BUCKET}
+        f"{os.environ['STORAGE_EMULATOR_HOST']}/storage/v1/b", json={"name": name}
     )
     assert response.status_code in (200, 409), response.text
+
+
+def empty_bucket(name: str) -> None:
+    """Deletes every object of a bucket in fake-gcs-server."""
+    objects = f"{os.environ['STORAGE_EMULATOR_HOST']}/storage/v1/b/{name}/o"
+    with httpx.Client() as http:
+        listing = http.get(objects)
+        assert listing.status_code == 200, listing.text
+        for item in listing.json().get("items", []):
+            gone = http.delete(f"{objects}/{quote(item['name'], safe='')}")
+            assert gone.status_code in (200, 204, 404), gone.text
+
+
+def delete_project_accounts(project: str) -> None:
+    """Deletes every account of a Firebase project in the Auth emulator."""
+    response = httpx.delete(f"{EMULATOR}/emulator/v1/projects/{project}/accounts")
+    assert response.status_code == 200, response.text
 
 
 async def emulator_accounts(method: str, body: dict[str, Any]) -> httpx.Response:
