@@ -133,7 +133,7 @@ async def test_a_deeply_nested_body_is_400(client: Client) -> None:
         headers={"Content-Type": "application/json"},
     )
     assert response.status_code == 400
-    assert response.json() == {"detail": "The request body is nested too deeply"}
+    assert response.json() == {"detail": "The JSON body is nested too deeply"}
 
 
 async def test_issuing_and_decoding_need_the_service_credential(

@@ -11,17 +11,17 @@ from typing import Any
 import anyio
 import firebase_admin
 import httpx
-from litestar import Litestar, MediaType, Request, Response
+from litestar import Litestar, Request
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.exceptions import ClientException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Link, OpenAPIResponse
 from litestar.plugins.prometheus import PrometheusConfig
 from litestar.plugins.pydantic import PydanticPlugin
 from litestar.routes import HTTPRoute
-from litestar.status_codes import HTTP_400_BAD_REQUEST
 from prometheus_client import start_http_server
 
 from authentication import __version__, openapi
@@ -94,14 +94,15 @@ async def _bounded(closing: Awaitable[object], what: str) -> None:
         log.warning("%s did not close within %s s; leaving it", what, CLOSE_TIMEOUT)
 
 
-def _nested_too_deep(request: Request[Any, Any, Any], error: RecursionError) -> Response[object]:
-    """JSON nested deeper than the decoder recurses is the caller's 400, not a 500."""
-    log.info("nesting too deep on %s %s: %r", request.method, request.url.path, error)
-    return Response(
-        {"detail": "The request body is nested too deeply"},
-        status_code=HTTP_400_BAD_REQUEST,
-        media_type=MediaType.JSON,
-    )
+class AuthenticationRequest(Request[Any, Any, Any]):
+    """A JSON body nested deeper than the decoder follows is the caller's 400 (msgspec raises
+    RecursionError for it, which would otherwise be a 500)."""
+
+    async def json(self) -> Any:
+        try:
+            return await super().json()
+        except RecursionError as error:
+            raise ClientException("The JSON body is nested too deeply") from error
 
 
 def _allow_every_method(app: Litestar) -> None:
@@ -166,7 +167,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             path="/auth/documentation",
             render_plugins=[SwaggerRenderPlugin(path="/")],
         ),
-        exception_handlers={**exception_handlers(), RecursionError: _nested_too_deep},
+        request_class=AuthenticationRequest,
+        exception_handlers=exception_handlers(),
         # Request bodies are read strictly, as the contract types them (a JSON integer, a JSON
         # boolean): authentication's callers are FiuFit services, which send nothing else.
         plugins=[PydanticPlugin(validate_strict=True)],
