@@ -3,6 +3,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from goals.catalogue.models import NAMES
 from tests.helpers import Client, admin, user
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,6 +22,8 @@ async def test_metrics_catalogue_in_order(client: Client) -> None:
         response = await client.get("/goals/metrics", headers=headers)
         assert response.status_code == 200
         assert response.json() == GOAL_METRICS
+    # The names the OpenAPI document lists for a new goal's metric are the database's.
+    assert list(NAMES) == [metric["name"] for metric in GOAL_METRICS]
 
 
 def check_migration(

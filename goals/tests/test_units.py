@@ -114,12 +114,23 @@ def test_integers_stay_integers(value: Decimal, number: float) -> None:
     assert result == number and type(result) is type(number)
 
 
-@pytest.mark.parametrize(("text", "value"), [("10", Decimal(10)), (2.5, Decimal("2.5"))])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("10", Decimal(10)),
+        (2.5, Decimal("2.5")),
+        ("\u00a010.500 ", Decimal("10.5")),
+        (".5", Decimal("0.5")),
+    ],
+)
 def test_quantities_read_numbers_and_numeric_strings(text: object, value: Decimal) -> None:
     assert TypeAdapter(PositiveQuantity).validate_python(text) == value
 
 
-@pytest.mark.parametrize("bad", ["0", -1, "1.0001", "1e15", "NaN", "inf", "ten"])
+# Decimal itself would read "1e2", "1_0" and other scripts' digits; a quantity is a plain numeral.
+@pytest.mark.parametrize(
+    "bad", ["0", -1, "1.0001", "1e15", "NaN", "inf", "ten", "1e2", "1_0", "\u0661\u0660", True]
+)
 def test_objectives_are_positive_finite_with_three_decimals(bad: object) -> None:
     with pytest.raises(ValidationError):
         TypeAdapter(PositiveQuantity).validate_python(bad)

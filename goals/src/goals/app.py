@@ -16,12 +16,11 @@ from litestar.di import Provide
 from litestar.exceptions import ClientException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig
 from prometheus_client import start_http_server
 from redis.asyncio import Redis
 
-from goals import __version__
+from goals import __version__, documentation, openapi
 from goals.catalogue.routes import CatalogueController
 from goals.clock import Clock, system_clock
 from goals.db import OUTAGES, UNSTORABLE, open_pool
@@ -147,7 +146,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
                         log.warning("background task %s did not stop at shutdown", task.get_name())
 
     prometheus = PrometheusConfig(app_name="fiufit_goals", group_path=True)
-    return Litestar(
+    app = Litestar(
         route_handlers=[HealthController, CatalogueController, GoalController, ProgressController],
         lifespan=[lifespan],
         dependencies={
@@ -168,11 +167,6 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             version=__version__,
             path="/goals/documentation",
             render_plugins=[SwaggerRenderPlugin(path="/")],
-            components=Components(
-                security_schemes={
-                    "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
-                }
-            ),
         ),
         request_class=GoalsRequest,
         exception_handlers=exception_handlers(
@@ -182,3 +176,6 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         # base64 inflates by a third; authentication checks the decoded size on its own.
         request_max_body_size=settings.max_image_bytes * 4 // 3 + 64 * 1024,
     )
+    openapi.document(app, openapi.BEARER, extra=documentation.EXTRA)
+    documentation.complete(app)
+    return app

@@ -1,7 +1,10 @@
 """What the progress routes answer."""
 
-from pydantic import BaseModel
+from typing import Annotated
+
+from pydantic import BaseModel, Field
 
 
 class Progress(BaseModel):
-    progress: int | float
+    # Integers when whole, as the 2023 API answered.
+    progress: Annotated[int | float, Field(json_schema_extra={"oneOf": None, "type": "number"})]
