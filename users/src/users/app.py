@@ -21,18 +21,19 @@ from prometheus_client import start_http_server
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 
-from users import __version__, blocking
+from users import __version__, blocking, contract, openapi
 from users.accounts.routes import AccountController
 from users.admins.routes import AdminController, ModerationController
 from users.admins.service import bootstrap_admin
 from users.clients.auth import AuthClient
 from users.clients.payment import PaymentClient
 from users.clients.upstream import Upstream
-from users.db import OUTAGES, Pool
+from users.db import OUTAGES, UNSTORABLE, Pool
 from users.errors import exception_handlers
 from users.follows.routes import FollowController
 from users.geo import Positions
 from users.health import HealthController
+from users.inputs import BoundedRequest
 from users.logs import configure_logging
 from users.outbox import OutboxRelay
 from users.profiles.avatar import AVATAR_WORDING
@@ -182,7 +183,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     log.warning("background task %s did not stop at shutdown", task.get_name())
 
     prometheus = PrometheusConfig(app_name="fiufit_users", group_path=True)
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             HealthController,
             AccountController,
@@ -212,7 +213,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
             path="/users/documentation",
             render_plugins=[SwaggerRenderPlugin(path="/")],
         ),
-        exception_handlers=exception_handlers(OUTAGES, "The database is unavailable"),
+        exception_handlers=exception_handlers(
+            OUTAGES, "The database is unavailable", unstorable=UNSTORABLE
+        ),
+        before_request=contract.answer_options,
+        request_class=BoundedRequest,
         request_max_body_size=settings.max_body_bytes,
         logging_config=None,  # keep the JSON lines configured above
     )
+    app.state.allow = contract.allowed_methods(app)
+    openapi.document(app, openapi.BEARER)
+    contract.complete(app)
+    return app

@@ -29,6 +29,11 @@ OUTAGES: tuple[type[Exception], ...] = (
     asyncpg.TooManyConnectionsError,
 )
 
+# What means "this value cannot be stored", answered 400 (errors.exception_handlers) rather than
+# 500: asyncpg raises DataError for a NUL character, an unpaired surrogate or an integer beyond
+# the column's range, whatever the boundary let through.
+UNSTORABLE: tuple[type[Exception], ...] = (asyncpg.DataError,)
+
 
 class Pool:
     """What requests use. Rule: release the connection before calling another service or

@@ -13,6 +13,7 @@ from typing import Any
 from litestar import Controller, Request, get
 from litestar.response import Response
 
+from users.openapi import PUBLIC
 from users.readiness import Readiness
 from users.services import Services
 
@@ -44,10 +45,10 @@ class HealthController(Controller):
     path = "/users"
     tags = ("health",)
 
-    @get("/healthcheck/")
+    @get("/healthcheck/", opt=PUBLIC)
     async def healthcheck(self, request: Request[Any, Any, Any]) -> dict[str, float]:
         return {"uptime": time.monotonic() - request.app.state.started_at}
 
-    @get("/readiness/")
+    @get("/readiness/", opt=PUBLIC)
     async def readiness(self, request: Request[Any, Any, Any]) -> Response[dict[str, object]]:
         return await READINESS.answer(request)

@@ -14,8 +14,12 @@ Limit = Annotated[
 ]
 
 
-# Ids in paths: bigint range, so a huge number is a 400 rather than a database error.
-UserId = Annotated[int, PathParameter(ge=1, le=2**63 - 1)]
+# Ids in paths: bigint range, so a huge number is a 400 rather than a database error. The
+# bounds are also written as integers: Litestar would publish 2**63 - 1 as a float, 2**63.
+ID_MAX = 2**63 - 1
+UserId = Annotated[
+    int, PathParameter(ge=1, le=ID_MAX, schema_extra={"minimum": 1, "maximum": ID_MAX})
+]
 
 
 def clamp(limit: int) -> int:

@@ -34,7 +34,9 @@ async def admin_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRout
 
 async def provide_caller(
     request: Request[Any, Any, Any],
-    authorization: Annotated[str | None, HeaderParameter(name="Authorization")] = None,
+    authorization: Annotated[
+        str | None, HeaderParameter(name="Authorization", include_in_schema=False)
+    ] = None,
 ) -> Caller:
     return await _verified(request, authorization)
 

@@ -2,16 +2,24 @@
 
 from typing import Annotated
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import AfterValidator, BaseModel, StringConstraints
 
+from users.inputs import BLANKS, NO_NUL, PAD, strip
 from users.profiles.models import ProfileFields
 
-# The shape the clients check (x@y.z); Firebase has the final word.
+# The shape the clients check (x@y.z), spaces around it dropped; Firebase has the final word.
+PART = rf"[^@{BLANKS}]+"
 Email = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+    StringConstraints(max_length=254, pattern=rf"^{PAD}{PART}@{PART}\.{PART}{PAD}$"),
+    AfterValidator(strip),
 ]
-Password = Annotated[str, StringConstraints(min_length=6, max_length=128)]
+Password = Annotated[str, StringConstraints(min_length=6, max_length=128, pattern=NO_NUL)]
+# What a login compares with the stored e-mail, spaces around it dropped.
+LoginEmail = Annotated[
+    str, StringConstraints(max_length=254, pattern=NO_NUL), AfterValidator(strip)
+]
+LoginPassword = Annotated[str, StringConstraints(max_length=128, pattern=NO_NUL)]
 
 
 class EmailSignUp(ProfileFields):
@@ -20,21 +28,22 @@ class EmailSignUp(ProfileFields):
 
 
 class GoogleSignUp(ProfileFields):
-    """The mobile app also sends `password: ""` and `google_token`: both are ignored."""
+    """The mobile app also sends `password: ""` and `google_token`: both are ignored, as is
+    any other field."""
 
     email: Email
 
 
 class PasswordLogin(BaseModel):
-    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254)]
-    password: Annotated[str, StringConstraints(max_length=128)]
+    email: LoginEmail
+    password: LoginPassword
 
 
 class TokenRelogin(BaseModel):
     """The 2023 re-login: a still-valid Bearer token, with or without credentials."""
 
-    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254)] | None = None
-    password: Annotated[str, StringConstraints(max_length=128)] | None = None
+    email: LoginEmail | None = None
+    password: LoginPassword | None = None
 
 
 class GoogleLogin(BaseModel):

@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, post
 from litestar.background_tasks import BackgroundTask
+from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
 from litestar.exceptions import ClientException, NotAuthorizedException
 from litestar.params import FromPath, HeaderParameter, JSONBody
@@ -16,11 +17,24 @@ from users.accounts.models import (
     LoginReply,
     TokenRelogin,
 )
+from users.errors import TooManyRequests
+from users.openapi import PUBLIC
 from users.profiles.models import User
 from users.security import limit_login, limit_recovery, limit_signup
 from users.services import Services
 
-Authorization = Annotated[str | None, HeaderParameter(name="Authorization")]
+# Documented as security schemes (contract.py): the Google credential, or the Bearer re-login.
+Authorization = Annotated[
+    str | None, HeaderParameter(name="Authorization", include_in_schema=False)
+]
+# Where a new user can be read (GET /users/{id}); clients that ignore it see nothing new.
+LOCATION = ResponseHeader(
+    name="Location", description="The new user's path", documentation_only=True
+)
+
+
+def created(user: User) -> Response[User]:
+    return Response(user, status_code=201, headers={"Location": f"/users/{user.id}"})
 
 
 def _google_credential(authorization: str | None) -> str:
@@ -33,20 +47,31 @@ class AccountController(Controller):
     path = "/users"
     tags = ("accounts",)
 
-    @post("/usersIDP", status_code=201)
+    @post(
+        "/usersIDP",
+        status_code=201,
+        opt=PUBLIC,
+        raises=[NotAuthorizedException, TooManyRequests],
+        response_headers=[LOCATION],
+    )
     async def sign_up_with_google(
         self,
         request: Request[Any, Any, Any],
         data: JSONBody[GoogleSignUp],
         services: NamedDependency[Services],
         authorization: Authorization = None,
-    ) -> User:
+    ) -> Response[User]:
         """The raw Google credential in Authorization; its verified e-mail must be `email`."""
         await limit_signup(request, services, data.email)
         credential = _google_credential(authorization)
-        return await service.sign_up_with_google(services, data, credential)
+        return created(await service.sign_up_with_google(services, data, credential))
 
-    @post("/login", status_code=200)
+    @post(
+        "/login",
+        status_code=200,
+        opt=PUBLIC,
+        raises=[NotAuthorizedException, TooManyRequests],
+    )
     async def login(
         self,
         request: Request[Any, Any, Any],
@@ -64,7 +89,12 @@ class AccountController(Controller):
             raise NotAuthorizedException(service.INVALID_CREDENTIALS)
         return LoginReply(token=token, id=user_id)
 
-    @post("/login/usersIDP", status_code=200)
+    @post(
+        "/login/usersIDP",
+        status_code=200,
+        opt=PUBLIC,
+        raises=[NotAuthorizedException, TooManyRequests],
+    )
     async def login_with_google(
         self,
         request: Request[Any, Any, Any],
@@ -80,7 +110,7 @@ class AccountController(Controller):
             return Response({"detail": service.NO_IDP_USER}, status_code=404)
         return Response(LoginReply(token=token, id=user_id).model_dump())
 
-    @post("/recovery/{username:str}", status_code=202)
+    @post("/recovery/{username:str}", status_code=202, opt=PUBLIC, raises=[TooManyRequests])
     async def recover(
         self,
         username: FromPath[str],

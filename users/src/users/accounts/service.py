@@ -239,7 +239,7 @@ def username_from_body(body: bytes) -> str | None:
         return None
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past what json can read
         value = text
     if isinstance(value, dict):
         value = value.get("username")
@@ -258,5 +258,7 @@ async def send_reset(services: Services, username: str) -> None:
             await services.auth.send_password_reset(found[0].email)
     except HTTPException as error:
         log.warning("password reset for %r not sent: %s", username, error.detail)
+    except (UnicodeError, asyncpg.DataError) as error:  # a NUL: no account has such a name
+        log.info("password reset for %r not sent: %r", username, error)
     except Exception:
         log.exception("password reset for %r failed", username)

@@ -2,14 +2,17 @@
 
 from typing import Annotated
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import AfterValidator, BaseModel, StringConstraints
 
 from users.accounts.models import Email, Password
+from users.inputs import PAD, strip
 
 
 class AdminCreate(BaseModel):
     username: Annotated[
-        str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.-]{3,40}$")
+        str,
+        StringConstraints(pattern=rf"^{PAD}[A-Za-z0-9_.-]{{3,40}}{PAD}$"),
+        AfterValidator(strip),
     ]
     email: Email
     password: Password

@@ -4,12 +4,15 @@ from typing import Any
 
 from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency
+from litestar.exceptions import NotAuthorizedException
 from litestar.params import JSONBody
 
 from users.accounts import service as accounts
 from users.accounts.models import LoginReply, PasswordLogin
 from users.admins import service
 from users.admins.models import Admin, AdminCreate
+from users.errors import Conflict, TooManyRequests
+from users.openapi import PUBLIC
 from users.pagination import UserId
 from users.profiles.models import User
 from users.security import admin_only, limit_login
@@ -20,7 +23,7 @@ class AdminController(Controller):
     path = "/admins"
     tags = ("admins",)
 
-    @post("/", status_code=200, guards=[admin_only])
+    @post("/", status_code=200, guards=[admin_only], raises=[Conflict])
     async def create(
         self, data: JSONBody[AdminCreate], services: NamedDependency[Services]
     ) -> Admin:
@@ -30,7 +33,7 @@ class AdminController(Controller):
     async def list_admins(self, services: NamedDependency[Services]) -> list[Admin]:
         return await service.list_admins(services)
 
-    @post("/login", status_code=200)
+    @post("/login", status_code=200, opt=PUBLIC, raises=[NotAuthorizedException, TooManyRequests])
     async def login(
         self,
         request: Request[Any, Any, Any],
@@ -45,9 +48,10 @@ class AdminController(Controller):
 class ModerationController(Controller):
     path = "/users/status"
     tags = ("admins",)
-    guards = [admin_only]  # noqa: RUF012
 
-    @patch("/{user_id:int}")
+    # The guard is the handler's, not the controller's: Litestar would also put a controller's
+    # guards on the path's automatic OPTIONS answer.
+    @patch("/{user_id:int}", guards=[admin_only])
     async def toggle_block(self, user_id: UserId, services: NamedDependency[Services]) -> User:
         """Admins only: blocks an unblocked user, unblocks a blocked one; answers the user."""
         return await service.toggle_block(services, user_id)

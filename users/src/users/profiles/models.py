@@ -5,21 +5,75 @@ so a body carrying them (the mobile app echoes whole objects) cannot set them.""
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    WithJsonSchema,
+)
+
+from users.inputs import (
+    LETTER,
+    NO_NUL,
+    PAD,
+    iso_date,
+    number_or_numeral,
+    number_or_numeral_schema,
+    past_date_pattern,
+    strict_number,
+    strip,
+)
 
 Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{4,20}$")]
 # Letters (accents too), single spaces, apostrophes or hyphens between them.
 PersonName = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[^\W\d_]+([ '-][^\W\d_]+)*$"
+    StringConstraints(max_length=40, pattern=rf"^{PAD}{LETTER}+([ '-]{LETTER}+)*{PAD}$"),
+    AfterValidator(strip),
+]
+
+# Metres from 0.5 to 2.5, as a number or a numeric string (the profile edit sends strings).
+HEIGHT_NUMERAL = r"^(0\.[5-9][0-9]*|1(\.[0-9]+)?|2(\.[0-4][0-9]*)?|2\.50*)$"
+Height = Annotated[
+    float,
+    BeforeValidator(number_or_numeral(HEIGHT_NUMERAL, "height")),
+    Field(ge=0.5, le=2.5),
+    WithJsonSchema(
+        number_or_numeral_schema(
+            {"type": "number", "minimum": 0.5, "maximum": 2.5}, HEIGHT_NUMERAL, "metres"
+        )
     ),
 ]
-Height = Annotated[float, Field(ge=0.5, le=2.5, description="metres")]
-Weight = Annotated[int, Field(ge=20, le=400, description="kilograms")]
-Location = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+# Whole kilograms from 20 to 400, as a number or a numeric string.
+WEIGHT_NUMERAL = r"^([2-9][0-9]|[1-3][0-9]{2}|400)(\.0+)?$"
+Weight = Annotated[
+    int,
+    BeforeValidator(number_or_numeral(WEIGHT_NUMERAL, "weight")),
+    Field(ge=20, le=400),
+    WithJsonSchema(
+        number_or_numeral_schema(
+            {"type": "integer", "minimum": 20, "maximum": 400}, WEIGHT_NUMERAL, "kilograms"
+        )
+    ),
+]
+Location = Annotated[str, StringConstraints(max_length=100, pattern=NO_NUL), AfterValidator(strip)]
 # Base64 (no data: prefix) of a JPEG/PNG/WebP; authentication checks the content.
-Image = Annotated[str, StringConstraints(min_length=1)]
+Image = Annotated[
+    str,
+    StringConstraints(min_length=1),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "minLength": 1,
+            "description": "base64 (no data: prefix) of a JPEG, PNG or WebP image; storage "
+            "checks the content (400 otherwise)",
+        }
+    ),
+]
 
 
 def _in_the_past(value: date) -> date:
@@ -28,7 +82,19 @@ def _in_the_past(value: date) -> date:
     return value
 
 
-BirthDate = Annotated[date, AfterValidator(_in_the_past)]
+BirthDate = Annotated[
+    date,
+    BeforeValidator(iso_date),
+    AfterValidator(_in_the_past),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date",
+            "pattern": past_date_pattern(date.today()),
+            "description": "a past date from 1900-01-01 on, YYYY-MM-DD",
+        }
+    ),
+]
 
 
 def _lon_lat(value: tuple[float, float]) -> tuple[float, float]:
@@ -38,11 +104,30 @@ def _lon_lat(value: tuple[float, float]) -> tuple[float, float]:
     return value
 
 
-Coordinates = Annotated[tuple[float, float], AfterValidator(_lon_lat)]
+Degrees = Annotated[float, BeforeValidator(strict_number)]
+Coordinates = Annotated[
+    tuple[Degrees, Degrees],
+    AfterValidator(_lon_lat),
+    WithJsonSchema(
+        {
+            "type": "array",
+            "prefixItems": [
+                {"type": "number", "minimum": -180, "maximum": 180},
+                {"type": "number", "minimum": -90, "maximum": 90},
+            ],
+            "minItems": 2,
+            "maxItems": 2,
+            "description": "[longitude, latitude]",
+        }
+    ),
+]
 
 
 class ProfileFields(BaseModel):
-    """Shared by both sign-ups."""
+    """Shared by both sign-ups. Other fields are ignored (the mobile app also sends
+    `registration_date`)."""
+
+    model_config = ConfigDict(json_schema_extra={"additionalProperties": True})
 
     username: Username
     name: PersonName
@@ -51,13 +136,17 @@ class ProfileFields(BaseModel):
     weight: Weight
     birth_date: BirthDate
     location: Location = ""
-    is_athlete: bool
+    is_athlete: StrictBool
     coordinates: Coordinates | None = None
     image: Image | None = None
 
 
 class ProfileUpdate(BaseModel):
-    """PATCH /users/{id}: every field optional; null means "leave it"."""
+    """PATCH /users/{id}: every field optional; null means "leave it". Other fields are ignored
+    (the mobile app echoes the whole profile: id, email, is_athlete, is_blocked,
+    registration_date)."""
+
+    model_config = ConfigDict(json_schema_extra={"additionalProperties": True})
 
     username: Username | None = None
     name: PersonName | None = None

@@ -5,10 +5,15 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
 from litestar.params import JSONBody, QueryParameter
+from litestar.response import Response
 
 from users.accounts import service as accounts
 from users.accounts.models import EmailSignUp
+from users.accounts.routes import LOCATION, created
+from users.errors import NotAcceptable, TooManyRequests
+from users.openapi import PUBLIC
 from users.pagination import Limit, Offset, UserId, clamp
 from users.profiles import service
 from users.profiles.models import Neighbourhood, ProfileUpdate, User, UserPage, UserWithImage
@@ -16,23 +21,42 @@ from users.security import limit_signup
 from users.services import Services
 from users.tokens import Caller
 
-Username = Annotated[str | None, QueryParameter(min_length=1, max_length=100)]
-Degrees = Annotated[float | None, QueryParameter()]
-Radius = Annotated[float | None, QueryParameter(gt=0, description="metres")]
+Username = Annotated[
+    str | None, QueryParameter(min_length=1, max_length=100, pattern=r"^[^\x00]*$")
+]
+# The ranges are checked by service.check_search (its 2023 messages), after the 406s for a
+# latitude without a longitude and the like; schema_extra publishes them.
+Latitude = Annotated[
+    float | None,
+    QueryParameter(schema_extra={"minimum": -90, "maximum": 90}, description="degrees"),
+]
+Longitude = Annotated[
+    float | None,
+    QueryParameter(schema_extra={"minimum": -180, "maximum": 180}, description="degrees"),
+]
+# schema_extra: Litestar drops a bound of 0 from an optional parameter's schema.
+Radius = Annotated[
+    float | None,
+    QueryParameter(
+        gt=0,
+        schema_extra={"exclusive_minimum": 0},
+        description="metres; larger ones are cut down to the service's maximum",
+    ),
+]
 
 
 class ProfileController(Controller):
     path = "/users"
     tags = ("users",)
 
-    @get("/")
+    @get("/", raises=[NotFoundException, NotAcceptable])
     async def search(
         self,
         caller: NamedDependency[Caller],
         services: NamedDependency[Services],
         username: Username = None,
-        latitude: Degrees = None,
-        longitude: Degrees = None,
+        latitude: Latitude = None,
+        longitude: Longitude = None,
         radius: Radius = None,
         offset: Offset = 0,
         limit: Limit = 10,
@@ -49,17 +73,17 @@ class ProfileController(Controller):
         caller.require_admin()
         return await service.page(services, offset, clamp(limit))
 
-    @post("/", status_code=201)
+    @post("/", status_code=201, opt=PUBLIC, raises=[TooManyRequests], response_headers=[LOCATION])
     async def sign_up(
         self,
         request: Request[Any, Any, Any],
         data: JSONBody[EmailSignUp],
         services: NamedDependency[Services],
-    ) -> User:
+    ) -> Response[User]:
         await limit_signup(request, services, data.email)
-        return await accounts.sign_up_with_email(services, data, data.email, data.password)
+        return created(await accounts.sign_up_with_email(services, data, data.email, data.password))
 
-    @get("/locations/")
+    @get("/locations/", opt=PUBLIC)
     async def locations(self) -> list[Neighbourhood]:
         """The 48 Buenos Aires neighbourhoods offered at sign-up (no token needed)."""
         return service.neighbourhoods()

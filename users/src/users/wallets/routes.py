@@ -5,8 +5,10 @@ from typing import Annotated
 
 from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency, Provide
+from litestar.exceptions import NotFoundException
 from litestar.params import HeaderParameter, JSONBody, QueryParameter
 
+from users.errors import Conflict, TooManyRequests
 from users.pagination import Limit, Offset, UserId, clamp
 from users.security import admin_only
 from users.services import Services
@@ -24,6 +26,29 @@ from users.wallets.models import (
 
 IdempotencyKey = Annotated[
     str | None, HeaderParameter(name="Idempotency-Key", min_length=1, max_length=200)
+]
+
+
+# payment checks the address (400 "address is not a valid Ethereum address"); schema_extra
+# publishes what it takes.
+WalletAddress = Annotated[
+    str | None,
+    QueryParameter(
+        max_length=42,
+        schema_extra={"pattern": r"^(0[xX])?[0-9a-fA-F]{40}$"},
+        description="an Ethereum address",
+    ),
+]
+# schema_extra: Litestar drops a bound of 0 from an optional parameter's schema; payment takes
+# at most 18 decimals (wei).
+Minimum = Annotated[
+    float | None,
+    QueryParameter(
+        ge=0,
+        le=10**9,
+        schema_extra={"minimum": 0, "multiple_of": 1e-18},
+        description="ETH: movements of at least this amount",
+    ),
 ]
 
 
@@ -53,7 +78,8 @@ class WalletController(Controller):
         caller.require_self_or_admin(user_id)
         return await service.balance(services, user_id)
 
-    @patch("/{user_id:int}/wallet/balance", guards=[admin_only])
+    # 409: an Idempotency-Key already used for another request (payment's answer, passed on).
+    @patch("/{user_id:int}/wallet/balance", guards=[admin_only], raises=[Conflict])
     async def top_up(
         self,
         user_id: UserId,
@@ -64,7 +90,7 @@ class WalletController(Controller):
         """Admins only: funds from the contract to the user's wallet."""
         return await service.top_up(services, user_id, data.amount, key)
 
-    @post("/deposit", status_code=200)
+    @post("/deposit", status_code=200, raises=[NotFoundException, Conflict])
     async def deposit(
         self,
         data: JSONBody[DepositCreate],
@@ -76,7 +102,7 @@ class WalletController(Controller):
         caller.require_self(data.sender_id)
         return await service.deposit(services, data, key)
 
-    @post("/extraction", status_code=200)
+    @post("/extraction", status_code=200, raises=[NotFoundException, Conflict, TooManyRequests])
     async def extraction(
         self,
         data: JSONBody[ExtractionCreate],
@@ -94,8 +120,8 @@ class WalletController(Controller):
         services: NamedDependency[Services],
         offset: Offset = 0,
         limit: Limit = 10,
-        wallet_address: Annotated[str | None, QueryParameter(max_length=42)] = None,
-        minimum: Annotated[float | None, QueryParameter(ge=0, le=10**9)] = None,
+        wallet_address: WalletAddress = None,
+        minimum: Minimum = None,
     ) -> MovementPage:
         """Admins only: the ledger, newest first."""
         return await service.transactions(services, offset, clamp(limit), wallet_address, minimum)
