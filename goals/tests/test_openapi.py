@@ -147,6 +147,8 @@ def test_the_schema_states_the_bounds_the_code_holds(document: dict[str, Any]) -
         assert "401" in operation["responses"] and operation["security"] == [{"BearerToken": []}]
     for public in ("/goals/healthcheck", "/goals/readiness"):
         assert document["paths"][public]["get"]["security"] == []
+    readiness = document["paths"]["/goals/readiness"]["get"]["responses"]
+    assert readiness["503"]["content"] == readiness["200"]["content"]  # the report, not an Error
     assert document["components"]["securitySchemes"] == {
         "BearerToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     }

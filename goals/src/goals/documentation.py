@@ -5,7 +5,6 @@ own, after it:
 - `/goals/{user_id}` (GET, POST) and `/goals/{goal_id}` (PATCH, DELETE) are one path for HTTP,
   so they are one path item, `/goals/{id}`, whose parameter each operation describes (the
   server still names it `user_id` or `goal_id` in its error messages);
-- readiness answers its report with a 503 too, not an error body;
 - links from a created goal to the operations that read, edit and delete it, so a client (or a
   stateful test) can follow one to the next;
 - the fields the app echoes back in an edit, documented as ignored.
@@ -16,7 +15,6 @@ from litestar.openapi.spec import (
     Components,
     Link,
     OpenAPI,
-    OpenAPIMediaType,
     OpenAPIResponse,
     Operation,
     Parameter,
@@ -24,9 +22,6 @@ from litestar.openapi.spec import (
     Reference,
     Schema,
 )
-from litestar.openapi.spec.enums import OpenAPIType
-
-from goals.health import READINESS
 
 USER_PATH, GOAL_PATH = "/goals/{user_id}", "/goals/{goal_id}"
 GOALS_PATH = "/goals/{id}"
@@ -72,7 +67,6 @@ def complete(app: Litestar) -> None:
     doc = app.openapi_schema
     doc.info.description = DESCRIPTION
     _one_path_for_goals(doc)
-    _readiness_report(doc)
     _links(doc)
     _ignored_fields(doc)
 
@@ -93,30 +87,6 @@ def _one_path_for_goals(doc: OpenAPI) -> None:
                     parameter.name = "id"
             setattr(merged, method, operation)
     doc.paths = {GOALS_PATH: merged, **paths}
-
-
-def _readiness_report(doc: OpenAPI) -> None:
-    """The report readiness answers, 200 or 503 (the glue would declare an error body)."""
-    operation = (doc.paths or {})["/goals/readiness"].get
-    assert operation is not None and operation.responses is not None
-    state = Schema(type=OpenAPIType.STRING, enum=["ok", "unavailable"])
-    names = [*READINESS.required, *READINESS.soft]
-    report = Schema(
-        type=OpenAPIType.OBJECT,
-        required=["ready", "degraded", "checks"],
-        properties={
-            "ready": Schema(type=OpenAPIType.BOOLEAN, description="False only without Postgres"),
-            "degraded": Schema(type=OpenAPIType.BOOLEAN, description="A soft dependency is down"),
-            "checks": Schema(
-                type=OpenAPIType.OBJECT, required=names, properties=dict.fromkeys(names, state)
-            ),
-        },
-    )
-    content = {"application/json": OpenAPIMediaType(schema=report)}
-    operation.responses["200"] = OpenAPIResponse(description="Ready", content=content)
-    operation.responses["503"] = OpenAPIResponse(
-        description="Not ready: its own database does not answer", content=content
-    )
 
 
 def _operation_id(doc: OpenAPI, method: str, path: str = GOALS_PATH) -> str:

@@ -8,9 +8,10 @@ outage of theirs alerts without pulling every goals pod out of its Service at on
 """
 
 import time
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 from litestar import Controller, Request, get
+from litestar.openapi import ResponseSpec
 from litestar.response import Response
 
 from goals.openapi import PUBLIC
@@ -40,14 +41,46 @@ READINESS = Readiness(
 )
 
 
+State = Literal["ok", "unavailable"]
+
+
+class Uptime(TypedDict):
+    uptime: float  # seconds since the process started
+
+
+class Checks(TypedDict):
+    postgres: State  # required: 503 when unavailable
+    redis: State  # soft: `degraded` when unavailable
+    authentication: State  # soft
+
+
+class ReadinessAnswer(TypedDict):
+    ready: bool
+    degraded: bool
+    checks: Checks
+
+
 class HealthController(Controller):
     path = "/goals"
     tags = ("health",)
 
     @get("/healthcheck/", opt=PUBLIC)
-    async def healthcheck(self, request: Request[Any, Any, Any]) -> dict[str, float]:
-        return {"uptime": time.monotonic() - request.app.state.started_at}
+    async def healthcheck(self, request: Request[Any, Any, Any]) -> Uptime:
+        return Uptime(uptime=time.monotonic() - request.app.state.started_at)
 
-    @get("/readiness/", opt=PUBLIC)
+    @get(
+        "/readiness/",
+        opt=PUBLIC,
+        responses={
+            200: ResponseSpec(
+                ReadinessAnswer, description="Ready (maybe degraded)", generate_examples=False
+            ),
+            503: ResponseSpec(
+                ReadinessAnswer,
+                description="Not ready: its own database does not answer",
+                generate_examples=False,
+            ),
+        },
+    )
     async def readiness(self, request: Request[Any, Any, Any]) -> Response[dict[str, object]]:
         return await READINESS.answer(request)
