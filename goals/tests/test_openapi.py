@@ -44,7 +44,7 @@ def assert_nothing_found(base_url: str, headers: dict[str, str] | None) -> None:
 
 
 def test_a_fuzzer_finds_nothing_as_an_admin(served: str) -> None:
-    # 20 to 55 s on the 2-CPU test machine (with the other suites running), 60 examples.
+    # 13 to 55 s on the 2-CPU test machine (with the other suites running), 60 examples.
     assert_nothing_found(served, admin())
 
 
