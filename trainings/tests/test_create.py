@@ -41,6 +41,31 @@ async def test_trainer_creates_a_training_as_themself(client: Client) -> None:
     assert again.json() == created
 
 
+async def test_a_new_training_says_where_it_is(client: Client) -> None:
+    response = await client.post("/trainings", json=training_body(), headers=trainer())
+    assert response.status_code == 201
+    assert response.headers["location"] == f"/trainings/{response.json()['id']}"
+    assert (await client.get(response.headers["location"])).json() == response.json()
+
+
+async def test_blanks_around_texts_names_and_numbers_are_trimmed(client: Client) -> None:
+    body = training_body(
+        title="\u00a0 Arm day\n",
+        description="\tCurls and dips\u3000",
+        type=" Arm ",
+        difficulty="Easy\r\n",
+        exercises=[{"name": " Walk ", "unit": " metre\u2003", "count": " 010 ", "series": "3\n"}],
+    )
+    response = await client.post("/trainings", json=body, headers=trainer())
+    assert response.status_code == 201, response.text
+    created = response.json()
+    assert (created["title"], created["description"]) == ("Arm day", "Curls and dips")
+    assert (created["type"], created["difficulty"]) == ("Arm", "Easy")
+    assert created["exercises"] == [
+        {"name": "Walk", "type": "Cardio", "unit": "metre", "count": 10, "series": 3}
+    ]
+
+
 async def test_body_cannot_set_id_blocked_or_rating(client: Client) -> None:
     body = training_body(id=12345, blocked=True, rating=5, rating_count=9)
     created = (await client.post("/trainings", json=body, headers=trainer())).json()
@@ -159,12 +184,32 @@ async def test_unknown_catalogue_names_are_400_naming_them(
         {"exercises": [{"name": "Squat"}]},
         {"exercises": [{"name": "Squat", "count": 1}] * 51},
         {"exercises": "Squat"},
+        # No NUL in a text (Postgres cannot store one); lengths count once trimmed.
+        {"title": "Arm\x00day"},
+        {"description": "Curls\x00"},
+        {"title": "  ab  "},
+        # Numbers are integers or their digits, never booleans or other spellings.
+        {"exercises": [{"name": "Squat", "count": True}]},
+        {"exercises": [{"name": "Squat", "count": "1 0"}]},
+        {"exercises": [{"name": "Squat", "count": "+1"}]},
+        {"exercises": [{"name": "Squat", "count": "1" * 40}]},
+        {"exercises": [{"name": "Squat", "count": 3, "series": False}]},
     ],
 )
 async def test_invalid_bodies_are_400(client: Client, overrides: dict[str, Any]) -> None:
     response = await client.post("/trainings", json=training_body(**overrides), headers=trainer())
     assert response.status_code == 400, response.text
     assert "detail" in response.json()
+
+
+@pytest.mark.parametrize("depth", [2_000, 100_000])
+async def test_deeply_nested_json_is_400(client: Client, depth: int) -> None:
+    nested = b'{"title": ' + b"[" * depth + b"]" * depth + b"}"
+    response = await client.post(
+        "/trainings", content=nested, headers={**trainer(), "Content-Type": "application/json"}
+    )
+    assert response.status_code == 400, response.text
+    assert response.json() == {"detail": "The JSON body is nested too deeply"}
 
 
 async def test_malformed_json_and_wrong_shapes_are_400(client: Client) -> None:

@@ -137,6 +137,24 @@ async def test_bad_edits_are_400_and_change_nothing(
     assert (await client.get(f"/trainings/{training['id']}")).json() == training
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"blocked": 0},  # a JSON boolean only (it read 0 as false)
+        {"blocked": "yes"},
+        {"blocked": True, "difficulty": "Insane"},  # names are the catalogue's, whoever sends them
+        {"blocked": True, "exercises": [{"name": "Moonwalk", "count": 1}]},
+    ],
+)
+async def test_bad_moderations_are_400_and_change_nothing(
+    client: Client, create: Create, body: Any
+) -> None:
+    training = await create()
+    response = await client.patch(f"/trainings/{training['id']}", json=body, headers=admin())
+    assert response.status_code == 400, response.text
+    assert (await client.get(f"/trainings/{training['id']}")).json() == training
+
+
 async def test_editing_a_missing_training_is_404(client: Client) -> None:
     response = await client.patch("/trainings/424242", json=EDIT, headers=trainer())
     assert response.status_code == 404

@@ -137,6 +137,29 @@ async def test_cors_preflight_rejects_other_origins(client: Client) -> None:
     assert "access-control-allow-origin" not in response.headers
 
 
+@pytest.mark.parametrize(
+    ("path", "allow"),
+    [
+        ("/trainings/", "GET, OPTIONS, POST"),
+        ("/trainings/1", "GET, OPTIONS, PATCH"),
+        ("/trainings/types/", "GET, OPTIONS"),
+        ("/users/1/trainings/", "GET, OPTIONS, POST"),
+        ("/users/1/trainings/2", "DELETE, OPTIONS, PUT"),
+        ("/users/1/trainings/2/rating", "GET, OPTIONS"),
+    ],
+)
+async def test_options_and_405_name_every_method_of_the_path(
+    client: Client, path: str, allow: str
+) -> None:
+    options = await client.options(path)
+    assert options.status_code == 204
+    assert options.headers["allow"] == allow  # it named the path's first handler's only
+    refused = await client.request("TRACE", path)
+    assert refused.status_code == 405
+    assert sorted(refused.headers["allow"].split(", ")) == allow.split(", ")
+    assert refused.json() == {"detail": "Method Not Allowed"}
+
+
 async def test_unknown_routes_and_bad_ids_are_json_4xx(client: Client) -> None:
     for path in (
         "/trainings/nothing/here",

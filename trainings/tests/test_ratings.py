@@ -104,6 +104,8 @@ async def test_numeric_strings_are_read(client: Client, create: Create) -> None:
     training = await create()
     assert await rate(client, training["id"], "3") == 204
     assert await rating_of(client, training["id"]) == (3, 1)
+    assert await rate(client, training["id"], " 04\n") == 204
+    assert await rating_of(client, training["id"]) == (4, 1)
 
 
 @pytest.mark.parametrize(

@@ -1,14 +1,19 @@
 """Pure functions, tested without any server: rating means, page totals and sizes, media sizes,
 names and budgets, search filters, catalogue look-ups and answers, the rows and responses built
-from a training, the columns an edit writes and the role split of a PATCH body."""
+from a training, the columns an edit writes and the role split of a PATCH body, and what the wire
+accepts (each type of trainings.wire against the pattern the document publishes for it)."""
 
+import random
+import re
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
 import pytest
 from litestar.exceptions import ClientException, NotFoundException
-from pydantic import ValidationError
+from pydantic import BaseModel, StringConstraints, ValidationError
 
 from tests.helpers import make_settings
+from trainings import wire
 from trainings.catalogue.models import Exercise
 from trainings.catalogue.service import (
     Catalogue,
@@ -281,7 +286,7 @@ def test_a_training_response_names_what_its_row_numbers() -> None:
         "rating_count": 2,
     }
     exercises = [{"exercise_id": 2, "count": 5, "series": None}]
-    training = to_training(CATALOGUE, row, exercises, None, media_omitted=True)  # type: ignore[arg-type]
+    training = to_training(CATALOGUE, row, exercises, None, media_omitted=True)
     assert (training.trainer_id, training.type, training.difficulty) == ("101", "Leg", "Easy")
     assert (training.media, training.media_omitted) == (None, True)
     assert (training.rating, training.rating_count, training.blocked) == (5, 2, False)
@@ -327,3 +332,87 @@ def test_numbers_may_arrive_as_numeric_strings() -> None:
     assert FavouriteCreate.model_validate({"training_id": "12"}).training_id == 12
     with pytest.raises(ValidationError):
         FavouriteCreate.model_validate({"training_id": True})
+
+
+# What the wire accepts (trainings.wire): each type validates exactly its published pattern -----
+
+
+class _Texts(BaseModel):
+    title: Annotated[str, *wire.text(3, 8)]
+    name: Annotated[str, *wire.text(1, 4)]
+
+
+class _Numbers(BaseModel):
+    rate: Annotated[int, *wire.integer(0, 5)]
+    count: Annotated[int, *wire.integer(1, 1000)]
+
+
+def _accepted(model: type[BaseModel], field: str, value: object) -> bool:
+    try:
+        model.model_validate({field: value}, strict=False)  # as Litestar validates bodies
+    except ValidationError as error:
+        return not any(e["loc"] == (field,) for e in error.errors())
+    return True
+
+
+def test_blanks_are_what_pydantic_trimmed() -> None:
+    class Stripped(BaseModel):
+        text: Annotated[str, StringConstraints(strip_whitespace=True)]
+
+    every = (chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    assert {c for c in every if Stripped(text=f"{c}a{c}").text == "a"} == set(wire.BLANKS)
+
+
+@pytest.mark.parametrize(("field", "lo", "hi"), [("title", 3, 8), ("name", 1, 4)])
+def test_a_text_is_accepted_exactly_when_its_pattern_matches(field: str, lo: int, hi: int) -> None:
+    pattern = re.compile(wire.text_pattern(lo, hi))
+    alphabet = ["a", "é", " ", "\t", "\n", "\u00a0", "\u3000", "\x1c", "\x00", "-", "\U0001f3cb"]
+    rnd = random.Random(7)
+    samples = ["", " ", "\x00", "abc", " abc ", "a\x00b"]
+    samples += ["".join(rnd.choices(alphabet, k=rnd.randint(0, hi + 4))) for _ in range(3000)]
+    for value in samples:
+        assert _accepted(_Texts, field, value) == bool(pattern.search(value)), repr(value)
+
+
+@pytest.mark.parametrize(("field", "lo", "hi"), [("rate", 0, 5), ("count", 1, 1000)])
+def test_a_number_is_accepted_exactly_when_its_schema_allows_it(
+    field: str, lo: int, hi: int
+) -> None:
+    pattern = re.compile(wire.numeric_pattern(lo, hi))
+    rnd = random.Random(11)
+    texts = ["", " ", "0", "00", "1", "5", "6", "+1", "-1", "1.0", "1_0", "1e3", "٣", "0x1"]
+    texts += ["".join(rnd.choices(" \t\n0123456789", k=rnd.randint(1, 6))) for _ in range(3000)]
+    for text in texts:
+        assert _accepted(_Numbers, field, text) == bool(pattern.search(text)), repr(text)
+    for number in [*range(-3, 1010), 2**70, 3.0, 2.5, True, False, None]:
+        allowed = not isinstance(number, bool) and number is not None
+        allowed = allowed and float(number).is_integer() and lo <= number <= hi
+        assert _accepted(_Numbers, field, number) == allowed, repr(number)
+
+
+def test_digit_patterns_cover_their_range_exactly() -> None:
+    rnd = random.Random(3)
+    for lo, hi in [
+        (0, 0),
+        (1, 1),
+        (0, 5),
+        (1, 9),
+        (1, 10),
+        (1, 999),
+        (0, 2**31 - 1),
+        (1, 2**63 - 1),
+    ]:
+        pattern = re.compile(f"^{wire.digits_pattern(lo, hi)}$")
+        numbers = [*range(0, 1200), hi - 1, hi, hi + 1, 10 ** len(str(hi))]
+        numbers += [rnd.randrange(0, 2 * hi + 2) for _ in range(2000)]
+        for number in numbers:
+            assert bool(pattern.match(str(number))) == (lo <= number <= hi), (lo, hi, number)
+        assert not pattern.match("0" + str(hi))  # leading zeros are the numeric pattern's
+
+
+def test_a_names_pattern_is_one_of_them_with_blanks_around() -> None:
+    pattern = re.compile(wire.names_pattern(["Push-down", "Walk", "Close grip push up"]))
+    for name in ("Walk", " Walk\n", "\u00a0Push-down", "Close grip push up"):
+        assert pattern.search(name), name
+    for name in ("walk", "Walks", "Push", "Walk Walk", "", "Close grip"):
+        assert not pattern.search(name), name

@@ -18,14 +18,15 @@ from litestar.plugins.prometheus import PrometheusConfig
 from prometheus_client import start_http_server
 from redis.asyncio import Redis
 
-from trainings import __version__
+from trainings import __version__, contract, openapi
 from trainings.catalogue.routes import CatalogueController
 from trainings.catalogue.service import load_catalogue
-from trainings.db import OUTAGES
+from trainings.db import OUTAGES, UNSTORABLE
 from trainings.errors import exception_handlers
 from trainings.favourites.routes import FavouriteController
 from trainings.health import HealthController
 from trainings.logs import configure_logging
+from trainings.methods import allow_every_method
 from trainings.outbox import OutboxRelay
 from trainings.security import provide_caller
 from trainings.services import Services, provide_services
@@ -34,6 +35,7 @@ from trainings.storage import Storage
 from trainings.tokens import TokenVerifier
 from trainings.trainings.routes import TrainingController
 from trainings.trainings.service import MEDIA_WORDING
+from trainings.wire import JSONRequest
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +120,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         async with _services(settings) as services:
             app.state.services = services
+            contract.describe_catalogue(app, services.catalogue)
             if settings.outbox_relay_enabled:
                 services.relay.start()
             if settings.prometheus_port:
@@ -129,7 +132,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 await _bounded(services.relay.stop(), "outbox relay")
 
     prometheus = PrometheusConfig(app_name="fiufit_trainings", group_path=True)
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             HealthController,
             CatalogueController,
@@ -157,7 +160,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             path="/trainings/documentation",
             render_plugins=[SwaggerRenderPlugin(path="/")],
         ),
-        exception_handlers=exception_handlers(OUTAGES),
+        exception_handlers=exception_handlers(OUTAGES, unstorable=UNSTORABLE),
+        request_class=JSONRequest,
+        before_send=[allow_every_method()],
         # base64 inflates by a third; the decoded size limit is checked by the storage.
         request_max_body_size=settings.max_image_bytes * 4 // 3 + 64 * 1024,
     )
+    openapi.document(app, contract.SCHEMES)
+    contract.complete(app)
+    return app

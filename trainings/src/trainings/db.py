@@ -18,3 +18,7 @@ OUTAGES: tuple[type[Exception], ...] = (
     asyncpg.CannotConnectNowError,
     asyncpg.TooManyConnectionsError,
 )
+
+# What means "this value cannot be stored", the caller's 400 (errors.exception_handlers): asyncpg
+# raises DataError for a NUL or an unpaired surrogate in a text, an integer beyond int64, …
+UNSTORABLE: tuple[type[Exception], ...] = (asyncpg.DataError,)

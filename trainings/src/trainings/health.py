@@ -14,6 +14,7 @@ from typing import Any
 from litestar import Controller, Request, get
 from litestar.response import Response
 
+from trainings.openapi import PUBLIC
 from trainings.readiness import Readiness
 from trainings.services import Services
 
@@ -47,10 +48,10 @@ class HealthController(Controller):
     path = "/trainings"
     tags = ("health",)
 
-    @get("/healthcheck/")
+    @get("/healthcheck/", opt=PUBLIC)
     async def healthcheck(self, request: Request[Any, Any, Any]) -> dict[str, float]:
         return {"uptime": time.monotonic() - request.app.state.started_at}
 
-    @get("/readiness/")
+    @get("/readiness/", opt=PUBLIC)
     async def readiness(self, request: Request[Any, Any, Any]) -> Response[dict[str, object]]:
         return await READINESS.answer(request)

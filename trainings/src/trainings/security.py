@@ -12,7 +12,10 @@ from trainings.tokens import Caller
 
 async def provide_caller(
     request: Request[Any, Any, Any],
-    authorization: Annotated[str | None, HeaderParameter(name="Authorization")] = None,
+    # The document states it as the security scheme (BearerToken), not as a parameter.
+    authorization: Annotated[
+        str | None, HeaderParameter(name="Authorization", include_in_schema=False)
+    ] = None,
 ) -> Caller:
     """401 without a valid token; permission checks (403) are the handlers' business."""
     services: Services = request.app.state.services

@@ -5,6 +5,7 @@ from litestar.di import NamedDependency
 
 from trainings.catalogue import service
 from trainings.catalogue.models import Exercises, Names
+from trainings.openapi import PUBLIC
 from trainings.services import Services
 
 
@@ -12,14 +13,14 @@ class CatalogueController(Controller):
     path = "/trainings"
     tags = ("catalogue",)
 
-    @get("/types/")
+    @get("/types/", opt=PUBLIC)
     async def types(self, services: NamedDependency[Services]) -> Names:
         return service.type_names(services.catalogue)
 
-    @get("/difficulties/")
+    @get("/difficulties/", opt=PUBLIC)
     async def difficulties(self, services: NamedDependency[Services]) -> Names:
         return service.difficulty_names(services.catalogue)
 
-    @get("/exercises/")
+    @get("/exercises/", opt=PUBLIC)
     async def exercises(self, services: NamedDependency[Services]) -> Exercises:
         return service.exercise_list(services.catalogue)

@@ -1,26 +1,21 @@
 """Bodies of the favourites and ratings routes (numbers may arrive as numeric strings)."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BaseModel
 
+from trainings import wire
 
-def _not_a_bool(value: Any) -> Any:
-    if isinstance(value, bool):  # pydantic would read true as 1
-        raise ValueError("must be an integer, not a boolean")
-    return value
-
-
-Integer = Annotated[int, BeforeValidator(_not_a_bool)]
+BIGINT_MAX = 2**63 - 1
 
 
 class FavouriteCreate(BaseModel):
-    training_id: Integer = Field(ge=1, le=2**63 - 1)
+    training_id: Annotated[int, *wire.integer(1, BIGINT_MAX)]
 
 
 class RatingUpdate(BaseModel):
     # 1-5 stars; 0 clears the rating (the app sends 0 when the current star is tapped again).
-    rate: Integer = Field(ge=0, le=5)
+    rate: Annotated[int, *wire.integer(0, 5)]
 
 
 class Rating(BaseModel):

@@ -6,8 +6,10 @@ from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import JSONBody
 
+from trainings.errors import Conflict
 from trainings.favourites import service
 from trainings.favourites.models import FavouriteCreate, Rating, RatingUpdate
+from trainings.openapi import PUBLIC
 from trainings.services import Services
 from trainings.tokens import Caller
 from trainings.trainings import service as trainings
@@ -19,7 +21,7 @@ class FavouriteController(Controller):
     path = "/users/{user_id:int}/trainings"
     tags = ("favourites and ratings",)
 
-    @get("/")
+    @get("/", opt=PUBLIC)
     async def favourites(
         self,
         services: NamedDependency[Services],
@@ -29,7 +31,7 @@ class FavouriteController(Controller):
     ) -> TrainingPage:
         return await service.favourites(services, user_id, offset, limit)
 
-    @post("/", status_code=204)
+    @post("/", status_code=204, raises=[Conflict])
     async def add(
         self,
         services: NamedDependency[Services],
@@ -65,7 +67,7 @@ class FavouriteController(Controller):
             raise PermissionDeniedException("Trainers cannot rate their own trainings")
         await service.rate(services, user_id, training_id, data.rate)
 
-    @get("/{training_id:int}/rating")
+    @get("/{training_id:int}/rating", opt=PUBLIC)
     async def rating(
         self,
         services: NamedDependency[Services],

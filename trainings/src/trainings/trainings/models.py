@@ -1,16 +1,46 @@
 """Wire shapes. Bodies are read tolerantly (unknown fields ignored, numbers may be strings);
 each role has its own input model (``TrainerTrainingUpdate``, ``AdminTrainingUpdate``), so nobody
-sets a field their role may not change. Responses are bare nouns (``Training``)."""
+sets a field their role may not change. Responses are bare nouns (``Training``). The types of
+``trainings.wire`` validate what the OpenAPI document says of each field."""
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+import annotated_types
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=40)]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+from trainings import wire
+
+# Lengths once trimmed of white space: (least, most).
+TITLE = (3, 40)
+DESCRIPTION = (3, 500)
+NAME = (1, 60)
+Title = Annotated[str, *wire.text(*TITLE)]
+Description = Annotated[str, *wire.text(*DESCRIPTION)]
+# A catalogue name (type, difficulty, exercise); the document lists the catalogue's own.
+Name = Annotated[str, *wire.text(*NAME)]
 # Decoded size is checked by authentication's storage (413); this only bounds the text.
-Media = Annotated[str, StringConstraints(strip_whitespace=True, max_length=16 * 1024 * 1024)]
+Media = Annotated[
+    str, BeforeValidator(wire.strip_blanks), StringConstraints(max_length=16 * 1024 * 1024)
+]
+MEDIA_SCHEMA = {
+    "type": "string",
+    "contentEncoding": "base64",
+    "description": (
+        "An image (PNG, JPEG, …) as base64, a data: URL prefix allowed. Authentication's storage"
+        " decodes and checks it: 400 when it is not an image, 413 when it is too large"
+    ),
+}
+COUNT = (1, 100_000)
+SERIES = (1, 1_000)
+Count = Annotated[int, *wire.integer(*COUNT)]
+Series = Annotated[int, *wire.integer(*SERIES)]
+Exercises = Annotated[list["TrainingExerciseCreate"], annotated_types.MaxLen(50)]
 
 
 class TrainingExerciseCreate(BaseModel):
@@ -18,13 +48,13 @@ class TrainingExerciseCreate(BaseModel):
 
     name: Name
     unit: str | None = None
-    count: int = Field(ge=1, le=100_000)
-    series: int | None = Field(default=None, ge=1, le=1_000)
+    count: Count
+    series: Series | None = wire.optional(wire.integer_schema(*SERIES))
 
     @field_validator("unit")
     @classmethod
     def _blank_unit_is_none(cls, unit: str | None) -> str | None:
-        return unit.strip() or None if unit is not None else None
+        return wire.strip_blanks(unit) or None if unit is not None else None
 
 
 class TrainingCreate(BaseModel):
@@ -34,33 +64,34 @@ class TrainingCreate(BaseModel):
     description: Description
     type: Name
     difficulty: Name
-    media: Media | None = None
-    exercises: list[TrainingExerciseCreate] = Field(default_factory=list, max_length=50)
+    media: Media | None = wire.optional(MEDIA_SCHEMA)
+    exercises: Exercises = Field(default_factory=list)
 
 
 class TrainerTrainingUpdate(BaseModel):
     """What the training's trainer may change. Missing or null means unchanged;
     ``media: ""`` removes the image."""
 
-    title: Title | None = None
-    description: Description | None = None
-    type: Name | None = None
-    difficulty: Name | None = None
-    media: Media | None = None
-    exercises: list[TrainingExerciseCreate] | None = Field(default=None, max_length=50)
+    title: Title | None = wire.optional(wire.text_schema(*TITLE))
+    description: Description | None = wire.optional(wire.text_schema(*DESCRIPTION))
+    type: Name | None = wire.optional(wire.text_schema(*NAME))
+    difficulty: Name | None = wire.optional(wire.text_schema(*NAME))
+    media: Media | None = wire.optional(MEDIA_SCHEMA)
+    exercises: Exercises | None = None
 
 
 class AdminTrainingUpdate(BaseModel):
     """What an admin may change."""
 
-    blocked: bool | None = None
+    blocked: wire.Boolean | None = None
 
 
 class TrainingUpdate(TrainerTrainingUpdate):
     """PATCH /trainings/{id} as sent: the trainer's fields or the admin's ``blocked``; the
-    caller's role decides which part applies."""
+    caller's role decides which part applies. ``blocked`` is a JSON boolean (the back office
+    sends one): ``0`` or ``"yes"`` are a 400."""
 
-    blocked: bool | None = None
+    blocked: wire.Boolean | None = None
 
     def content(self) -> TrainerTrainingUpdate:
         values = {name: getattr(self, name) for name in TrainerTrainingUpdate.model_fields}

@@ -2,24 +2,39 @@
 
 from typing import Annotated
 
-from litestar import Controller, get, patch, post
+from litestar import Controller, Response, get, patch, post
+from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
+from trainings import wire
+from trainings.openapi import PUBLIC
 from trainings.services import Services
 from trainings.tokens import Caller
 from trainings.trainings import service
 from trainings.trainings.models import Training, TrainingCreate, TrainingPage, TrainingUpdate
 from trainings.trainings.service import MAX_LIMIT
 
-# Ids are Postgres bigints; anything outside is a 400, not a database error.
-Id = Annotated[int, PathParameter(ge=1, le=2**63 - 1)]
-Offset = Annotated[int, QueryParameter(ge=0, le=2**31 - 1, description="Rows to skip")]
+BIGINT_MAX = 2**63 - 1
+INT_MAX = 2**31 - 1
+# Ids are Postgres bigints; anything outside is a 400, not a database error. The bounds are
+# written as integers too (Litestar writes them as floats, and 2**63 - 1 is no float).
+Id = Annotated[int, PathParameter(ge=1, le=BIGINT_MAX, schema_extra={"maximum": BIGINT_MAX})]
+Offset = Annotated[
+    int,
+    QueryParameter(
+        ge=0,
+        le=INT_MAX,
+        schema_extra={"minimum": 0, "maximum": INT_MAX},
+        description="Rows to skip",
+    ),
+]
 Limit = Annotated[
     int,
     QueryParameter(
         ge=1,
+        schema_extra={"minimum": 1},
         description=(
             f"Page size; values above {MAX_LIMIT} (or TRAININGS_MAX_PAGE_SIZE) are capped to it."
             " Media is inlined within a per-response budget (TRAININGS_RESPONSE_MEDIA_BYTES,"
@@ -34,18 +49,35 @@ class TrainingController(Controller):
     path = "/trainings"
     tags = ("trainings",)
 
-    @get("/")
+    @get("/", opt=PUBLIC)
     async def search(
         self,
         services: NamedDependency[Services],
         title: Annotated[
-            str | None, QueryParameter(max_length=100, description="Title prefix, any case")
+            str | None,
+            QueryParameter(
+                max_length=100, pattern=wire.NO_NUL, description="Title prefix, any case; no NUL"
+            ),
         ] = None,
         training_type: Annotated[
-            str | None, QueryParameter(max_length=60, description="Training type name")
+            str | None,
+            QueryParameter(
+                max_length=60, description="A training type's name (`GET /trainings/types/`)"
+            ),
         ] = None,
-        difficulty: Annotated[str | None, QueryParameter(max_length=60)] = None,
-        trainer_id: Annotated[str | None, QueryParameter(max_length=40)] = None,
+        difficulty: Annotated[
+            str | None,
+            QueryParameter(
+                max_length=60, description="A difficulty's name (`GET /trainings/difficulties/`)"
+            ),
+        ] = None,
+        trainer_id: Annotated[
+            str | None,
+            QueryParameter(
+                max_length=40,
+                description="The trainer's user id; anything that cannot be one matches nothing",
+            ),
+        ] = None,
         blocked: Annotated[
             bool | None, QueryParameter(description="false hides blocked trainings")
         ] = None,
@@ -63,18 +95,31 @@ class TrainingController(Controller):
             limit=limit,
         )
 
-    @post("/", status_code=201)
+    @post(
+        "/",
+        status_code=201,
+        response_headers=[
+            ResponseHeader(
+                name="Location",
+                description="The new training's path (`GET /trainings/{training_id}`)",
+                documentation_only=True,
+            )
+        ],
+    )
     async def create(
         self,
         services: NamedDependency[Services],
         caller: NamedDependency[Caller],
         data: JSONBody[TrainingCreate],
-    ) -> Training:
+    ) -> Response[Training]:
         if not caller.is_trainer:
             raise PermissionDeniedException("Only trainers create trainings")
-        return await service.create(services, caller.id, data)
+        training = await service.create(services, caller.id, data)
+        return Response(
+            training, status_code=201, headers={"Location": f"/trainings/{training.id}"}
+        )
 
-    @get("/{training_id:int}")
+    @get("/{training_id:int}", opt=PUBLIC)
     async def read(self, services: NamedDependency[Services], training_id: Id) -> Training:
         return await service.get(services, training_id)
 
@@ -86,9 +131,11 @@ class TrainingController(Controller):
         training_id: Id,
         data: JSONBody[TrainingUpdate],
     ) -> Training:
-        # Each role has its part of the body; the other fields are ignored.
+        # Each role has its part of the body; the other fields are ignored (but, as the document
+        # says, they name the catalogue's types, difficulties and exercises whoever sends them).
         owner = await service.trainer_of(services, training_id)
         if caller.is_admin:
+            service.check_names(services.catalogue, data.content())
             return await service.moderate(services, training_id, data.moderation())
         if caller.is_trainer and caller.is_user(owner):
             return await service.update(services, training_id, data.content())

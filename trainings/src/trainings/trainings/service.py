@@ -153,6 +153,14 @@ def content_changes(catalogue: Catalogue, edit: TrainerTrainingUpdate) -> dict[s
     return changes
 
 
+def check_names(catalogue: Catalogue, edit: TrainerTrainingUpdate) -> None:
+    """A 400 for a type, difficulty or exercise the catalogue does not know, also where the
+    sender's role does not apply that part of a PATCH body: the contract is one body for both."""
+    content_changes(catalogue, edit)
+    if edit.exercises is not None:
+        exercise_rows(catalogue, edit.exercises)
+
+
 # Reading ---------------------------------------------------------------------------------------
 
 

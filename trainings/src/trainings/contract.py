@@ -1,0 +1,164 @@
+"""The OpenAPI document, as true as the code: the declared glue (`openapi.document`: the Error
+body, the statuses, the Bearer scheme and the public operations), then what is this service's
+own.
+
+- `complete(app)`, in the app factory after `openapi.document(app, SCHEMES)`: the readiness
+  answers (its 503 is the readiness body, not an Error), the type of the `Location` of a new
+  training, and the request bodies' tolerance (unknown fields ignored).
+- `describe_catalogue(app, catalogue)`, in the lifespan once the catalogue is loaded: the
+  names the code accepts (types, difficulties, each exercise's name with its units), so a
+  request the document allows is one the catalogue knows.
+"""
+
+from collections import defaultdict
+
+from litestar import Litestar
+from litestar.openapi.spec import (
+    Components,
+    OpenAPIHeader,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    Operation,
+    Parameter,
+    Reference,
+    Schema,
+)
+from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
+
+from trainings import openapi, wire
+from trainings.catalogue.service import Catalogue
+
+# Every caller presents a user's (or an admin's) JWT; the internal calls go the other way.
+SCHEMES = openapi.BEARER
+
+# Bodies read tolerantly: the 2023 clients echo whole objects back.
+BODIES = ("TrainingCreate", "TrainingUpdate", "TrainingExerciseCreate", "FavouriteCreate",
+          "RatingUpdate")  # fmt: skip
+IGNORED = "Unknown fields are ignored (the clients echo whole objects back)."
+
+_STATE = Schema(type=OpenAPIType.STRING, enum=["ok", "unavailable"])
+READINESS = Schema(
+    type=OpenAPIType.OBJECT,
+    required=["ready", "degraded", "checks"],
+    properties={
+        "ready": Schema(type=OpenAPIType.BOOLEAN, description="False only without Postgres"),
+        "degraded": Schema(type=OpenAPIType.BOOLEAN, description="A soft dependency is down"),
+        "checks": Schema(
+            type=OpenAPIType.OBJECT,
+            properties={name: _STATE for name in ("postgres", "redis", "authentication")},
+            additional_properties=_STATE,
+        ),
+    },
+)
+
+
+def _components(app: Litestar) -> dict[str, Schema]:
+    components = app.openapi_schema.components
+    assert isinstance(components, Components) and components.schemas is not None
+    return components.schemas
+
+
+def _schema(app: Litestar, name: str) -> Schema:
+    schema = _components(app)[name]
+    assert isinstance(schema, Schema), name
+    return schema
+
+
+def operation(app: Litestar, path: str, method: str) -> Operation:
+    item = (app.openapi_schema.paths or {})[path]
+    found = getattr(item, method)
+    assert isinstance(found, Operation), (path, method)
+    return found
+
+
+def complete(app: Litestar) -> None:
+    """Completes `app`'s OpenAPI document after `openapi.document` (Litestar caches it and
+    serves that object)."""
+    readiness = operation(app, "/trainings/readiness", "get")
+    answers = readiness.responses or {}
+    for status, description in (("200", "Ready"), ("503", "Not ready: Postgres does not answer")):
+        answers[status] = OpenAPIResponse(
+            description=description,
+            content={"application/json": OpenAPIMediaType(schema=READINESS)},
+        )
+    readiness.responses = answers
+    created = (operation(app, "/trainings", "post").responses or {})["201"]
+    assert isinstance(created, OpenAPIResponse) and created.headers is not None
+    location = created.headers["Location"]
+    assert isinstance(location, OpenAPIHeader)
+    location.schema = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.URI_REFERENCE)
+    for name in BODIES:
+        body = _schema(app, name)
+        body.additional_properties = True
+        body.description = IGNORED
+
+
+def _names(names: list[str]) -> Schema:
+    return Schema(type=OpenAPIType.STRING, pattern=wire.names_pattern(names))
+
+
+def _or_null(schema: Schema) -> Schema:
+    return Schema(one_of=[schema, Schema(type=OpenAPIType.NULL)])
+
+
+def _exercise_variants(catalogue: Catalogue) -> list[Schema | Reference]:
+    """One variant per set of units: the exercise names with exactly those units, and the unit
+    they take (none: null, missing or blank)."""
+    units: dict[str, set[str | None]] = defaultdict(set)
+    for exercise in catalogue.exercises:
+        units[exercise.name].add(exercise.unit)
+    groups: dict[frozenset[str | None], list[str]] = defaultdict(list)
+    for name, found in units.items():
+        groups[frozenset(found)].append(name)
+    variants: list[Schema | Reference] = []
+    for its_units, names in sorted(groups.items(), key=lambda group: sorted(group[1])):
+        choices: list[Schema | Reference] = []
+        if None in its_units:
+            choices += [
+                Schema(type=OpenAPIType.NULL),
+                Schema(type=OpenAPIType.STRING, pattern=wire.BLANK_PATTERN),
+            ]
+        if named := sorted(unit for unit in its_units if unit is not None):
+            choices.append(_names(named))
+        described = ", ".join(sorted(names))
+        variants.append(
+            Schema(
+                description=(
+                    f"{described}: "
+                    + (f"unit one of {', '.join(named)}" if named else "no unit")
+                    + (" or none" if named and None in its_units else "")
+                ),
+                properties={
+                    "name": _names(names),
+                    "unit": choices[0] if len(choices) == 1 else Schema(one_of=choices),
+                },
+                required=["name"] if None in its_units else ["name", "unit"],
+            )
+        )
+    return variants
+
+
+def _query(operation: Operation, name: str) -> Parameter:
+    found = next(
+        p for p in operation.parameters or [] if isinstance(p, Parameter) and p.name == name
+    )
+    return found
+
+
+def describe_catalogue(app: Litestar, catalogue: Catalogue) -> None:
+    """The catalogue's names where the code looks them up (idempotent: each start sets them)."""
+    types, difficulties = list(catalogue.types), list(catalogue.difficulties)
+    search = operation(app, "/trainings", "get")
+    for parameter, names in (("training_type", types), ("difficulty", difficulties)):
+        _query(search, parameter).schema = Schema(
+            type=OpenAPIType.STRING,
+            enum=["", *names],
+            description="One of the catalogue's names; empty: no filter",
+        )
+    create, update = _schema(app, "TrainingCreate"), _schema(app, "TrainingUpdate")
+    for field, names in (("type", types), ("difficulty", difficulties)):
+        assert create.properties is not None and update.properties is not None
+        create.properties[field] = _names(names)
+        update.properties[field] = _or_null(_names(names))
+    exercise = _schema(app, "TrainingExerciseCreate")
+    exercise.any_of = _exercise_variants(catalogue)
