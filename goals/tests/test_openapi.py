@@ -49,7 +49,7 @@ def test_a_fuzzer_finds_nothing_as_an_admin(served: str) -> None:
 
 
 def test_a_fuzzer_finds_nothing_without_a_token(served: str) -> None:
-    # 15 to 30 s on the 2-CPU test machine (with the other suites running), 60 examples.
+    # 15 to 35 s on the 2-CPU test machine (with the other suites running), 60 examples.
     assert_nothing_found(served, None)
 
 
