@@ -50,10 +50,19 @@ async def test_bad_listing_parameters_are_400(client: Client) -> None:
         {"kind": "gift"},
         {"status": "lost"},
         {"user_id": 0},
+        {"min_amount": "-0"},
+        {"min_amount": "1e-3"},  # a plain decimal: an exponent like this one was
+        {"min_amount": "1e999999"},  # a 500 (the decimal context's overflow)
+        {"min_amount": "0.0000000000000000001"},
+        {"min_amount": "1\u0000"},
     ):
         response = await client.get("/payment/transactions", params=params)
         assert response.status_code == 400, (params, response.text)
         assert "detail" in response.json()
+    # Bytes that are no UTF-8 (a surrogate's encoding), in each text parameter.
+    for name in ("address", "min_amount", "kind", "status"):
+        response = await client.get(f"/payment/transactions?{name}=%ED%A0%80")
+        assert response.status_code == 400, (name, response.text)
 
 
 async def test_unknown_transaction_is_404(client: Client) -> None:

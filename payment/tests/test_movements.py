@@ -195,6 +195,29 @@ async def test_bad_amounts_are_400(client: Client, amount: object) -> None:
     assert "detail" in response.json()
 
 
+async def test_amounts_with_nul_or_surrogates_are_400(client: Client) -> None:
+    user = await funded(client, "0.01")
+    for amount in (b'"0.01\\u0000"', b'"\\ud800"', b'"0.0\\udc001"', b"1" + b"0" * 5000):
+        body = b'{"user_id": %d, "amount": %s}' % (user["user_id"], amount)
+        response = await client.post(
+            "/payment/top-ups", content=body, headers={**key(), "Content-Type": "application/json"}
+        )
+        assert response.status_code == 400, (amount, response.text)
+
+
+async def test_a_new_movement_names_its_entry_and_a_replay_does_not(client: Client) -> None:
+    user = await wallet(client)
+    once = key()
+    body = {"user_id": user["user_id"], "amount": "0.01"}
+    created = await client.post("/payment/top-ups", json=body, headers=once)
+    assert created.status_code == 201, created.text
+    location = created.headers["location"]
+    assert location == f"/payment/transactions/{created.json()['id']}"
+    assert (await client.get(location)).json()["id"] == created.json()["id"]
+    replay = await client.post("/payment/top-ups", json=body, headers=once)
+    assert replay.status_code == 200 and "location" not in replay.headers
+
+
 async def test_numbers_are_accepted_as_amounts(client: Client) -> None:
     user = await wallet(client)
     response = await client.post(

@@ -2,15 +2,31 @@
 are in test_amounts.py)."""
 
 import json
+import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from eth_account import Account
+from hypothesis import given
+from hypothesis import strategies as st
 from litestar.exceptions import ClientException
 
+from payment.amounts import AmountError
 from payment.chain.client import Fees, _revert_reason
+from payment.inputs import (
+    ID_MAX,
+    ID_NUMERAL,
+    MIN_AMOUNT,
+    POSITIVE_AMOUNT,
+    integer_id,
+    nesting,
+    numeral_up_to,
+    plain_amount,
+    wire_amount,
+)
 from payment.ledger.models import Entry
 from payment.ledger.repository import Filters, NewEntry, Row, _where
 from payment.ledger.routes import idempotency_key, respond
@@ -172,3 +188,68 @@ def test_the_revert_reason_is_the_contracts_message() -> None:
     assert _revert_reason(ValueError("execution reverted: only the owner")) == "only the owner"
     assert _revert_reason(ValueError("execution reverted:'empty'")) == "empty"
     assert _revert_reason(ValueError("out of gas")) == "out of gas"
+
+
+@given(st.integers(min_value=1, max_value=10**25), st.integers(min_value=0, max_value=10**26))
+def test_numeral_up_to_matches_exactly_1_to_its_limit(limit: int, number: int) -> None:
+    pattern = re.compile(numeral_up_to(limit))
+    assert bool(pattern.fullmatch(str(number))) == (1 <= number <= limit)
+
+
+def test_the_id_numeral_is_the_bigint_range() -> None:
+    pattern = re.compile(ID_NUMERAL)
+    for number in (1, 9, 10, 10**18 - 1, 10**18, 2**62, ID_MAX - 1, ID_MAX):
+        assert pattern.fullmatch(str(number)), number
+    for text in ("0", "01", "-1", "+1", " 1", "1.0", str(ID_MAX + 1), str(10**19), "\u0665"):
+        assert not pattern.fullmatch(text), text
+
+
+def test_an_id_is_an_integer_or_its_plain_numeral() -> None:
+    assert integer_id(5) == 5 and integer_id("5") == "5" and integer_id(5.0) == 5.0
+    for value in (True, False, "+5", " 5", "05", "5.0", "5_0"):
+        with pytest.raises(ValueError, match="valid integer"):
+            integer_id(value)
+
+
+# Decimal-looking text: what the amounts' patterns must sort exactly as the code does.
+numerals = st.from_regex(r"\A[ ]?[+-]?[0-9]{0,3}(\.[0-9]{0,20})?([eE][+-]?[0-9]{1,2})?[ ]?\Z")
+
+
+def accepted(check: Callable[[str], object], text: str) -> bool:
+    try:
+        check(text)
+    except AmountError:
+        return False
+    return True
+
+
+@given(numerals)
+def test_a_query_s_minimum_amount_is_taken_exactly_as_published(text: str) -> None:
+    published = bool(re.fullmatch(MIN_AMOUNT, text))
+    assert accepted(lambda t: plain_amount(t, allow_zero=True), text) == published
+
+
+@given(numerals)
+def test_a_body_amount_the_code_takes_matches_the_published_pattern(text: str) -> None:
+    if accepted(wire_amount, text):
+        assert re.fullmatch(POSITIVE_AMOUNT, text), text
+    elif re.fullmatch(POSITIVE_AMOUNT, text):  # only the decimals' rule refuses it then
+        exponent = Decimal(text).as_tuple().exponent
+        assert isinstance(exponent, int) and exponent < -18, text
+
+
+def test_amount_spellings_no_contract_describes_are_refused() -> None:
+    for text in ("1_0", "\u0665", "1\u00a0", "inf", "NaN", "0x10", "1,5"):
+        with pytest.raises(AmountError, match="decimal string"):
+            wire_amount(text)
+    assert wire_amount(" 1e-5\n") == Decimal("0.00001") and wire_amount(0.5) == Decimal("0.5")
+    with pytest.raises(AmountError, match="greater than zero"):
+        plain_amount("-0", allow_zero=True)
+
+
+def test_nesting_counts_brackets_outside_strings() -> None:
+    assert nesting(b'{"a": [1, {"b": []}]}') == 4
+    assert nesting(b'{"a": "[[[[", "b": "\\\\"}') == 1
+    assert nesting(b'{"a": "\\"[[[[\\""}') == 1
+    assert nesting(b"[" * 100) == 100  # unclosed
+    assert nesting(b'"[[[[') == 0 and nesting(b"") == 0

@@ -19,6 +19,15 @@ async def test_create_wallet_is_idempotent_per_user(client: Client) -> None:
     assert read.status_code == 200 and read.json() == created
 
 
+async def test_a_created_wallet_names_its_path(client: Client) -> None:
+    user_id = new_user_id()
+    created = await client.post("/payment/wallets", json={"user_id": user_id})
+    assert created.status_code == 201
+    assert created.headers["location"] == f"/payment/wallets/{user_id}"
+    again = await client.post("/payment/wallets", json={"user_id": user_id})
+    assert again.status_code == 200 and "location" not in again.headers
+
+
 async def test_new_wallet_gets_a_gas_grant(client: Client) -> None:
     created = await wallet(client)
     response = await client.get(f"/payment/wallets/{created['user_id']}/balance")
@@ -65,6 +74,47 @@ async def test_bad_wallet_bodies_are_400(client: Client) -> None:
         "/payment/wallets", content=b"{nope", headers={"Content-Type": "application/json"}
     )
     assert broken.status_code == 400
+
+
+async def test_ids_are_integers_or_their_plain_numerals(client: Client) -> None:
+    """The forms the document publishes, and no other (true was read as user 1)."""
+    for user_id in (True, "+5", " 5", "05", "5.0", "5_0", str(2**63), "\u0665"):
+        response = await client.post("/payment/wallets", json={"user_id": user_id})
+        assert response.status_code == 400, (user_id, response.text)
+    whole = await client.post("/payment/wallets", json={"user_id": float(new_user_id())})
+    assert whole.status_code == 201, whole.text
+
+
+async def test_any_encoding_of_bad_input_is_a_400(client: Client) -> None:
+    """NUL bytes, unpaired surrogates, huge numbers and deep nesting are the caller's 400: a
+    30 000-deep body used to crash the process (py-evm raises the recursion limit)."""
+    deep = b"[" * 30_000 + b"]" * 30_000
+    for body in (
+        b'{"user_id": "\\u0000"}',
+        b'{"user_id": "7\\u0000"}',
+        b'{"user_id": "\\ud800"}',
+        b'{"user_id": 1' + b"0" * 5000 + b"}",
+        b'{"user_id": 1e400}',
+        b'{"user_id": 5, "x": ' + deep + b"}",
+        b"{" * 60_000,
+    ):
+        response = await client.post(
+            "/payment/wallets", content=body, headers={"Content-Type": "application/json"}
+        )
+        assert response.status_code == 400, (body[:40], response.text)
+        assert "detail" in response.json()
+    nested = await client.post(
+        "/payment/wallets",
+        content=b'{"user_id": 5, "x": ' + deep + b"}",
+        headers={"Content-Type": "application/json"},
+    )
+    assert nested.json() == {"detail": "The JSON body nests deeper than 32 levels"}
+    brackets = b'{"x": "' + b"[" * 60_000 + b'", "user_id": %d}' % new_user_id()
+    in_a_string = await client.post(
+        "/payment/wallets", content=brackets, headers={"Content-Type": "application/json"}
+    )
+    assert in_a_string.status_code == 201, in_a_string.text  # brackets in a string are text
+    assert (await client.get("/payment/healthcheck/")).status_code == 200
 
 
 async def test_wallets_require_the_service_credential(client: Client) -> None:

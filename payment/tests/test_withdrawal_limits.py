@@ -9,7 +9,16 @@ from typing import Any
 from eth_account import Account
 
 from payment.chain.client import PAYOUT_GAS
-from tests.helpers import BURNER_RUNTIME, Client, key, rpc, running, top_up, wallet
+from tests.helpers import (
+    BURNER_RUNTIME,
+    Client,
+    key,
+    new_user_id,
+    rpc,
+    running,
+    top_up,
+    wallet,
+)
 
 # Init code: CODECOPY the 14-byte runtime that follows it to memory 0 and RETURN it.
 BURNER_INIT = "600e600c600039600e6000f3" + BURNER_RUNTIME
@@ -105,3 +114,14 @@ async def test_withdrawals_per_user_per_hour_are_limited() -> None:
         assert replay.status_code == 200 and replay.json()["id"] == first.json()["id"]
         theirs = await withdraw(app, other["user_id"], Account.create().address, "0.001")
         assert theirs.status_code == 201, theirs.text
+
+
+async def test_a_user_id_beyond_int4_withdraws_under_its_own_limit() -> None:
+    """The per-user lock's key is an int4: a larger id (ids are bigints) was a 500."""
+    async with running(withdrawals_per_hour=1) as app:
+        user = await wallet(app, 2**62 + new_user_id())
+        await top_up(app, user["user_id"], "0.1")
+        first = await withdraw(app, user["user_id"], Account.create().address, "0.001")
+        assert first.status_code == 201, first.text
+        second = await withdraw(app, user["user_id"], Account.create().address, "0.001")
+        assert second.status_code == 429, second.text

@@ -21,7 +21,7 @@ def parse_eth(value: object, allow_zero: bool = False) -> Decimal:
         raise AmountError('amount must be a decimal string such as "0.01"') from error
     if not amount.is_finite():
         raise AmountError("amount must be a finite number")
-    if amount < 0 or (amount == 0 and not allow_zero):
+    if amount.is_signed() or (amount == 0 and not allow_zero):  # -0 too
         raise AmountError("amount must be greater than zero")
     exponent = amount.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -18:

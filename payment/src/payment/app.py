@@ -18,14 +18,15 @@ from litestar.plugins.prometheus import PrometheusConfig
 from prometheus_client import start_http_server
 from redis.asyncio import Redis
 
-from payment import __version__, errors
+from payment import __version__, contract, errors, openapi
 from payment.amounts import to_wei
 from payment.chain.client import Chain
 from payment.chain.deploy import ensure_contract, fund_tester_owner, owner_account
 from payment.chain.errors import ChainUnavailable
 from payment.crypto import KeyBox
-from payment.db import OUTAGES, create_pool
+from payment.db import OUTAGES, UNSTORABLE, create_pool
 from payment.health import HealthController
+from payment.inputs import BoundedRequest
 from payment.ledger.engine import Engine
 from payment.ledger.routes import MovementController
 from payment.ledger.tracker import reconcile, track_forever
@@ -147,7 +148,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                         log.warning("background task %s did not stop at shutdown", task.get_name())
 
     prometheus = PrometheusConfig(app_name="fiufit_payment", group_path=True)
-    return Litestar(
+    app = Litestar(
         route_handlers=[HealthController, WalletController, MovementController],
         lifespan=[lifespan],
         dependencies={"services": Provide(provide_services, sync_to_thread=False)},
@@ -163,7 +164,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
             path="/payment/documentation",
             render_plugins=[SwaggerRenderPlugin(path="/")],
         ),
-        exception_handlers=errors.exception_handlers(OUTAGES, "Database unavailable"),
+        exception_handlers=errors.exception_handlers(
+            OUTAGES, "Database unavailable", unstorable=UNSTORABLE
+        ),
+        request_class=BoundedRequest,  # a JSON body nests at most inputs.MAX_DEPTH levels
         request_max_body_size=64 * 1024,
         logging_config=None,  # logs.py owns the handlers (JSON lines)
     )
+    # The one caller is the users service, with the shared X-Service-Token; health and
+    # readiness are public.
+    openapi.document(app, openapi.SERVICE_TOKEN)
+    contract.complete(app, settings)
+    return app

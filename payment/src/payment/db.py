@@ -1,5 +1,6 @@
 """The `Connection` type repository functions take, the asyncpg pool, the advisory locks that
-serialise work across replicas, and the `OUTAGES` that answer 503."""
+serialise work across replicas, the `OUTAGES` that answer 503 and the `UNSTORABLE` values
+that answer 400."""
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -27,6 +28,12 @@ OUTAGES: tuple[type[Exception], ...] = (
     asyncpg.InterfaceError,
     asyncpg.CannotConnectNowError,
 )
+
+
+# A value Postgres cannot store (a NUL, a number beyond its column): the caller's 400
+# (errors.exception_handlers' `unstorable`), never a 500. The routes bound what they take, so
+# this is the last line.
+UNSTORABLE: tuple[type[Exception], ...] = (asyncpg.DataError,)
 
 
 async def create_pool(url: str, min_size: int, max_size: int) -> asyncpg.Pool:

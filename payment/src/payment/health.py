@@ -5,16 +5,38 @@ be answered. The chain and Redis are softer dependencies (a movement answers 503
 while the node is away; events wait in the outbox while Redis is), so they are reported in
 the body and in the ``fiufit_payment_dependency_up`` gauge, never by taking every replica out
 of rotation. The body names a state per check, never an exception's text.
+
+Both routes are public (no credential: the kubelet's probes call them).
 """
 
 import time
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 from litestar import Controller, Request, get
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Response
 
+from payment.openapi import PUBLIC
 from payment.readiness import Readiness
 from payment.services import Services
+
+State = Literal["ok", "unavailable"]
+
+
+class Uptime(TypedDict):
+    uptime: float  # seconds since the process started
+
+
+class Checks(TypedDict):
+    database: State  # required: 503 when unavailable
+    chain: State  # soft: `degraded` when unavailable
+    redis: State  # soft
+
+
+class ReadinessAnswer(TypedDict):
+    ready: bool
+    degraded: bool
+    checks: Checks
 
 
 def _services(request: Request[Any, Any, Any]) -> Services:
@@ -47,10 +69,18 @@ class HealthController(Controller):
     path = "/payment"
     tags = ("health",)
 
-    @get("/healthcheck/")
-    async def healthcheck(self, request: Request[Any, Any, Any]) -> dict[str, float]:
-        return {"uptime": time.monotonic() - request.app.state.started_at}
+    @get("/healthcheck/", opt=PUBLIC)
+    async def healthcheck(self, request: Request[Any, Any, Any]) -> Uptime:
+        return Uptime(uptime=time.monotonic() - request.app.state.started_at)
 
-    @get("/readiness/")
+    @get(
+        "/readiness/",
+        opt=PUBLIC,
+        responses={
+            200: ResponseSpec(
+                ReadinessAnswer, description="Ready (maybe degraded)", generate_examples=False
+            )
+        },
+    )
     async def readiness(self, request: Request[Any, Any, Any]) -> Response[dict[str, object]]:
         return await READINESS.answer(request)

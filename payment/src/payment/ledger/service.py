@@ -10,10 +10,11 @@ from decimal import Decimal
 from litestar.exceptions import ClientException, NotFoundException, TooManyRequestsException
 from web3 import Web3
 
-from payment.amounts import AmountError, format_eth, parse_eth, to_wei
+from payment.amounts import AmountError, format_eth, to_wei
 from payment.chain.errors import ChainUnavailable
 from payment.db import WITHDRAWAL_LOCK, Connection, connection, found
 from payment.errors import Conflict
+from payment.inputs import plain_amount
 from payment.ledger import repository as ledger
 from payment.ledger.engine import INSUFFICIENT, REFUNDABLE
 from payment.ledger.models import Entry, EntryPage, TopUpIn, TransferIn, WithdrawalIn
@@ -71,7 +72,7 @@ def filters(
     min_wei = None
     if min_amount is not None:
         try:
-            min_wei = to_wei(parse_eth(min_amount, allow_zero=True))
+            min_wei = to_wei(plain_amount(min_amount, allow_zero=True))
         except AmountError as error:
             raise ClientException(f"min_amount: {error}") from error
     return Filters(
@@ -191,7 +192,14 @@ async def _within_rate(conn: Connection, entry: NewEntry, per_hour: int) -> Row 
     row of this key if a concurrent request made it, else refuse a new withdrawal beyond
     the hourly limit with 429."""
     user = entry.key_owner
-    await conn.execute("SELECT pg_advisory_xact_lock($1, $2)", WITHDRAWAL_LOCK, user)
+    # The lock's second key is an int4: a user id beyond it (ids are bigints) is hashed, which
+    # at worst serialises two users' withdrawals; smaller ids keep their key of 1.1.
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock($1, CASE WHEN $2::bigint <= 2147483647"
+        " THEN $2::bigint::int ELSE hashtext($2::bigint::text) END)",
+        WITHDRAWAL_LOCK,
+        user,
+    )
     row = await ledger.get_by_key(conn, entry.kind, user, entry.idempotency_key)
     if row is None and await ledger.recent_withdrawals(conn, user) >= per_hour:
         raise TooManyRequestsException(f"Too many withdrawals: at most {per_hour} per hour")

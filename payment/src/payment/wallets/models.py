@@ -1,10 +1,20 @@
 """Wire models of the wallet endpoints (no body sets an address, a key or a balance)."""
 
-from pydantic import BaseModel, Field
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
+
+from payment.inputs import ID_MAX, ID_SCHEMA, integer_id
+
+UserId = Annotated[
+    int, BeforeValidator(integer_id), Field(ge=1, le=ID_MAX), WithJsonSchema(ID_SCHEMA)
+]
 
 
 class WalletIn(BaseModel):
-    user_id: int = Field(ge=1, le=2**63 - 1)
+    """The user whose wallet to create (or find). Unknown fields are ignored."""
+
+    user_id: UserId
 
 
 class WalletOut(BaseModel):
@@ -13,4 +23,4 @@ class WalletOut(BaseModel):
 
 
 class BalanceOut(WalletOut):
-    balance: str
+    balance: str = Field(description="ETH, in plain decimal notation")

@@ -1,16 +1,24 @@
 """Internal wallet endpoints (service credential required)."""
 
+from typing import Annotated
+
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import JSONBody, PathParameter
 from litestar.response import Response
 
+from payment.inputs import ID_MAX
 from payment.security import require_service_token
 from payment.services import Services
 from payment.wallets import service
 from payment.wallets.models import BalanceOut, WalletIn, WalletOut
 
-UserPath = FromPath[int]
+# Any integer is routed here; one beyond the ids is a 404 (db.found), as an unknown user is.
+UserPath = Annotated[
+    int,
+    PathParameter(description="The user's id", schema_extra={"minimum": 1, "maximum": ID_MAX}),
+]
 
 
 class WalletController(Controller):
@@ -18,12 +26,20 @@ class WalletController(Controller):
     tags = ("wallets",)
     guards = (require_service_token,)
 
-    @post("/", status_code=201)
+    @post(
+        "/",
+        status_code=201,
+        description="Creates the user's wallet (201), or answers the one it has (200).",
+        responses={200: ResponseSpec(WalletOut, description="The user's wallet existed already")},
+    )
     async def create(
         self, data: JSONBody[WalletIn], services: NamedDependency[Services]
     ) -> Response[WalletOut]:
         wallet, created = await service.create(services, data.user_id)
-        return Response(wallet, status_code=201 if created else 200)
+        if not created:
+            return Response(wallet, status_code=200)
+        location = f"/payment/wallets/{wallet.user_id}"
+        return Response(wallet, status_code=201, headers={"Location": location})
 
     @get("/{user_id:int}")
     async def read(self, user_id: UserPath, services: NamedDependency[Services]) -> WalletOut:
