@@ -55,8 +55,9 @@ def fuzz(
     examples: int = EXAMPLES,
 ) -> subprocess.CompletedProcess[str]:
     """Runs `st run --checks all` against the app and returns the finished process (exit 0:
-    nothing found). tests/schemathesis.toml, when present, holds the per-operation exclusions,
-    each with its reason."""
+    nothing found). `--checks all` wins over any file, so every check runs on every operation;
+    tests/schemathesis.toml, when present, can only relax what one named operation may answer
+    (`expected-statuses`, a hook), each relaxation with its reason next to it."""
     config = Path(__file__).with_name("schemathesis.toml")
     command = [
         str(Path(sys.executable).parent / "st"),
