@@ -13,7 +13,7 @@ schemathesis draws first can succeed; the stateful phase follows the links (a wa
 top-up, a top-up to a transfer by the funded user, each entry read back).
 
 Once with the service credential (the users service's calls) and once anonymous (every operation
-but health and readiness is a 401, declared). Each run takes about 20 s here (2 CPUs), so both
+but health and readiness is a 401, declared). Each run takes 9 to 15 s here (2 CPUs), so both
 use fuzz.EXAMPLES."""
 
 import asyncio
