@@ -12,6 +12,8 @@ SERVICE_TOKEN_HEADER = "X-Service-Token"
 
 
 def require_service_token(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # type: ignore[type-arg]
+    if connection.scope.get("method") == "OPTIONS":
+        return  # it only lists the path's methods (Allow), as in every service
     services: Services = connection.app.state.services
     expected = services.service_token
     presented = connection.headers.get(SERVICE_TOKEN_HEADER, "")

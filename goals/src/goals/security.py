@@ -12,6 +12,8 @@ from goals.tokens import Caller
 
 
 async def authenticate(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # type: ignore[type-arg]
+    if connection.scope.get("method") == "OPTIONS":
+        return  # it only lists the path's methods (Allow); the gateway builds 405s from it
     services: Services = connection.app.state.services
     authorization = connection.headers.get("Authorization")
     connection.state.caller = await services.verifier.verify(authorization)

@@ -112,3 +112,22 @@ def test_cors_preflight_from_a_refused_origin(gw: Gateway, path: str, method: st
     )
     actual = gw.get("/trainings/types/", headers={"Origin": "https://evil.example.com"})
     assert actual.headers.get("access-control-allow-origin") in (None, "")
+
+
+# One path per public service, and the favourites rule that routes /users/… to trainings.
+METHOD_PATHS = ["/users/1", "/admins", "/users/1/trainings", "/trainings/1", "/goals/1", "/metrics"]
+
+
+@pytest.mark.parametrize("path", METHOD_PATHS)
+def test_undeclared_methods_are_405_with_the_paths_allow(gw: Gateway, path: str) -> None:
+    """Anonymous, as a client that probes: OPTIONS lists the path's methods; a method the path
+    does not serve is 405 with that Allow, including TRACE, which nginx refuses itself."""
+    options = gw.request("OPTIONS", path)
+    assert options.status_code == 204, options.text
+    allow = {method.strip() for method in options.headers["allow"].split(",")}
+    assert "OPTIONS" in allow
+    for method in {"TRACE", "PUT"} - allow:
+        refused = gw.request(method, path)
+        assert refused.status_code == 405, (method, refused.text)
+        served = {m.strip() for m in refused.headers.get("allow", "").split(",") if m.strip()}
+        assert served == allow, (method, dict(refused.headers))

@@ -28,6 +28,8 @@ async def _verified(
 async def admin_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """The role check of admin-only routes, before their parameters or body are read: 401
     without a valid token, 403 with a user's."""
+    if connection.scope.get("method") == "OPTIONS":
+        return  # it only lists the path's methods (Allow); the gateway builds 405s from it
     caller = await _verified(connection, connection.headers.get("Authorization"))
     caller.require_admin()
 
