@@ -102,6 +102,27 @@ async def test_bad_input_is_a_400_whatever_its_encoding(
     assert response.json()["detail"]
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/users/login", b"[" * 5000 + b"]" * 5000),
+        ("PATCH", "/users/{id}", b'{"a":' * 3000 + b"1" + b"}" * 3000),
+    ],
+)
+async def test_json_nested_too_deeply_is_named_as_every_service_names_it(
+    client: Client, make_actor: Any, method: str, path: str, body: bytes
+) -> None:
+    actor = await make_actor()
+    response = await client.request(
+        method,
+        path.format(id=actor.id),
+        content=body,
+        headers={**actor.headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400, response.text
+    assert response.json() == {"detail": "The JSON body is nested too deeply"}
+
+
 async def test_a_deep_recovery_body_is_ignored_like_any_other(client: Client) -> None:
     response = await client.post("/users/recovery/user_test", content=b"[" * 5000 + b"]" * 5000)
     assert response.status_code == 202, response.text

@@ -6,22 +6,19 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
-from typing import Any
 
 import anyio
 import firebase_admin
 import httpx
-from litestar import Litestar, Request
+from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.exceptions import ClientException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Link, OpenAPIResponse
 from litestar.plugins.prometheus import PrometheusConfig
 from litestar.plugins.pydantic import PydanticPlugin
-from litestar.routes import HTTPRoute
 from prometheus_client import start_http_server
 
 from authentication import __version__, openapi
@@ -35,6 +32,7 @@ from authentication.images import routes as images
 from authentication.images.routes import ImageController
 from authentication.images.storage import ImageStore
 from authentication.logs import configure_logging
+from authentication.protocol import JSONRequest, allow_every_method
 from authentication.services import Services, provide_services
 from authentication.settings import Settings, check_environment, get_settings
 from authentication.tokens.keys import SigningKey, generate_private_pem, load_signing_key
@@ -94,38 +92,6 @@ async def _bounded(closing: Awaitable[object], what: str) -> None:
         log.warning("%s did not close within %s s; leaving it", what, CLOSE_TIMEOUT)
 
 
-class AuthenticationRequest(Request[Any, Any, Any]):
-    """A JSON body nested deeper than the decoder follows is the caller's 400 (msgspec raises
-    RecursionError for it, which would otherwise be a 500)."""
-
-    async def json(self) -> Any:
-        try:
-            return await super().json()
-        except RecursionError as error:
-            raise ClientException("The JSON body is nested too deeply") from error
-
-
-def _allow_every_method(app: Litestar) -> None:
-    """An OPTIONS answer's `Allow` lists every method of its path. Litestar 2 builds the automatic
-    OPTIONS handler with the path's first route handler and keeps it when the others join
-    (litestar#4169, fixed in Litestar 3): `/auth/storage/{name}` answered `Allow: GET, OPTIONS`.
-    Each path gets a fresh one, made by its complete route."""
-    for route in app.routes:
-        if not isinstance(route, HTTPRoute) or "OPTIONS" not in route.route_handler_map:
-            continue
-        stale, _ = route.route_handler_map["OPTIONS"]
-        if stale.handler_name != "options_handler":  # one of ours: it answers for itself
-            continue
-        fresh = route.create_options_handler(route.path)
-        fresh.owner = stale.owner  # the same guards as before (a controller's apply)
-        fresh.on_registration(app)
-        route.route_handlers[route.route_handlers.index(stale)] = fresh
-        route.route_handler_map["OPTIONS"] = (
-            fresh,
-            fresh.create_kwargs_model(path_parameters=route.path_parameters),
-        )
-
-
 Links = dict[tuple[str, str, int], dict[str, Link]]
 
 
@@ -167,7 +133,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             path="/auth/documentation",
             render_plugins=[SwaggerRenderPlugin(path="/")],
         ),
-        request_class=AuthenticationRequest,
+        request_class=JSONRequest,
+        before_send=[allow_every_method()],
         exception_handlers=exception_handlers(),
         # Request bodies are read strictly, as the contract types them (a JSON integer, a JSON
         # boolean): authentication's callers are FiuFit services, which send nothing else.
@@ -180,5 +147,4 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # Internal service: every operation but the public ones (health, JWKS) needs X-Service-Token.
     openapi.document(app, openapi.SERVICE_TOKEN)
     _add_links(app, accounts.LINKS, images.LINKS)
-    _allow_every_method(app)
     return app

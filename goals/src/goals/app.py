@@ -6,14 +6,12 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
-from typing import Any
 
 import httpx
-from litestar import Litestar, Request
+from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.exceptions import ClientException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig
@@ -31,6 +29,7 @@ from goals.health import HealthController
 from goals.logs import configure_logging
 from goals.outbox import OutboxRelay
 from goals.progress.routes import ProgressController
+from goals.protocol import JSONRequest, allow_every_method
 from goals.security import provide_caller
 from goals.services import Services, provide_services
 from goals.settings import Settings, get_settings
@@ -40,17 +39,6 @@ from goals.tokens import TokenVerifier
 log = logging.getLogger(__name__)
 
 CLOSE_TIMEOUT = 10.0  # seconds each client may take to close at shutdown
-
-
-class GoalsRequest(Request[Any, Any, Any]):
-    """A JSON body nested deeper than the decoder follows is the caller's 400 (msgspec raises
-    RecursionError for it, which would otherwise be a 500)."""
-
-    async def json(self) -> Any:
-        try:
-            return await super().json()
-        except RecursionError as error:
-            raise ClientException("The JSON body is nested too deeply") from error
 
 
 @asynccontextmanager
@@ -168,7 +156,8 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             path="/goals/documentation",
             render_plugins=[SwaggerRenderPlugin(path="/")],
         ),
-        request_class=GoalsRequest,
+        request_class=JSONRequest,
+        before_send=[allow_every_method()],
         exception_handlers=exception_handlers(
             OUTAGES, summarise_validation=True, unstorable=UNSTORABLE
         ),

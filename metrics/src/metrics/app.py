@@ -23,6 +23,7 @@ from metrics.db import close_bounded, collection, ensure_indexes, mongo_client
 from metrics.errors import exception_handlers
 from metrics.health import HealthController
 from metrics.logs import configure_logging
+from metrics.protocol import JSONRequest, allow_every_method
 from metrics.services import Services, provide_services
 from metrics.settings import Settings, get_settings
 from metrics.tokens import TokenVerifier
@@ -85,6 +86,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             path="/metrics/documentation",
             render_plugins=[SwaggerRenderPlugin(path="/")],
         ),
+        request_class=JSONRequest,
+        before_send=[allow_every_method()],
         exception_handlers=exception_handlers(),
         logging_config=None,  # keep the JSON lines configured above
     )

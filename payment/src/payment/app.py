@@ -32,6 +32,7 @@ from payment.ledger.routes import MovementController
 from payment.ledger.tracker import reconcile, track_forever
 from payment.logs import configure_logging
 from payment.outbox import OutboxRelay
+from payment.protocol import allow_every_method
 from payment.services import Services, provide_services
 from payment.settings import Settings, get_settings, warn_deprecated_env
 from payment.wallets.routes import WalletController
@@ -168,6 +169,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OUTAGES, "Database unavailable", unstorable=UNSTORABLE
         ),
         request_class=BoundedRequest,  # a JSON body nests at most inputs.MAX_DEPTH levels
+        before_send=[allow_every_method()],
         request_max_body_size=64 * 1024,
         logging_config=None,  # logs.py owns the handlers (JSON lines)
     )

@@ -26,8 +26,8 @@ from trainings.errors import exception_handlers
 from trainings.favourites.routes import FavouriteController
 from trainings.health import HealthController
 from trainings.logs import configure_logging
-from trainings.methods import allow_every_method
 from trainings.outbox import OutboxRelay
+from trainings.protocol import JSONRequest, allow_every_method
 from trainings.security import provide_caller
 from trainings.services import Services, provide_services
 from trainings.settings import Settings, get_settings, warn_deprecated_env
@@ -35,7 +35,6 @@ from trainings.storage import Storage
 from trainings.tokens import TokenVerifier
 from trainings.trainings.routes import TrainingController
 from trainings.trainings.service import MEDIA_WORDING
-from trainings.wire import JSONRequest
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,6 @@ contract: each type here validates exactly what its published schema says.
 - `nullable(schema)`: the same schema, or null; `optional(schema)` the default (None) of an
   optional field with that schema (Litestar documents a union's members without their
   metadata, so an optional field states its schema itself).
-- `JSONRequest`: a JSON body nested deeper than the decoder can follow is a 400, not a 500.
 
 Patterns use only what ECMA-262 and Python's `re` read alike (classes, `\\uXXXX` escapes, no
 `\\s`), so every client of the document reads the same language from them.
@@ -23,8 +22,6 @@ import re
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from litestar import Request
-from litestar.exceptions import ClientException
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 # Unicode White_Space: what the trimming of a text field removes (the same set pydantic's
@@ -188,14 +185,3 @@ def _only_bool(value: Any) -> Any:
 # A JSON boolean and nothing else (pydantic's lax mode, which Litestar asks for, reads 0, "no",
 # "off"… as booleans, and overrides StrictBool).
 Boolean = Annotated[bool, BeforeValidator(_only_bool)]
-
-
-class JSONRequest(Request[Any, Any, Any]):
-    """A body nested beyond what the JSON decoder follows (thousands of `[`) is the caller's
-    400; the decoder's RecursionError would otherwise be a 500."""
-
-    async def json(self) -> Any:
-        try:
-            return await super().json()
-        except RecursionError as error:
-            raise ClientException("The JSON body is nested too deeply") from error

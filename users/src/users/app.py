@@ -33,11 +33,11 @@ from users.errors import exception_handlers
 from users.follows.routes import FollowController
 from users.geo import Positions
 from users.health import HealthController
-from users.inputs import BoundedRequest
 from users.logs import configure_logging
 from users.outbox import OutboxRelay
 from users.profiles.avatar import AVATAR_WORDING
 from users.profiles.routes import ProfileController
+from users.protocol import JSONRequest, allow_every_method
 from users.ratelimit import Limit, RateLimiter
 from users.security import provide_caller
 from users.services import Services, provide_services
@@ -216,12 +216,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=exception_handlers(
             OUTAGES, "The database is unavailable", unstorable=UNSTORABLE
         ),
-        before_request=contract.answer_options,
-        request_class=BoundedRequest,
+        request_class=JSONRequest,
+        before_send=[allow_every_method()],
         request_max_body_size=settings.max_body_bytes,
         logging_config=None,  # keep the JSON lines configured above
     )
-    app.state.allow = contract.allowed_methods(app)
     openapi.document(app, openapi.BEARER)
     contract.complete(app)
     return app

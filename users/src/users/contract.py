@@ -13,15 +13,11 @@ declared glue (openapi.py) adds to every service: applied once, in the app facto
 - Readiness answers its own body with 503, not the error body.
 - Password recovery reads any body: a JSON string or `{"username"}` names the account (the
   mobile app posts the bare typed username), anything else falls back to the path.
-
-Also here: the `Allow` header of OPTIONS answers. Litestar 2 builds a path's OPTIONS answer
-with its first handler only (litestar#4169, fixed in 3.0), so `OPTIONS /users/1` said
-`OPTIONS, PATCH`; `answer_options` answers it from the app's routes instead.
 """
 
 from typing import Any
 
-from litestar import Litestar, Request
+from litestar import Litestar
 from litestar.openapi.spec import (
     Components,
     OpenAPIMediaType,
@@ -31,9 +27,7 @@ from litestar.openapi.spec import (
     SecurityScheme,
 )
 from litestar.openapi.spec.enums import OpenAPIType
-from litestar.response import Response
 from litestar.routes import HTTPRoute
-from litestar.status_codes import HTTP_204_NO_CONTENT
 from pydantic import BaseModel
 
 GOOGLE = {
@@ -130,24 +124,3 @@ def complete(app: Litestar) -> None:
     recovery = paths["/users/recovery/{username}"].post
     assert recovery is not None
     recovery.request_body = RECOVERY_BODY
-
-
-def allowed_methods(app: Litestar) -> dict[str, str]:
-    """The `Allow` value of every path (in the form scope["path_template"] takes)."""
-    return {
-        route.path_format: ", ".join(sorted(route.methods))
-        for route in app.routes
-        if isinstance(route, HTTPRoute)
-    }
-
-
-def answer_options(request: Request[Any, Any, Any]) -> Response[None] | None:
-    """App-level `before_request`: a plain OPTIONS (CORS preflights never get here) is 204 with
-    the path's methods."""
-    if request.method != "OPTIONS":
-        return None
-    allow: dict[str, str] = request.app.state.allow
-    methods = allow.get(request.scope.get("path_template", ""))
-    if methods is None:
-        return None
-    return Response(None, status_code=HTTP_204_NO_CONTENT, headers={"Allow": methods})

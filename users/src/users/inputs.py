@@ -5,17 +5,12 @@ may carry the spaces a phone keyboard adds), but only as tolerantly as the schem
 own lax coercions (`"yes"` for true, `1e2` or `"7_0"` for numbers, a Unix time for a date) are
 refused here, because no client sends them and no contract could describe them. Each type pairs
 its validator with the JSON Schema that `contract.py` publishes for the request bodies.
-
-`BoundedRequest`, the app's request class, makes a body nested too deeply to decode a 400.
 """
 
 import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
-
-from litestar import Request
-from litestar.exceptions import ClientException
 
 # Patterns are read three ways (ECMA-262 by the contract's readers, Rust's regex by pydantic and
 # by schemathesis' validator), so they spell out their classes: no \s, \w or \d, whose meanings
@@ -121,17 +116,3 @@ def _years(first: int, last: int) -> str:
         parts.append(digits[:fixed] + "[0-9]" * (4 - fixed))
         year += size
     return "|".join(parts)
-
-
-TOO_DEEP = "The request body is nested too deeply"
-
-
-class BoundedRequest(Request[Any, Any, Any]):
-    """The app's request class: a JSON body nested past what the decoder can recurse into is the
-    caller's 400 (it was a RecursionError, a 500)."""
-
-    async def json(self) -> Any:
-        try:
-            return await super().json()
-        except RecursionError as error:
-            raise ClientException(TOO_DEEP) from error

@@ -1,8 +1,7 @@
 from typing import Annotated
 
-from litestar import Response, delete, get, patch, post, route
+from litestar import delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.enums import HttpMethod
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import JSONBody, QueryParameter
 
@@ -14,10 +13,6 @@ from goals.security import AuthenticatedController
 from goals.services import Services
 from goals.tokens import Caller
 
-# GET and POST /goals/{n} take a user's id and PATCH and DELETE a goal's: two routes for Litestar,
-# one resource for HTTP. Litestar would answer OPTIONS with the methods of one route only.
-ALLOW = "DELETE, GET, OPTIONS, PATCH, POST"
-
 
 async def _require_owner(services: Services, caller: Caller, goal_id: int, detail: str) -> None:
     """404 when there is no such goal, 403 unless the caller is the user it belongs to."""
@@ -27,15 +22,6 @@ async def _require_owner(services: Services, caller: Caller, goal_id: int, detai
 
 class GoalController(AuthenticatedController):
     tags = ("goals",)
-
-    @route(
-        ["/{user_id:int}", "/{goal_id:int}"],
-        http_method=HttpMethod.OPTIONS,
-        include_in_schema=False,
-        status_code=204,
-    )
-    async def allowed_methods(self) -> Response[None]:
-        return Response(None, status_code=204, headers={"Allow": ALLOW})
 
     @get(
         "/{user_id:int}",
