@@ -1,7 +1,7 @@
 """Pure functions, tested without any server: rating means, page totals and sizes, media sizes,
 names and budgets, search filters, catalogue look-ups and answers, the rows and responses built
 from a training, the columns an edit writes and the role split of a PATCH body, and what the wire
-accepts (each type of trainings.wire against the pattern the document publishes for it)."""
+accepts (each type of trainings.inputs against the pattern the document publishes for it)."""
 
 import random
 import re
@@ -13,7 +13,7 @@ from litestar.exceptions import ClientException, NotFoundException
 from pydantic import BaseModel, StringConstraints, ValidationError
 
 from tests.helpers import make_settings
-from trainings import wire
+from trainings import inputs
 from trainings.catalogue.models import Exercise
 from trainings.catalogue.service import (
     Catalogue,
@@ -334,17 +334,17 @@ def test_numbers_may_arrive_as_numeric_strings() -> None:
         FavouriteCreate.model_validate({"training_id": True})
 
 
-# What the wire accepts (trainings.wire): each type validates exactly its published pattern -----
+# What the wire accepts (trainings.inputs): each type validates exactly its published pattern ---
 
 
 class _Texts(BaseModel):
-    title: Annotated[str, *wire.text(3, 8)]
-    name: Annotated[str, *wire.text(1, 4)]
+    title: Annotated[str, *inputs.text(3, 8)]
+    name: Annotated[str, *inputs.text(1, 4)]
 
 
 class _Numbers(BaseModel):
-    rate: Annotated[int, *wire.integer(0, 5)]
-    count: Annotated[int, *wire.integer(1, 1000)]
+    rate: Annotated[int, *inputs.integer(0, 5)]
+    count: Annotated[int, *inputs.integer(1, 1000)]
 
 
 def _accepted(model: type[BaseModel], field: str, value: object) -> bool:
@@ -360,12 +360,12 @@ def test_blanks_are_what_pydantic_trimmed() -> None:
         text: Annotated[str, StringConstraints(strip_whitespace=True)]
 
     every = (chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
-    assert {c for c in every if Stripped(text=f"{c}a{c}").text == "a"} == set(wire.BLANKS)
+    assert {c for c in every if Stripped(text=f"{c}a{c}").text == "a"} == set(inputs.BLANKS)
 
 
 @pytest.mark.parametrize(("field", "lo", "hi"), [("title", 3, 8), ("name", 1, 4)])
 def test_a_text_is_accepted_exactly_when_its_pattern_matches(field: str, lo: int, hi: int) -> None:
-    pattern = re.compile(wire.text_pattern(lo, hi))
+    pattern = re.compile(inputs.text_pattern(lo, hi))
     alphabet = ["a", "é", " ", "\t", "\n", "\u00a0", "\u3000", "\x1c", "\x00", "-", "\U0001f3cb"]
     rnd = random.Random(7)
     samples = ["", " ", "\x00", "abc", " abc ", "a\x00b"]
@@ -378,7 +378,7 @@ def test_a_text_is_accepted_exactly_when_its_pattern_matches(field: str, lo: int
 def test_a_number_is_accepted_exactly_when_its_schema_allows_it(
     field: str, lo: int, hi: int
 ) -> None:
-    pattern = re.compile(wire.numeric_pattern(lo, hi))
+    pattern = re.compile(inputs.numeric_pattern(lo, hi))
     rnd = random.Random(11)
     texts = ["", " ", "0", "00", "1", "5", "6", "+1", "-1", "1.0", "1_0", "1e3", "٣", "0x1"]
     texts += ["".join(rnd.choices(" \t\n0123456789", k=rnd.randint(1, 6))) for _ in range(3000)]
@@ -402,7 +402,7 @@ def test_digit_patterns_cover_their_range_exactly() -> None:
         (0, 2**31 - 1),
         (1, 2**63 - 1),
     ]:
-        pattern = re.compile(f"^{wire.digits_pattern(lo, hi)}$")
+        pattern = re.compile(f"^{inputs.digits_pattern(lo, hi)}$")
         numbers = [*range(0, 1200), hi - 1, hi, hi + 1, 10 ** len(str(hi))]
         numbers += [rnd.randrange(0, 2 * hi + 2) for _ in range(2000)]
         for number in numbers:
@@ -411,7 +411,7 @@ def test_digit_patterns_cover_their_range_exactly() -> None:
 
 
 def test_a_names_pattern_is_one_of_them_with_blanks_around() -> None:
-    pattern = re.compile(wire.names_pattern(["Push-down", "Walk", "Close grip push up"]))
+    pattern = re.compile(inputs.names_pattern(["Push-down", "Walk", "Close grip push up"]))
     for name in ("Walk", " Walk\n", "\u00a0Push-down", "Close grip push up"):
         assert pattern.search(name), name
     for name in ("walk", "Walks", "Push", "Walk Walk", "", "Close grip"):

@@ -18,7 +18,7 @@ from litestar.plugins.prometheus import PrometheusConfig
 from prometheus_client import start_http_server
 from redis.asyncio import Redis
 
-from goals import __version__, documentation, openapi
+from goals import __version__, contract, openapi
 from goals.catalogue.routes import CatalogueController
 from goals.clock import Clock, system_clock
 from goals.db import OUTAGES, UNSTORABLE, open_pool
@@ -165,6 +165,6 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         # base64 inflates by a third; authentication checks the decoded size on its own.
         request_max_body_size=settings.max_image_bytes * 4 // 3 + 64 * 1024,
     )
-    openapi.document(app, openapi.BEARER, extra=documentation.EXTRA)
-    documentation.complete(app)
+    openapi.document(app, openapi.BEARER, extra=contract.EXTRA)
+    contract.complete(app)
     return app

@@ -25,7 +25,7 @@ from litestar.openapi.spec import (
 )
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 
-from trainings import openapi, wire
+from trainings import inputs, openapi
 from trainings.catalogue.service import Catalogue
 
 # Every caller presents a user's (or an admin's) JWT; the internal calls go the other way.
@@ -94,7 +94,7 @@ def complete(app: Litestar) -> None:
 
 
 def _names(names: list[str]) -> Schema:
-    return Schema(type=OpenAPIType.STRING, pattern=wire.names_pattern(names))
+    return Schema(type=OpenAPIType.STRING, pattern=inputs.names_pattern(names))
 
 
 def _or_null(schema: Schema) -> Schema:
@@ -116,7 +116,7 @@ def _exercise_variants(catalogue: Catalogue) -> list[Schema | Reference]:
         if None in its_units:
             choices += [
                 Schema(type=OpenAPIType.NULL),
-                Schema(type=OpenAPIType.STRING, pattern=wire.BLANK_PATTERN),
+                Schema(type=OpenAPIType.STRING, pattern=inputs.BLANK_PATTERN),
             ]
         if named := sorted(unit for unit in its_units if unit is not None):
             choices.append(_names(named))

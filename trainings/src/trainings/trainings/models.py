@@ -1,7 +1,7 @@
 """Wire shapes. Bodies are read tolerantly (unknown fields ignored, numbers may be strings);
 each role has its own input model (``TrainerTrainingUpdate``, ``AdminTrainingUpdate``), so nobody
 sets a field their role may not change. Responses are bare nouns (``Training``). The types of
-``trainings.wire`` validate what the OpenAPI document says of each field."""
+``trainings.inputs`` validate what the OpenAPI document says of each field."""
 
 from typing import Annotated
 
@@ -14,19 +14,19 @@ from pydantic import (
     field_validator,
 )
 
-from trainings import wire
+from trainings import inputs
 
 # Lengths once trimmed of white space: (least, most).
 TITLE = (3, 40)
 DESCRIPTION = (3, 500)
 NAME = (1, 60)
-Title = Annotated[str, *wire.text(*TITLE)]
-Description = Annotated[str, *wire.text(*DESCRIPTION)]
+Title = Annotated[str, *inputs.text(*TITLE)]
+Description = Annotated[str, *inputs.text(*DESCRIPTION)]
 # A catalogue name (type, difficulty, exercise); the document lists the catalogue's own.
-Name = Annotated[str, *wire.text(*NAME)]
+Name = Annotated[str, *inputs.text(*NAME)]
 # Decoded size is checked by authentication's storage (413); this only bounds the text.
 Media = Annotated[
-    str, BeforeValidator(wire.strip_blanks), StringConstraints(max_length=16 * 1024 * 1024)
+    str, BeforeValidator(inputs.strip_blanks), StringConstraints(max_length=16 * 1024 * 1024)
 ]
 MEDIA_SCHEMA = {
     "type": "string",
@@ -38,8 +38,8 @@ MEDIA_SCHEMA = {
 }
 COUNT = (1, 100_000)
 SERIES = (1, 1_000)
-Count = Annotated[int, *wire.integer(*COUNT)]
-Series = Annotated[int, *wire.integer(*SERIES)]
+Count = Annotated[int, *inputs.integer(*COUNT)]
+Series = Annotated[int, *inputs.integer(*SERIES)]
 Exercises = Annotated[list["TrainingExerciseCreate"], annotated_types.MaxLen(50)]
 
 
@@ -49,12 +49,12 @@ class TrainingExerciseCreate(BaseModel):
     name: Name
     unit: str | None = None
     count: Count
-    series: Series | None = wire.optional(wire.integer_schema(*SERIES))
+    series: Series | None = inputs.optional(inputs.integer_schema(*SERIES))
 
     @field_validator("unit")
     @classmethod
     def _blank_unit_is_none(cls, unit: str | None) -> str | None:
-        return wire.strip_blanks(unit) or None if unit is not None else None
+        return inputs.strip_blanks(unit) or None if unit is not None else None
 
 
 class TrainingCreate(BaseModel):
@@ -64,7 +64,7 @@ class TrainingCreate(BaseModel):
     description: Description
     type: Name
     difficulty: Name
-    media: Media | None = wire.optional(MEDIA_SCHEMA)
+    media: Media | None = inputs.optional(MEDIA_SCHEMA)
     exercises: Exercises = Field(default_factory=list)
 
 
@@ -72,18 +72,18 @@ class TrainerTrainingUpdate(BaseModel):
     """What the training's trainer may change. Missing or null means unchanged;
     ``media: ""`` removes the image."""
 
-    title: Title | None = wire.optional(wire.text_schema(*TITLE))
-    description: Description | None = wire.optional(wire.text_schema(*DESCRIPTION))
-    type: Name | None = wire.optional(wire.text_schema(*NAME))
-    difficulty: Name | None = wire.optional(wire.text_schema(*NAME))
-    media: Media | None = wire.optional(MEDIA_SCHEMA)
+    title: Title | None = inputs.optional(inputs.text_schema(*TITLE))
+    description: Description | None = inputs.optional(inputs.text_schema(*DESCRIPTION))
+    type: Name | None = inputs.optional(inputs.text_schema(*NAME))
+    difficulty: Name | None = inputs.optional(inputs.text_schema(*NAME))
+    media: Media | None = inputs.optional(MEDIA_SCHEMA)
     exercises: Exercises | None = None
 
 
 class AdminTrainingUpdate(BaseModel):
     """What an admin may change."""
 
-    blocked: wire.Boolean | None = None
+    blocked: inputs.Boolean | None = None
 
 
 class TrainingUpdate(TrainerTrainingUpdate):
@@ -91,7 +91,7 @@ class TrainingUpdate(TrainerTrainingUpdate):
     caller's role decides which part applies. ``blocked`` is a JSON boolean (the back office
     sends one): ``0`` or ``"yes"`` are a 400."""
 
-    blocked: wire.Boolean | None = None
+    blocked: inputs.Boolean | None = None
 
     def content(self) -> TrainerTrainingUpdate:
         values = {name: getattr(self, name) for name in TrainerTrainingUpdate.model_fields}

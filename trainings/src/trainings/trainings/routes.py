@@ -8,7 +8,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
-from trainings import wire
+from trainings import inputs
 from trainings.openapi import PUBLIC
 from trainings.services import Services
 from trainings.tokens import Caller
@@ -56,7 +56,7 @@ class TrainingController(Controller):
         title: Annotated[
             str | None,
             QueryParameter(
-                max_length=100, pattern=wire.NO_NUL, description="Title prefix, any case; no NUL"
+                max_length=100, pattern=inputs.NO_NUL, description="Title prefix, any case; no NUL"
             ),
         ] = None,
         training_type: Annotated[

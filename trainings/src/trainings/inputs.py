@@ -1,4 +1,5 @@
-"""What the wire accepts, stated once for the code and the OpenAPI document alike.
+"""The typed inputs and their published schemas: what the wire accepts, stated once for the code
+and the OpenAPI document alike.
 
 Bodies are read tolerantly (the 2023 clients need it), and the tolerance is part of the
 contract: each type here validates exactly what its published schema says.
