@@ -4,12 +4,23 @@ caller without the right, and the acting user always from the token."""
 from collections.abc import Callable
 from typing import Any
 
+import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
 from goals.app import create_app
-from tests.helpers import Client, admin, create_goal, make_settings, new_goal, token, user
+from goals.goals import repository
+from tests.helpers import (
+    DATABASE_URL,
+    Client,
+    admin,
+    create_goal,
+    make_settings,
+    new_goal,
+    token,
+    user,
+)
 
 Headers = dict[str, str]
 ACTORS: dict[str, Callable[[], Headers]] = {
@@ -152,3 +163,21 @@ async def test_ids_beyond_a_bigint_and_nul_bytes_are_400(
 ) -> None:
     response = await call(client, method, path, user())
     assert response.status_code == 400, response.text
+
+
+async def test_edits_and_deletes_are_scoped_to_the_owner_in_the_sql(client: Client) -> None:
+    """Defence in depth: even without the route's owner check, the repository's SQL only
+    reaches the acting user's own goal (another user's id finds nothing)."""
+    goal = await create_goal(client, user_id=5)
+    conn = await asyncpg.connect(DATABASE_URL)
+    try:
+        async with conn.transaction():
+            assert await repository.lock(conn, goal["id"], 6) is None
+            assert await repository.lock(conn, goal["id"], 5) is not None
+        assert await repository.delete(conn, goal["id"], 6) is None
+    finally:
+        await conn.close()
+    remaining = (await client.get("/goals/5", headers=user(5))).json()
+    assert [g["title"] for g in remaining if g["id"] == goal["id"]] == ["Run"]
+    deleted = await client.delete(f"/goals/{goal['id']}", headers=user(5))
+    assert deleted.status_code == 204, deleted.text

@@ -72,14 +72,16 @@ async def list_for_user(
     )
 
 
-async def lock(conn: Connection, goal_id: int) -> asyncpg.Record | None:
+async def lock(conn: Connection, goal_id: int, owner_id: int) -> asyncpg.Record | None:
+    """The goal, locked for an edit by its owner: None when `owner_id` has no such goal."""
     return await conn.fetchrow(
         f"""
         SELECT {_GOAL} FROM goals AS g JOIN metrics AS m ON m.name = g.metric
-        WHERE g.id = $1
+        WHERE g.id = $1 AND g.user_id = $2
         FOR UPDATE OF g
         """,
         goal_id,
+        owner_id,
     )
 
 
@@ -124,5 +126,10 @@ async def owner_of(conn: Connection, goal_id: int) -> int | None:
     return owner
 
 
-async def delete(conn: Connection, goal_id: int) -> asyncpg.Record | None:
-    return await conn.fetchrow("DELETE FROM goals WHERE id = $1 RETURNING id, has_image", goal_id)
+async def delete(conn: Connection, goal_id: int, owner_id: int) -> asyncpg.Record | None:
+    """Deletes `owner_id`'s goal; None when they have no such goal."""
+    return await conn.fetchrow(
+        "DELETE FROM goals WHERE id = $1 AND user_id = $2 RETURNING id, has_image",
+        goal_id,
+        owner_id,
+    )

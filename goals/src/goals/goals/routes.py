@@ -67,7 +67,7 @@ class GoalController(AuthenticatedController):
         services: NamedDependency[Services],
     ) -> Goal:
         await _require_owner(services, caller, goal_id, "Only the goal's owner may change it")
-        return await service.update(services, goal_id, data)
+        return await service.update(services, caller.id, goal_id, data)
 
     @delete("/{goal_id:int}", status_code=204, summary="Delete a goal (its owner)")
     async def delete_goal(
@@ -77,4 +77,4 @@ class GoalController(AuthenticatedController):
         services: NamedDependency[Services],
     ) -> None:
         await _require_owner(services, caller, goal_id, "Only the goal's owner may delete it")
-        await service.delete(services, goal_id)
+        await service.delete(services, caller.id, goal_id)

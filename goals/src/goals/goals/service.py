@@ -188,11 +188,12 @@ async def owner_of(services: Services, goal_id: int) -> int:
     return owner
 
 
-async def update(services: Services, goal_id: int, data: GoalUpdate) -> Goal:
+async def update(services: Services, owner_id: int, goal_id: int, data: GoalUpdate) -> Goal:
+    """`owner_id`'s edit of their goal (the scope is in the SQL as well as on the route)."""
     now = services.clock()
     completed_now = False
     async with services.pool.acquire() as conn, conn.transaction():
-        current = await repository.lock(conn, goal_id)
+        current = await repository.lock(conn, goal_id, owner_id)
         if current is None:
             raise NotFoundException("No such goal")
         if data.time_limit is not None and data.time_limit != current["time_limit"]:
@@ -232,9 +233,9 @@ async def update(services: Services, goal_id: int, data: GoalUpdate) -> Goal:
     return goal
 
 
-async def delete(services: Services, goal_id: int) -> None:
+async def delete(services: Services, owner_id: int, goal_id: int) -> None:
     async with services.pool.acquire() as conn:
-        deleted = await repository.delete(conn, goal_id)
+        deleted = await repository.delete(conn, goal_id, owner_id)
     if deleted is None:
         raise NotFoundException("No such goal")
     if deleted["has_image"]:
