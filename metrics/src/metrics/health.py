@@ -61,7 +61,12 @@ class HealthController(Controller):
         responses={
             200: ResponseSpec(
                 ReadinessAnswer, description="Ready (maybe degraded)", generate_examples=False
-            )
+            ),
+            503: ResponseSpec(
+                ReadinessAnswer,
+                description="Not ready: MongoDB, the service's own store, is unavailable",
+                generate_examples=False,
+            ),
         },
     )
     async def readiness(self, request: Request[Any, Any, Any]) -> Response[dict[str, object]]:

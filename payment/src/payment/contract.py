@@ -8,7 +8,6 @@ declared glue (openapi.py) adds to every service: applied once, in the app facto
 - `Idempotency-Key` is required, 1 to 200 characters (the route reads it as optional to answer
   its absence with its own 400).
 - A movement's 400 is an error, or "Insufficient funds" with the failed `entry`.
-- Readiness answers its own body with 503, not the error body.
 - Links: a wallet's answer leads to the wallet, its balance, its ledger, a top-up or a
   withdrawal of its user; a top-up's to the entry and to a transfer or withdrawal by the user
   it funded; a transfer's or withdrawal's to the entry. With the `Location` header of each 201,
@@ -46,7 +45,6 @@ WALLETS = "/payment/wallets"
 WALLET = "/payment/wallets/{user_id}"
 BALANCE = "/payment/wallets/{user_id}/balance"
 ENTRY = "/payment/transactions/{entry_id}"
-READINESS = "/payment/readiness"
 
 INSUFFICIENT_FUNDS = Schema(
     type=OpenAPIType.OBJECT,
@@ -165,10 +163,3 @@ def complete(app: Litestar, settings: Settings) -> None:
                 )
             },
         )
-
-    readiness = _operation(paths, READINESS, "get")
-    assert readiness.responses is not None
-    readiness.responses["503"] = OpenAPIResponse(
-        description="Not ready: Postgres, the service's own database, is unavailable",
-        content=_response(readiness, 200).content,
-    )

@@ -79,7 +79,12 @@ class HealthController(Controller):
         responses={
             200: ResponseSpec(
                 ReadinessAnswer, description="Ready (maybe degraded)", generate_examples=False
-            )
+            ),
+            503: ResponseSpec(
+                ReadinessAnswer,
+                description="Not ready: Postgres, the service's own database, is unavailable",
+                generate_examples=False,
+            ),
         },
     )
     async def readiness(self, request: Request[Any, Any, Any]) -> Response[dict[str, object]]:

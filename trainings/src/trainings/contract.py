@@ -2,9 +2,9 @@
 body, the statuses, the Bearer scheme and the public operations), then what is this service's
 own.
 
-- `complete(app)`, in the app factory after `openapi.document(app, SCHEMES)`: the readiness
-  answers (its 503 is the readiness body, not an Error), the type of the `Location` of a new
-  training, and the request bodies' tolerance (unknown fields ignored).
+- `complete(app)`, in the app factory after `openapi.document(app, SCHEMES)`: the type of the
+  `Location` of a new training, and the request bodies' tolerance (unknown fields ignored).
+  (Readiness declares its report for 200 and 503 on its route, in health.py.)
 - `describe_catalogue(app, catalogue)`, in the lifespan once the catalogue is loaded: the
   names the code accepts (types, difficulties, each exercise's name with its units), so a
   request the document allows is one the catalogue knows.
@@ -16,7 +16,6 @@ from litestar import Litestar
 from litestar.openapi.spec import (
     Components,
     OpenAPIHeader,
-    OpenAPIMediaType,
     OpenAPIResponse,
     Operation,
     Parameter,
@@ -35,21 +34,6 @@ SCHEMES = openapi.BEARER
 BODIES = ("TrainingCreate", "TrainingUpdate", "TrainingExerciseCreate", "FavouriteCreate",
           "RatingUpdate")  # fmt: skip
 IGNORED = "Unknown fields are ignored (the clients echo whole objects back)."
-
-_STATE = Schema(type=OpenAPIType.STRING, enum=["ok", "unavailable"])
-READINESS = Schema(
-    type=OpenAPIType.OBJECT,
-    required=["ready", "degraded", "checks"],
-    properties={
-        "ready": Schema(type=OpenAPIType.BOOLEAN, description="False only without Postgres"),
-        "degraded": Schema(type=OpenAPIType.BOOLEAN, description="A soft dependency is down"),
-        "checks": Schema(
-            type=OpenAPIType.OBJECT,
-            properties={name: _STATE for name in ("postgres", "redis", "authentication")},
-            additional_properties=_STATE,
-        ),
-    },
-)
 
 
 def _components(app: Litestar) -> dict[str, Schema]:
@@ -74,14 +58,6 @@ def operation(app: Litestar, path: str, method: str) -> Operation:
 def complete(app: Litestar) -> None:
     """Completes `app`'s OpenAPI document after `openapi.document` (Litestar caches it and
     serves that object)."""
-    readiness = operation(app, "/trainings/readiness", "get")
-    answers = readiness.responses or {}
-    for status, description in (("200", "Ready"), ("503", "Not ready: Postgres does not answer")):
-        answers[status] = OpenAPIResponse(
-            description=description,
-            content={"application/json": OpenAPIMediaType(schema=READINESS)},
-        )
-    readiness.responses = answers
     created = (operation(app, "/trainings", "post").responses or {})["201"]
     assert isinstance(created, OpenAPIResponse) and created.headers is not None
     location = created.headers["Location"]

@@ -9,14 +9,29 @@ trainings pod out of its Service at once.
 """
 
 import time
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 from litestar import Controller, Request, get
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Response
 
 from trainings.openapi import PUBLIC
 from trainings.readiness import Readiness
 from trainings.services import Services
+
+State = Literal["ok", "unavailable"]
+
+
+class Checks(TypedDict):
+    postgres: State  # required: 503 when unavailable
+    redis: State  # soft: `degraded` when unavailable
+    authentication: State  # soft
+
+
+class ReadinessAnswer(TypedDict):
+    ready: bool
+    degraded: bool
+    checks: Checks
 
 
 def _services(request: Request[Any, Any, Any]) -> Services:
@@ -52,6 +67,19 @@ class HealthController(Controller):
     async def healthcheck(self, request: Request[Any, Any, Any]) -> dict[str, float]:
         return {"uptime": time.monotonic() - request.app.state.started_at}
 
-    @get("/readiness/", opt=PUBLIC)
+    @get(
+        "/readiness/",
+        opt=PUBLIC,
+        responses={
+            200: ResponseSpec(
+                ReadinessAnswer, description="Ready (maybe degraded)", generate_examples=False
+            ),
+            503: ResponseSpec(
+                ReadinessAnswer,
+                description="Not ready: Postgres does not answer",
+                generate_examples=False,
+            ),
+        },
+    )
     async def readiness(self, request: Request[Any, Any, Any]) -> Response[dict[str, object]]:
         return await READINESS.answer(request)

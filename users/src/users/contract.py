@@ -10,7 +10,6 @@ declared glue (openapi.py) adds to every service: applied once, in the app facto
 - `POST /users/login` takes credentials in its body, or (the 2023 re-login) only a Bearer token.
 - `POST /users/login/usersIDP` answers an unknown Google account with the 404 the mobile app
   reads, `{"detail": {"message": "No IDP user with such an email"}}`.
-- Readiness answers its own body with 503, not the error body.
 - Password recovery reads any body: a JSON string or `{"username"}` names the account (the
   mobile app posts the bare typed username), anything else falls back to the path.
 """
@@ -39,19 +38,6 @@ GOOGLE = {
     )
 }
 GOOGLE_OPERATIONS = (("/users/usersIDP", "post"), ("/users/login/usersIDP", "post"))
-
-READINESS = Schema(
-    type=OpenAPIType.OBJECT,
-    required=["ready", "degraded", "checks"],
-    properties={
-        "ready": Schema(type=OpenAPIType.BOOLEAN),
-        "degraded": Schema(type=OpenAPIType.BOOLEAN),
-        "checks": Schema(
-            type=OpenAPIType.OBJECT,
-            additional_properties=Schema(type=OpenAPIType.STRING, enum=["ok", "unavailable"]),
-        ),
-    },
-)
 
 NO_IDP_USER = Schema(
     type=OpenAPIType.OBJECT,
@@ -114,12 +100,6 @@ def complete(app: Litestar) -> None:
         description="No user signed up with this Google account (the mobile app then opens "
         "its registration wizard)",
         content={"application/json": OpenAPIMediaType(schema=NO_IDP_USER)},
-    )
-    readiness = paths["/users/readiness"].get
-    assert readiness is not None and readiness.responses is not None
-    readiness.responses["503"] = OpenAPIResponse(
-        description="Not ready: Postgres does not answer",
-        content={"application/json": OpenAPIMediaType(schema=READINESS)},
     )
     recovery = paths["/users/recovery/{username}"].post
     assert recovery is not None
