@@ -69,6 +69,19 @@ async def test_contract_of_the_google_operations(settings: Settings) -> None:
 # a path's methods, and a sign-up says where the new user is.
 
 
+async def _send_as_an_actor(
+    client: Client, make_actor: Any, method: str, path: str, body: bytes | None
+) -> Any:
+    """`body` as JSON to `path` (`{id}`: a new actor's id), with that actor's token."""
+    actor = await make_actor()
+    return await client.request(
+        method,
+        path.format(id=actor.id),
+        content=body,
+        headers={**actor.headers, "Content-Type": "application/json"},
+    )
+
+
 @pytest.mark.parametrize(
     ("method", "path", "body"),
     [
@@ -91,13 +104,7 @@ async def test_contract_of_the_google_operations(settings: Settings) -> None:
 async def test_bad_input_is_a_400_whatever_its_encoding(
     client: Client, make_actor: Any, method: str, path: str, body: bytes | None
 ) -> None:
-    actor = await make_actor()
-    response = await client.request(
-        method,
-        path.format(id=actor.id),
-        content=body,
-        headers={**actor.headers, "Content-Type": "application/json"},
-    )
+    response = await _send_as_an_actor(client, make_actor, method, path, body)
     assert response.status_code == 400, response.text
     assert response.json()["detail"]
 
@@ -112,13 +119,7 @@ async def test_bad_input_is_a_400_whatever_its_encoding(
 async def test_json_nested_too_deeply_is_named_as_every_service_names_it(
     client: Client, make_actor: Any, method: str, path: str, body: bytes
 ) -> None:
-    actor = await make_actor()
-    response = await client.request(
-        method,
-        path.format(id=actor.id),
-        content=body,
-        headers={**actor.headers, "Content-Type": "application/json"},
-    )
+    response = await _send_as_an_actor(client, make_actor, method, path, body)
     assert response.status_code == 400, response.text
     assert response.json() == {"detail": "The JSON body is nested too deeply"}
 
