@@ -1,16 +1,20 @@
 from typing import Any
 
+import asyncpg
 import pytest
 
 from tests.helpers import (
+    DATABASE_URL,
     OTHER_TRAINER,
     TRAINER,
     Client,
     Create,
     admin,
     athlete,
+    create_training,
     trainer,
 )
+from trainings.trainings import repository
 
 EDIT = {"title": "Leg day", "description": "Squats only"}
 
@@ -159,3 +163,17 @@ async def test_editing_a_missing_training_is_404(client: Client) -> None:
     response = await client.patch("/trainings/424242", json=EDIT, headers=trainer())
     assert response.status_code == 404
     assert response.json() == {"detail": "Training not found."}
+
+
+async def test_a_trainers_edit_is_scoped_to_them_in_the_sql(client: Client) -> None:
+    """Defence in depth: even without the route's ownership check, a trainer's edit locks only
+    their own training; an admin's moderation (no trainer) finds any."""
+    training = await create_training(client)
+    conn = await asyncpg.connect(DATABASE_URL)
+    try:
+        async with conn.transaction():
+            assert await repository.lock(conn, training["id"], OTHER_TRAINER) is None
+            assert await repository.lock(conn, training["id"], TRAINER) is not None
+            assert await repository.lock(conn, training["id"]) is not None
+    finally:
+        await conn.close()

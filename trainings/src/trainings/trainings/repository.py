@@ -79,10 +79,21 @@ async def trainer_of(conn: Connection, training_id: int) -> int | None:
     return trainer_id
 
 
-async def lock(conn: Connection, training_id: int) -> asyncpg.Record | None:
-    """The training, locked until the transaction ends (writers of one training queue up)."""
+async def lock(
+    conn: Connection, training_id: int, trainer_id: int | None = None
+) -> asyncpg.Record | None:
+    """The training, locked until the transaction ends (writers of one training queue up).
+
+    With `trainer_id` (a trainer's own edit) only that trainer's training is found; an admin's
+    moderation passes none."""
     return await conn.fetchrow(
-        f"SELECT {COLUMNS} FROM trainings t WHERE t.id = $1 FOR UPDATE", training_id
+        f"""
+        SELECT {COLUMNS} FROM trainings t
+        WHERE t.id = $1 AND ($2::bigint IS NULL OR t.trainer_id = $2)
+        FOR UPDATE
+        """,
+        training_id,
+        trainer_id,
     )
 
 

@@ -138,5 +138,5 @@ class TrainingController(Controller):
             service.check_names(services.catalogue, data.content())
             return await service.moderate(services, training_id, data.moderation())
         if caller.is_trainer and caller.is_user(owner):
-            return await service.update(services, training_id, data.content())
+            return await service.update(services, caller.id, training_id, data.content())
         raise PermissionDeniedException("Only the training's trainer or an admin may edit it")

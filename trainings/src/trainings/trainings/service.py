@@ -296,9 +296,12 @@ async def moderate(
     return await get(services, training_id)
 
 
-async def update(services: Services, training_id: int, edit: TrainerTrainingUpdate) -> Training:
-    """The trainer's change of their training (the route checked the ownership)."""
-    await _edit_content(services, training_id, edit)
+async def update(
+    services: Services, trainer_id: int, training_id: int, edit: TrainerTrainingUpdate
+) -> Training:
+    """The trainer's change of their training: the route checked the ownership, and the SQL is
+    scoped to `trainer_id` as well."""
+    await _edit_content(services, training_id, edit, trainer_id)
     return await get(services, training_id)
 
 
@@ -315,7 +318,9 @@ async def _set_blocked(services: Services, training_id: int, blocked: bool) -> N
     services.relay.notify()
 
 
-async def _edit_content(services: Services, training_id: int, edit: TrainerTrainingUpdate) -> None:
+async def _edit_content(
+    services: Services, training_id: int, edit: TrainerTrainingUpdate, trainer_id: int | None
+) -> None:
     catalogue = services.catalogue
     changes = content_changes(catalogue, edit)
     exercises = exercise_rows(catalogue, edit.exercises) if edit.exercises is not None else None
@@ -323,7 +328,7 @@ async def _edit_content(services: Services, training_id: int, edit: TrainerTrain
         changes["media"] = await _store_media(services, training_id, edit.media)
     try:
         async with services.pool.acquire() as conn, conn.transaction():
-            row = existing(await repository.lock(conn, training_id))
+            row = existing(await repository.lock(conn, training_id, trainer_id))
             await repository.update(conn, training_id, changes)
             if exercises is not None:
                 await repository.replace_exercises(conn, training_id, exercises)
