@@ -100,7 +100,9 @@ available() {
   engine_answers && return 0
   [ "$(id -u)" = 0 ] || return 1
   command -v dockerd >/dev/null && return 0
-  apt-cache policy docker.io 2>/dev/null | grep -q 'Candidate: [0-9]'
+  # grep reads everything (no -q): with pipefail, an early exit would SIGPIPE apt-cache (141)
+  # and turn "installable" into "not available".
+  apt-cache policy docker.io 2>/dev/null | grep 'Candidate: [0-9]' >/dev/null
 }
 
 case "${1:-}" in
