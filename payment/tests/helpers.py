@@ -21,6 +21,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -126,6 +127,25 @@ def services_of(app: Litestar) -> Services:
     """The services bag a running app's lifespan opened."""
     services: Services = app.state.services
     return services
+
+
+@contextmanager
+def database_refused(client: Client) -> Iterator[None]:
+    """While the block runs, the app's requests ask a database that refuses connections (a
+    pool made on the app's own event loop, connecting lazily); then the real bag is back."""
+
+    async def refusing_pool() -> asyncpg.Pool:
+        return await asyncpg.create_pool("postgresql://postgres@127.0.0.1:1/payment", min_size=0)
+
+    state, portal = client.app.state, client.blocking_portal
+    real = services_of(client.app)
+    broken = portal.call(refusing_pool)
+    state.services = replace(real, pool=broken)
+    try:
+        yield
+    finally:
+        state.services = real
+        portal.call(broken.close)
 
 
 def new_user_id() -> int:

@@ -2,14 +2,12 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 
-import asyncpg
 import pytest
 from prometheus_client import REGISTRY
 
 from tests.fuzz import free_port
-from tests.helpers import NO_TOKEN, Client, running, services_of
+from tests.helpers import NO_TOKEN, Client, database_refused, running
 
 OK = {"database": "ok", "chain": "ok", "redis": "ok"}
 
@@ -79,23 +77,10 @@ async def test_readiness_stays_200_when_redis_stops_and_reports_it(
 
 async def test_readiness_fails_only_without_the_database() -> None:
     async with running() as app:
-        state, portal = app.app.state, app.blocking_portal
-        real = services_of(app.app)
-
-        async def refusing_pool() -> asyncpg.Pool:  # made on the app's own event loop
-            return await asyncpg.create_pool(
-                "postgresql://postgres@127.0.0.1:1/payment", min_size=0
-            )
-
-        # The instance's readiness now asks a database that refuses connections (a pool that
-        # connects lazily); its background tasks keep the real pool.
-        broken = portal.call(refusing_pool)
-        state.services = replace(real, pool=broken)
-        try:
+        # The instance's readiness asks a database that refuses connections; its background
+        # tasks keep the real pool.
+        with database_refused(app):
             response = await app.get("/payment/readiness/", headers=NO_TOKEN)
-        finally:
-            state.services = real
-            portal.call(broken.close)
         assert response.status_code == 503, response.text
         assert response.json() == {
             "ready": False,

@@ -19,9 +19,7 @@ use fuzz.EXAMPLES."""
 import asyncio
 import subprocess
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import replace
 
-import asyncpg
 import jsonschema_rs
 import pytest
 from litestar.testing import AsyncTestClient
@@ -32,10 +30,10 @@ from tests.fuzz import fuzz, serve
 from tests.helpers import (
     ROOT,
     SERVICE_TOKEN,
+    database_refused,
     funded_owner,
     make_settings,
     private_anvil,
-    services_of,
 )
 
 SPEC = "/payment/documentation/openapi.json"
@@ -96,23 +94,13 @@ async def test_answers_during_an_outage_are_the_declared_ones() -> None:
     and an operation's 503 the Error body, each as the document declares for that status."""
     async with AsyncTestClient(app=create_app(make_settings())) as client:
         spec = (await client.get(SPEC)).json()
-        state, portal = client.app.state, client.blocking_portal
-        real = services_of(client.app)
-
-        async def refusing_pool() -> asyncpg.Pool:  # made on the app's own event loop
-            return await asyncpg.create_pool(
-                "postgresql://postgres@127.0.0.1:1/payment", min_size=0
-            )
-
-        broken = portal.call(refusing_pool)
-        state.services = replace(real, pool=broken)
         answers = {
             ("/payment/readiness", "/payment/readiness/"): {},
             ("/payment/wallets/{user_id}", "/payment/wallets/1"): {
                 "X-Service-Token": SERVICE_TOKEN
             },
         }
-        try:
+        with database_refused(client):
             for (path, url), headers in answers.items():
                 response = await client.get(url, headers=headers)
                 assert response.status_code == 503, response.text
@@ -122,6 +110,3 @@ async def test_answers_during_an_outage_are_the_declared_ones() -> None:
                     {**schema, "components": spec["components"]}
                 )
                 assert validator.is_valid(response.json()), (path, response.json(), schema)
-        finally:
-            state.services = real
-            portal.call(broken.close)
