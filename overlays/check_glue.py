@@ -36,13 +36,17 @@ TEST_GLUE: dict[str, tuple[str, ...]] = {
     "fuzz.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),
 }
 
+# benchmark glue (inside bench/) → the services that carry it
+BENCH_GLUE: dict[str, tuple[str, ...]] = {
+    "wrk.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),
+}
 
-def copies(name: str, services: tuple[str, ...], tests: bool) -> dict[str, list[str]]:
+
+def copies(name: str, services: tuple[str, ...], folder: str) -> dict[str, list[str]]:
     """Digest → the services whose copy has it (a missing copy counts as its own digest)."""
     by_digest: dict[str, list[str]] = defaultdict(list)
     for service in services:
-        folder = ROOT / service / "tests" if tests else ROOT / service / "src" / service
-        path = folder / name
+        path = ROOT / service / (folder or f"src/{service}") / name
         digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
         by_digest[digest].append(service)
     return by_digest
@@ -50,10 +54,12 @@ def copies(name: str, services: tuple[str, ...], tests: bool) -> dict[str, list[
 
 def main() -> int:
     problems = 0
-    every = [(name, services, False) for name, services in GLUE.items()]
-    every += [(f"tests/{name}", services, True) for name, services in TEST_GLUE.items()]
-    for name, services, tests in every:
-        by_digest = copies(name.removeprefix("tests/"), services, tests)
+    every = [(name, services, "") for name, services in GLUE.items()]
+    every += [(name, services, "tests") for name, services in TEST_GLUE.items()]
+    every += [(name, services, "bench") for name, services in BENCH_GLUE.items()]
+    for bare, services, folder in every:
+        name = f"{folder}/{bare}" if folder else bare
+        by_digest = copies(bare, services, folder)
         if len(by_digest) == 1:
             print(f"  ok: {name} is identical in {', '.join(services)}")
             continue

@@ -1,0 +1,255 @@
+"""What every service's benchmark needs: wrk as the load generator (C, so the client is not the
+bottleneck the way a Python loop is), a uvicorn launcher that serves an app exactly as the
+service's own entry point does, and side-by-side ratios.
+
+Declared glue (ARCHITECTURE.md): this file is identical in every service's bench/ folder, and
+overlays/check_glue.py fails when one copy differs. Change every copy in one commit.
+
+A comparison is only meaningful within one run on one machine: `compare` measures the candidate
+and its reference alternately, `rounds` times each, and reports the median of each side, so a
+neighbour's load on the machine weighs on both sides alike.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))  # per measurement
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))  # alternations of candidate and reference
+
+
+@dataclass(frozen=True)
+class Figures:
+    requests_per_second: float
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+    requests: int
+    errors: int  # socket errors, timeouts and non-2xx/3xx answers
+
+    def line(self) -> str:
+        return (
+            f"{self.requests_per_second:9.1f} req/s  p50 {self.p50_ms:7.2f} ms  "
+            f"p90 {self.p90_ms:7.2f} ms  p99 {self.p99_ms:7.2f} ms  errors {self.errors}"
+        )
+
+
+def ensure_wrk() -> str:
+    """wrk's path; installs Debian's package when it is missing and we may (root)."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("installing wrk (Debian package) ...", flush=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False)
+        found = shutil.which("wrk")
+        if not found:  # a fresh machine may not have read the package lists yet
+            subprocess.run(["apt-get", "update", "-qq"], check=False)
+            subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
+            found = shutil.which("wrk")
+    if not found:
+        sys.exit("the benchmark needs wrk (Debian: apt-get install wrk)")
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+_LUA = """
+local paths = {%s}
+local i = 0
+%s
+request = function()
+  i = i %% #paths + 1
+  return wrk.format(%s, paths[i], nil, %s)
+end
+response = function(status)
+  if status >= 400 then bad = bad + 1 end
+end
+bad = 0
+done = function(summary, latency, requests)
+  local n = 0
+  for _, thread in ipairs(threads) do n = n + thread:get("bad") end
+  io.write(string.format("FIUFIT %%d %%d %%d %%d %%d %%d %%d\\n", summary.requests,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    n, latency:percentile(50), latency:percentile(90), latency:percentile(99), summary.duration))
+end
+setup = function(thread) table.insert(threads, thread) end
+threads = {}
+"""
+
+
+def _lua_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def wrk(
+    base_url: str,
+    paths: Sequence[str],
+    *,
+    headers: dict[str, str] | None = None,
+    method: str = "GET",
+    body: str | None = None,
+    seconds: float = SECONDS,
+    connections: int = CONNECTIONS,
+) -> Figures:
+    """One wrk run (one thread: the other core is the server's) cycling through `paths`."""
+    program = ensure_wrk()
+    header_lines = "".join(
+        f"wrk.headers[{_lua_string(k)}] = {_lua_string(v)}\n" for k, v in (headers or {}).items()
+    )
+    script = _LUA % (
+        ",".join(_lua_string(p) for p in paths),
+        header_lines,
+        _lua_string(method),
+        _lua_string(body) if body is not None else "nil",
+    )
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
+        file.write(script)
+    try:
+        done = subprocess.run(
+            [
+                program,
+                "-t1",
+                f"-c{connections}",
+                f"-d{max(1, round(seconds))}s",
+                "--timeout",
+                "10s",
+                "-s",
+                file.name,
+                base_url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    finally:
+        os.unlink(file.name)
+    found = re.search(r"^FIUFIT (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)$", done.stdout, re.M)
+    if not found:
+        raise RuntimeError(f"wrk printed no figures:\n{done.stdout}\n{done.stderr}")
+    requests, failed, bad, p50, p90, p99, duration_us = (int(g) for g in found.groups())
+    return Figures(
+        requests_per_second=requests / (duration_us / 1e6),
+        p50_ms=p50 / 1000,
+        p90_ms=p90 / 1000,
+        p99_ms=p99 / 1000,
+        requests=requests,
+        errors=failed + bad,
+    )
+
+
+def _median(runs: list[Figures]) -> Figures:
+    return Figures(
+        requests_per_second=statistics.median(r.requests_per_second for r in runs),
+        p50_ms=statistics.median(r.p50_ms for r in runs),
+        p90_ms=statistics.median(r.p90_ms for r in runs),
+        p99_ms=statistics.median(r.p99_ms for r in runs),
+        requests=sum(r.requests for r in runs),
+        errors=sum(r.errors for r in runs),
+    )
+
+
+def compare(
+    name: str,
+    candidate: tuple[str, Sequence[str]],
+    reference: tuple[str, Sequence[str]],
+    *,
+    headers: dict[str, str] | None = None,
+    reference_headers: dict[str, str] | None = None,
+    goal: float | None = None,
+    rounds: int = ROUNDS,
+    seconds: float = SECONDS,
+    connections: int = CONNECTIONS,
+) -> float:
+    """Prints both sides (median of `rounds` alternating runs each) and candidate/reference."""
+    ours: list[Figures] = []
+    theirs: list[Figures] = []
+    for _ in range(rounds):
+        ours.append(wrk(*candidate, headers=headers, seconds=seconds, connections=connections))
+        theirs.append(
+            wrk(
+                *reference,
+                headers=reference_headers if reference_headers is not None else headers,
+                seconds=seconds,
+                connections=connections,
+            )
+        )
+    a, b = _median(ours), _median(theirs)
+    ratio = a.requests_per_second / b.requests_per_second if b.requests_per_second else 0.0
+    print(f"{name}")
+    print(f"  service    {a.line()}")
+    print(f"  reference  {b.line()}")
+    print(f"  ratio {ratio:.2f}" + (f"  (goal ≥ {goal:.2f})" if goal is not None else ""))
+    sys.stdout.flush()
+    return ratio
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited ({process.returncode}); see {log}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer 200 within {timeout} s; see {log}")
+
+
+@contextmanager
+def serve(
+    factory: str, ready_path: str, env: dict[str, str] | None = None, name: str = "app"
+) -> Iterator[str]:
+    """Serves `module:create_app` (an app factory) with one uvicorn process and the settings of
+    the services' entry points (no access log of uvicorn's own, default loop and parser), and
+    yields its base URL. Output goes to a temporary log, removed after a clean stop."""
+    port = free_port()
+    log = Path(tempfile.gettempdir()) / f"bench-{name}-{port}.log"
+    code = (
+        "import uvicorn; uvicorn.run("
+        f"{factory!r}, factory=True, host='127.0.0.1', port={port}, log_config=None, "
+        "access_log=False, timeout_graceful_shutdown=5)"
+    )
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-c", code],
+            env={**os.environ, **(env or {})},
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base + ready_path, process, log)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.returncode in (0, -15):
+            log.unlink(missing_ok=True)
