@@ -65,3 +65,36 @@ async def test_follow_errors(client: Client, make_actor: Any) -> None:
         assert response.status_code == 404
     bad = await client.post(f"/users/{me.id}/followed/abc", headers=me.headers)
     assert bad.status_code in (400, 404, 405)
+
+
+async def test_followers_and_followed_pages(client: Client, make_actor: Any) -> None:
+    star: Actor = await make_actor(is_athlete=False)
+    fans: list[Actor] = [await make_actor() for _ in range(5)]
+    for fan in fans:
+        response = await client.post(f"/users/{fan.id}/followed/{star.id}", headers=fan.headers)
+        assert response.status_code == 200, response.text
+    for other in fans[1:4]:
+        await client.post(f"/users/{fans[0].id}/followed/{other.id}", headers=fans[0].headers)
+
+    async def ids(path: str, **params: Any) -> list[int]:
+        response = await client.get(path, params=params, headers=star.headers)
+        assert response.status_code == 200, response.text
+        return [u["id"] for u in response.json()]
+
+    followers = f"/users/{star.id}/followers"
+    assert await ids(followers) == [f.id for f in fans]  # no limit: the whole list, as in 2023
+    assert await ids(followers, limit=2) == [f.id for f in fans[:2]]
+    assert await ids(followers, offset=2, limit=2) == [f.id for f in fans[2:4]]
+    assert await ids(followers, offset=3) == [f.id for f in fans[3:]]
+    assert await ids(followers, offset=5, limit=2) == []
+    assert await ids(followers, limit=10**5) == [f.id for f in fans]  # cut down to 100
+    followed = f"/users/{fans[0].id}/followed"
+    assert await ids(followed) == [star.id] + [f.id for f in fans[1:4]]
+    assert await ids(followed, offset=1, limit=2) == [f.id for f in fans[1:3]]
+    assert await ids(f"/users/{fans[4].id}/followers") == []  # known, followed by nobody
+
+    missing = await client.get("/users/99999999/followers?limit=2", headers=star.headers)
+    assert missing.status_code == 404
+    for params in ({"limit": 0}, {"offset": -1}, {"limit": "ten"}):
+        bad = await client.get(followers, params=params, headers=star.headers)
+        assert bad.status_code == 400, params

@@ -1,7 +1,7 @@
 """The `{items, total, page, size, pages}` envelope of 2023 and its offset/limit parameters."""
 
 import math
-from typing import Annotated
+from typing import Annotated, overload
 
 from litestar.params import PathParameter, QueryParameter
 
@@ -11,6 +11,13 @@ Offset = Annotated[int, QueryParameter(ge=0, le=10_000_000, description="items t
 # Larger limits are cut down to MAX_LIMIT rather than refused (the back office may ask for more).
 Limit = Annotated[
     int, QueryParameter(ge=1, le=1_000_000, description=f"page size, at most {MAX_LIMIT}")
+]
+# The lists the 2023 clients read whole (followers, followed): a page only when asked for.
+OptionalLimit = Annotated[
+    int | None,
+    QueryParameter(
+        ge=1, le=1_000_000, description=f"page size, at most {MAX_LIMIT}; without it, every item"
+    ),
 ]
 
 
@@ -22,8 +29,12 @@ UserId = Annotated[
 ]
 
 
-def clamp(limit: int) -> int:
-    return min(limit, MAX_LIMIT)
+@overload
+def clamp(limit: int) -> int: ...
+@overload
+def clamp(limit: None) -> None: ...
+def clamp(limit: int | None) -> int | None:
+    return None if limit is None else min(limit, MAX_LIMIT)
 
 
 def envelope(size: int, total: int, offset: int, limit: int) -> dict[str, int]:

@@ -6,7 +6,7 @@ from litestar import Controller, HttpMethod, Request, get, route
 from litestar.di import NamedDependency
 
 from users.follows import service
-from users.pagination import UserId
+from users.pagination import Offset, OptionalLimit, UserId, clamp
 from users.profiles.models import User
 from users.services import Services
 from users.tokens import Caller
@@ -18,15 +18,29 @@ class FollowController(Controller):
 
     @get("/followed")
     async def followed(
-        self, user_id: UserId, caller: NamedDependency[Caller], services: NamedDependency[Services]
+        self,
+        user_id: UserId,
+        caller: NamedDependency[Caller],
+        services: NamedDependency[Services],
+        offset: Offset = 0,
+        limit: OptionalLimit = None,
     ) -> list[User]:
-        return await service.followed(services, user_id)
+        """Whom the user follows, oldest follow first: the whole list (as in 2023), or a page
+        of it with `limit`."""
+        return await service.followed(services, user_id, offset, clamp(limit))
 
     @get("/followers")
     async def followers(
-        self, user_id: UserId, caller: NamedDependency[Caller], services: NamedDependency[Services]
+        self,
+        user_id: UserId,
+        caller: NamedDependency[Caller],
+        services: NamedDependency[Services],
+        offset: Offset = 0,
+        limit: OptionalLimit = None,
     ) -> list[User]:
-        return await service.followers(services, user_id)
+        """Who follows the user, oldest follow first: the whole list (as in 2023), or a page
+        of it with `limit`."""
+        return await service.followers(services, user_id, offset, clamp(limit))
 
     @route(
         "/followed/{other_id:int}",

@@ -14,20 +14,31 @@ NOT_FOUND = "User not found"
 
 
 async def _listing(
-    services: Services, user_id: int, fetch: Callable[[Connection, int], Awaitable[list[User]]]
+    services: Services,
+    user_id: int,
+    fetch: Callable[[Connection, int, int, int | None], Awaitable[list[User]]],
+    offset: int,
+    limit: int | None,
 ) -> list[User]:
+    """The list, or 404 for an unknown user: asked only when the list is empty, so a listing
+    with users in it is one query."""
     async with services.pool.acquire() as conn:
-        if not await repository.exists(conn, user_id):
+        users = await fetch(conn, user_id, offset, limit)
+        if not users and not await repository.exists(conn, user_id):
             raise NotFoundException(NOT_FOUND)
-        return await fetch(conn, user_id)
+    return users
 
 
-async def followed(services: Services, user_id: int) -> list[User]:
-    return await _listing(services, user_id, repository.followed_by)
+async def followed(
+    services: Services, user_id: int, offset: int = 0, limit: int | None = None
+) -> list[User]:
+    return await _listing(services, user_id, repository.followed_by, offset, limit)
 
 
-async def followers(services: Services, user_id: int) -> list[User]:
-    return await _listing(services, user_id, repository.followers_of)
+async def followers(
+    services: Services, user_id: int, offset: int = 0, limit: int | None = None
+) -> list[User]:
+    return await _listing(services, user_id, repository.followers_of, offset, limit)
 
 
 async def change(services: Services, user_id: int, other_id: int, follow: bool) -> list[User]:
