@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # glue file (inside src/<package>/) → the services that carry it
 GLUE: dict[str, tuple[str, ...]] = {
+    "access.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),
     "base_settings.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),
     "errors.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),
     "logs.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),
@@ -32,12 +33,14 @@ GLUE: dict[str, tuple[str, ...]] = {
 
 # test glue (inside tests/) → the services that carry it
 TEST_GLUE: dict[str, tuple[str, ...]] = {
+    "access.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),
     "database.py": ("users", "payment", "trainings", "goals"),
     "fuzz.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),
 }
 
 # benchmark glue (inside bench/) → the services that carry it
 BENCH_GLUE: dict[str, tuple[str, ...]] = {
+    "access.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),
     "wrk.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),
 }
 

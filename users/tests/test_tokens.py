@@ -20,8 +20,9 @@ from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
 from tests.helpers import Client, bearer, es256_key_pair, eventually, make_settings, sign_up, token
+from users import tokens
 from users.app import create_app
-from users.tokens import TokenVerifier
+from users.tokens import BLOCKED_USERS_KEY, TokenVerifier
 
 ISSUER = make_settings().jwt_issuer
 KID = "users-test-forger"
@@ -118,3 +119,80 @@ async def test_relogin_with_an_everlasting_token_is_401(forger: Forger, make_act
             refused = await client.post("/users/login", json={}, headers=bearer(token_))
             assert refused.status_code == 401, refused.text
             assert refused.json() == {"detail": "Invalid token"}
+
+
+# The verified-token cache: a token is verified once, then remembered until its `exp`; what can
+# change before then (blocking, the published keys) is still honoured.
+
+
+def _verifier(
+    forger: Forger, redis: Redis, http: httpx.AsyncClient, **ages: float
+) -> TokenVerifier:
+    return TokenVerifier(http, f"{forger.url}/auth/.well-known/jwks.json", ISSUER, redis, **ages)
+
+
+async def test_a_remembered_token_is_refused_once_it_expires(forger: Forger, redis: Redis) -> None:
+    now = int(time.time())
+    short_lived = forger.sign(id=124, iat=now, exp=now + 2)
+    async with httpx.AsyncClient() as http:
+        verifier = _verifier(forger, redis, http)
+        assert (await verifier.verify(f"Bearer {short_lived}")).id == 124
+
+        # python-jose accepts a token through the second its `exp` names: wait past that.
+        async def expired() -> bool:
+            return time.time() >= now + 3
+
+        await eventually(expired, "the token's exp to pass")
+        with pytest.raises(NotAuthorizedException):
+            await verifier.verify(f"Bearer {short_lived}")
+
+
+async def test_a_remembered_token_of_a_user_blocked_since_is_refused(
+    forger: Forger, redis: Redis
+) -> None:
+    now = int(time.time())
+    presented = f"Bearer {forger.sign(id=125, iat=now, exp=now + 600)}"
+    async with httpx.AsyncClient() as http:
+        verifier = _verifier(forger, redis, http, blocked_max_age=0)
+        assert (await verifier.verify(presented)).id == 125
+        await redis.sadd(BLOCKED_USERS_KEY, "125")
+        try:
+            with pytest.raises(NotAuthorizedException, match="blocked"):
+                await verifier.verify(presented)
+        finally:
+            await redis.srem(BLOCKED_USERS_KEY, "125")
+        assert (await verifier.verify(presented)).id == 125  # unblocked: accepted again
+
+
+async def test_a_remembered_token_whose_key_was_withdrawn_is_refused(
+    forger: Forger, redis: Redis
+) -> None:
+    now = int(time.time())
+    presented = f"Bearer {forger.sign(id=126, iat=now, exp=now + 600)}"
+    published = forger.jwks
+    async with httpx.AsyncClient() as http:
+        # jwks_max_age=0: the keys are stale at once, so the next request refetches them.
+        verifier = _verifier(forger, redis, http, jwks_max_age=0)
+        assert (await verifier.verify(presented)).id == 126
+        forger.jwks = json.dumps({"keys": []}).encode()
+        try:
+            with pytest.raises(NotAuthorizedException):
+                await verifier.verify(presented)
+        finally:
+            forger.jwks = published
+
+
+async def test_the_cache_of_verified_tokens_is_bounded(
+    forger: Forger, redis: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tokens, "VERIFIED_CAPACITY", 2)
+    now = int(time.time())
+    presented = [f"Bearer {forger.sign(id=i, iat=now, exp=now + 600)}" for i in (127, 128, 129)]
+    async with httpx.AsyncClient() as http:
+        verifier = _verifier(forger, redis, http)
+        for authorization in presented:
+            await verifier.verify(authorization)
+        remembered = verifier._verified  # the bound is the point of the test
+        assert len(remembered) == 2
+        assert presented[0].removeprefix("Bearer ") not in remembered  # the oldest went first
+        assert (await verifier.verify(presented[0])).id == 127  # and is merely verified again

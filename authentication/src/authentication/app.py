@@ -21,7 +21,7 @@ from litestar.plugins.prometheus import PrometheusConfig
 from litestar.plugins.pydantic import PydanticPlugin
 from prometheus_client import start_http_server
 
-from authentication import __version__, openapi
+from authentication import __version__, access, openapi
 from authentication.accounts import routes as accounts
 from authentication.accounts.firebase import FirebaseAuth
 from authentication.accounts.routes import AccountController
@@ -61,7 +61,9 @@ def _signing_key(settings: Settings) -> SigningKey:
 @asynccontextmanager
 async def _services(settings: Settings, signing_key: SigningKey) -> AsyncIterator[Services]:
     firebase = init_firebase(settings)
-    http = httpx.AsyncClient(timeout=settings.upstream_timeout)
+    http = httpx.AsyncClient(
+        timeout=settings.upstream_timeout, event_hooks={"request": [access.propagate]}
+    )
     try:
         yield Services(
             settings=settings,
@@ -147,4 +149,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # Internal service: every operation but the public ones (health, JWKS) needs X-Service-Token.
     openapi.document(app, openapi.SERVICE_TOKEN)
     _add_links(app, accounts.LINKS, images.LINKS)
+    access.install(app)  # outermost: every request gets its line, 404s too
     return app

@@ -18,7 +18,7 @@ from litestar.plugins.prometheus import PrometheusConfig
 from prometheus_client import start_http_server
 from redis.asyncio import Redis
 
-from goals import __version__, contract, openapi
+from goals import __version__, access, contract, openapi
 from goals.catalogue.routes import CatalogueController
 from goals.clock import Clock, system_clock
 from goals.db import OUTAGES, UNSTORABLE, open_pool
@@ -48,7 +48,9 @@ async def _services(settings: Settings, clock: Clock) -> AsyncIterator[Services]
         settings.database_pool_min,
         settings.database_pool_max,
     )
-    http = httpx.AsyncClient(timeout=settings.upstream_timeout)
+    http = httpx.AsyncClient(
+        timeout=settings.upstream_timeout, event_hooks={"request": [access.propagate]}
+    )
     redis = Redis.from_url(
         settings.redis_url.get_secret_value(),
         socket_timeout=settings.upstream_timeout,
@@ -167,4 +169,5 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     )
     openapi.document(app, openapi.BEARER, extra=contract.EXTRA)
     contract.complete(app)
+    access.install(app)  # outermost: every request gets its line, 404s too
     return app

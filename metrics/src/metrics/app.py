@@ -17,7 +17,7 @@ from prometheus_client import start_http_server
 from pymongo.errors import PyMongoError
 from redis.asyncio import Redis
 
-from metrics import __version__, contract, openapi
+from metrics import __version__, access, contract, openapi
 from metrics.counters.routes import CountersController
 from metrics.db import close_bounded, collection, ensure_indexes, mongo_client
 from metrics.errors import exception_handlers
@@ -33,7 +33,9 @@ log = logging.getLogger(__name__)
 
 @asynccontextmanager
 async def _services(settings: Settings) -> AsyncIterator[Services]:
-    http = httpx.AsyncClient(timeout=settings.upstream_timeout)
+    http = httpx.AsyncClient(
+        timeout=settings.upstream_timeout, event_hooks={"request": [access.propagate]}
+    )
     redis = Redis.from_url(
         settings.redis_url.get_secret_value(), socket_timeout=5, socket_connect_timeout=5
     )
@@ -94,4 +96,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # The callers are the back office's admins, with their JWT; health and readiness are public.
     openapi.document(app, openapi.BEARER)
     contract.complete(app)
+    access.install(app)  # outermost: every request gets its line, 404s too
     return app

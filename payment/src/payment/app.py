@@ -18,7 +18,7 @@ from litestar.plugins.prometheus import PrometheusConfig
 from prometheus_client import start_http_server
 from redis.asyncio import Redis
 
-from payment import __version__, contract, errors, openapi
+from payment import __version__, access, contract, errors, openapi
 from payment.amounts import to_wei
 from payment.chain.client import Chain
 from payment.chain.deploy import ensure_contract, fund_tester_owner, owner_account
@@ -177,4 +177,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # readiness are public.
     openapi.document(app, openapi.SERVICE_TOKEN)
     contract.complete(app, settings)
+    access.install(app)  # outermost: every request gets its line, 404s too
     return app

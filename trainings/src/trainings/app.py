@@ -18,7 +18,7 @@ from litestar.plugins.prometheus import PrometheusConfig
 from prometheus_client import start_http_server
 from redis.asyncio import Redis
 
-from trainings import __version__, contract, openapi
+from trainings import __version__, access, contract, openapi
 from trainings.catalogue.routes import CatalogueController
 from trainings.catalogue.service import load_catalogue
 from trainings.db import OUTAGES, UNSTORABLE
@@ -57,6 +57,7 @@ async def _services(settings: Settings) -> AsyncIterator[Services]:
     )
     http = httpx.AsyncClient(
         timeout=settings.upstream_timeout,
+        event_hooks={"request": [access.propagate]},
         limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
     )
     try:
@@ -167,4 +168,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     openapi.document(app, contract.SCHEMES)
     contract.complete(app)
+    access.install(app)  # outermost: every request gets its line, 404s too
     return app

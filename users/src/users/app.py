@@ -21,7 +21,7 @@ from prometheus_client import start_http_server
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 
-from users import __version__, blocking, contract, openapi
+from users import __version__, access, blocking, contract, openapi
 from users.accounts.routes import AccountController
 from users.admins.routes import AdminController, ModerationController
 from users.admins.service import bootstrap_admin
@@ -74,7 +74,9 @@ def _limits(settings: Settings) -> dict[str, Limit]:
 
 @asynccontextmanager
 async def _services(settings: Settings) -> AsyncIterator[Services]:
-    http = httpx.AsyncClient(timeout=settings.upstream_timeout)
+    http = httpx.AsyncClient(
+        timeout=settings.upstream_timeout, event_hooks={"request": [access.propagate]}
+    )
     pool = await asyncpg.create_pool(
         settings.database_url.get_secret_value(),
         min_size=settings.database_pool_min,
@@ -223,4 +225,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     openapi.document(app, openapi.BEARER)
     contract.complete(app)
+    access.install(app)  # outermost: every request gets its line, 404s too
     return app

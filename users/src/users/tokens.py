@@ -1,6 +1,12 @@
 """Local verification of FiuFit JWTs against authentication's JWKS (no HTTP hop per request),
 plus the Redis set of blocked users that every service honours.
 
+A token verified once is remembered until its `exp` (a bounded map keyed by the token itself),
+so a client's later requests skip the signature check, which is most of the cost of a cheap
+read. What can change before `exp` is still checked on every request: the blocked set (at most
+`blocked_max_age` seconds old, and a refusal is confirmed against Redis), and the signing key
+(a token whose key left the JWKS is verified again, and refused).
+
 Declared glue (ARCHITECTURE.md): this file is identical in users, trainings, goals and metrics,
 and overlays/check_glue.py fails when one copy differs. Change every copy in one commit.
 """
@@ -19,6 +25,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from . import access
 from .errors import ServiceUnavailable
 
 log = logging.getLogger(__name__)
@@ -27,6 +34,9 @@ BLOCKED_USERS_KEY = "fiufit:blocked_users"
 # python-jose checks `exp`, `iat` and `iss` only when present unless they are required: a token
 # without `exp` would never expire, whoever signed it.
 _REQUIRED_CLAIMS = {"require_exp": True, "require_iat": True, "require_iss": True}
+# Verified tokens remembered: enough for every client active within a token's lifetime on one
+# replica; past it the oldest entry goes (a forgotten token is merely verified again).
+VERIFIED_CAPACITY = 50_000
 
 
 @dataclass(frozen=True)
@@ -82,6 +92,8 @@ class TokenVerifier:
         self._blocked: frozenset[int] = frozenset()
         self._blocked_fetched = -math.inf
         self._lock = asyncio.Lock()
+        # token → (exp as a Unix time, kid, caller), in insertion order (oldest first)
+        self._verified: dict[str, tuple[float, str, Caller]] = {}
 
     async def _refresh_keys(self, force: bool = False) -> None:
         async with self._lock:
@@ -128,6 +140,31 @@ class TokenVerifier:
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise NotAuthorizedException("Invalid token")
+        caller = self._remembered(token) or await self._verify(token)
+        if caller.role == "user" and await self._is_blocked(caller.id):
+            raise NotAuthorizedException("User is blocked")
+        access.note_caller(caller.role, caller.id)
+        return caller
+
+    def _remembered(self, token: str) -> Caller | None:
+        """The caller of a token verified before, while it is unexpired, its key is still
+        published and the published keys are fresh (else the full check runs, refreshing them)."""
+        found = self._verified.get(token)
+        if found is None:
+            return None
+        exp, kid, caller = found
+        keys_fresh = time.monotonic() - self._keys_fetched < self._jwks_max_age
+        if time.time() < exp and kid in self._keys and keys_fresh:
+            return caller
+        del self._verified[token]
+        return None
+
+    def _remember(self, token: str, exp: float, kid: str, caller: Caller) -> None:
+        if len(self._verified) >= VERIFIED_CAPACITY:
+            del self._verified[next(iter(self._verified))]
+        self._verified[token] = (exp, kid, caller)
+
+    async def _verify(self, token: str) -> Caller:
         try:
             kid = str(jwt.get_unverified_header(token).get("kid"))
         except JOSEError as error:
@@ -148,7 +185,7 @@ class TokenVerifier:
         role, user_id = claims.get("role"), claims.get("id")
         if role not in ("user", "admin") or not isinstance(user_id, int):
             raise NotAuthorizedException("Invalid token")
-        if role == "user" and await self._is_blocked(user_id):
-            raise NotAuthorizedException("User is blocked")
         is_athlete = claims.get("is_athlete")
-        return Caller(role=role, id=user_id, is_athlete=is_athlete if role == "user" else None)
+        caller = Caller(role=role, id=user_id, is_athlete=is_athlete if role == "user" else None)
+        self._remember(token, float(claims["exp"]), kid, caller)
+        return caller
