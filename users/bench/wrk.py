@@ -220,17 +220,26 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: f
 
 @contextmanager
 def serve(
-    factory: str, ready_path: str, env: dict[str, str] | None = None, name: str = "app"
+    factory: str,
+    ready_path: str,
+    env: dict[str, str] | None = None,
+    name: str = "app",
+    access_log: bool = True,
 ) -> Iterator[str]:
     """Serves `module:create_app` (an app factory) with one uvicorn process and the settings of
     the services' entry points (no access log of uvicorn's own, default loop and parser), and
-    yields its base URL. Output goes to a temporary log, removed after a clean stop."""
+    yields its base URL. Output goes to a temporary log, removed after a clean stop.
+
+    `access_log=False` unwraps the service's own access log (access.py), which is how a bench
+    shows what that line costs."""
     port = free_port()
     log = Path(tempfile.gettempdir()) / f"bench-{name}-{port}.log"
+    module, _, attribute = factory.partition(":")
+    unwrap = "" if access_log else "app.asgi_handler = app.asgi_handler._app; "
     code = (
-        "import uvicorn; uvicorn.run("
-        f"{factory!r}, factory=True, host='127.0.0.1', port={port}, log_config=None, "
-        "access_log=False, timeout_graceful_shutdown=5)"
+        f"import importlib, uvicorn; app = getattr(importlib.import_module({module!r}), "
+        f"{attribute!r})(); {unwrap}uvicorn.run(app, host='127.0.0.1', port={port}, "
+        "log_config=None, access_log=False, timeout_graceful_shutdown=5)"
     )
     with log.open("wb") as out:
         process = subprocess.Popen(
