@@ -1,7 +1,7 @@
 # FiuFit backend: the two commands (`make up`, `make test`) and a few helpers.
 SHELL := /bin/bash
 
-.PHONY: up test test-containers infra stop status lint audit wipe seed
+.PHONY: up test test-containers infra stop status lint audit wipe seed load soak
 
 ## Run the whole platform locally, in the foreground (Ctrl-C stops everything it started).
 up:
@@ -31,6 +31,7 @@ lint:
 	python3 overlays/check_glue.py
 	for service in $$(overlays/services.sh); do $(MAKE) -C $$service lint || exit 1; done
 	$(MAKE) -C overlays/e2e --no-print-directory lint
+	$(MAKE) -C overlays/load --no-print-directory lint
 
 ## pip-audit of every service's locked dependencies, as CI's audit job; the advisories it ignores
 ## are in overlays/pip-audit-ignore.txt. Needs PyPI's vulnerability data (its JSON API): where
@@ -41,6 +42,17 @@ audit:
 ## Load demo data through the gateway (needs `make up` running in another terminal).
 seed:
 	$(MAKE) -C overlays/e2e --no-print-directory seed
+
+## Load test through the gateway with locust (needs `make up` running in another terminal):
+## the clients' journeys, then req/s, p50/p95/p99 per endpoint and the errors; exit 1 on any
+## error. `make load USERS=50 SPAWN=10 DURATION=2m` (defaults 25, 5, 1m; THINK=1-3 seconds).
+load:
+	overlays/load/run.sh
+
+## The same for 10 minutes (DURATION=... changes it), sampling every service's RSS every 30 s:
+## a table, and whether each stayed flat (also `make load SOAK=1`).
+soak:
+	SOAK=1 overlays/load/run.sh
 
 ## Delete the local stack's data: its Postgres databases, MongoDB, objects, chain, keys.
 wipe: stop
