@@ -74,6 +74,7 @@ compose_up=1
 step "the client journeys through the compose gateway (port $FIUFIT_COMPOSE_GATEWAY_PORT)"
 make -C overlays/e2e --no-print-directory lint >/dev/null || fail "e2e lint"
 FIUFIT_GATEWAY_URL="http://127.0.0.1:$FIUFIT_COMPOSE_GATEWAY_PORT" \
+  FIUFIT_STACK_LOG_COMMAND="${compose[*]/#overlays/$PWD/overlays} logs --no-color" \
   make -C overlays/e2e --no-print-directory test || fail "the end-to-end journeys against compose"
 
 step "passed"

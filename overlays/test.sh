@@ -48,7 +48,8 @@ if [ -f overlays/e2e/pyproject.toml ]; then
   done
   if grep -q "FiuFit is up" "$ROOT/.local/logs/stack.log"; then
     make -C overlays/e2e --no-print-directory lint || failed+=("e2e (lint)")
-    FIUFIT_GATEWAY_URL="http://127.0.0.1:$gateway_port" make -C overlays/e2e --no-print-directory test \
+    FIUFIT_GATEWAY_URL="http://127.0.0.1:$gateway_port" FIUFIT_STACK_LOG="$ROOT/.local/logs/stack.log" \
+      make -C overlays/e2e --no-print-directory test \
       || failed+=("e2e (journeys)")
   else
     echo "the stack did not come up; its log:" >&2
