@@ -172,7 +172,9 @@ class Client(HttpUser):
             method, path, name=name, headers=headers, catch_response=True, **kwargs
         ) as response:
             if response.status_code not in expect:
-                response.failure(f"{response.status_code} {response.text[:200]}")
+                # Status 0: no answer at all (locust keeps the connection error).
+                text = response.text or repr(getattr(response, "error", ""))
+                response.failure(f"{response.status_code} {' '.join(text.split())[:200]}")
                 raise RescheduleTask()
             if not response.content:
                 response.success()
@@ -549,9 +551,9 @@ def _on_test_start(environment: Environment, **_: Any) -> None:
 
 
 def _sample_forever(running: soak.Watch) -> None:
-    while True:
+    for tick in itertools.count(1):
         print(soak.Watch.line(running.take()), flush=True)
-        gevent.sleep(soak.INTERVAL)
+        gevent.sleep(max(0.0, running.started + tick * soak.INTERVAL - time.monotonic()))
 
 
 def _on_quitting(environment: Environment, **_: Any) -> None:
