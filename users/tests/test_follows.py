@@ -3,6 +3,7 @@
 from typing import Any
 
 import asyncpg
+import msgspec
 
 from tests.helpers import Actor, Client, outbox_metrics
 
@@ -21,7 +22,7 @@ async def test_follow_and_unfollow(client: Client, make_actor: Any, db: asyncpg.
 
     followers = await client.get(f"/users/{trainer.id}/followers", headers=athlete.headers)
     assert [u["id"] for u in followers.json()] == [athlete.id, other.id]
-    assert followers.json()[0] == athlete.user.model_dump(mode="json")
+    assert followers.json()[0] == msgspec.to_builtins(athlete.user)
     followed = await client.get(f"/users/{athlete.id}/followed", headers=trainer.headers)
     assert [u["id"] for u in followed.json()] == [trainer.id]
 

@@ -1,6 +1,7 @@
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
 from tests.helpers import Client, readiness_body
 
@@ -83,3 +84,32 @@ async def test_unknown_route_is_a_json_404(client: Client) -> None:
     assert response.status_code == 404
     body: Any = response.json()
     assert "detail" in body
+
+
+def request_samples(path: str, status: int) -> tuple[float, float, float]:
+    """Requests counted, durations observed, requests in progress, for one label set."""
+    labels = {"method": "GET", "path": path, "app_name": "fiufit_users"}
+    done = {**labels, "status_code": str(status)}
+    return (
+        REGISTRY.get_sample_value("litestar_requests_total", done) or 0.0,
+        REGISTRY.get_sample_value("litestar_request_duration_seconds_count", done) or 0.0,
+        REGISTRY.get_sample_value("litestar_requests_in_progress", {**labels, "status_code": "200"})
+        or 0.0,
+    )
+
+
+async def test_request_metrics_keep_litestar_s_series(
+    client: Client, make_actor: Any, admin_headers: Any
+) -> None:
+    """users/prometheus.py: the series, names and labels of Litestar's Prometheus plugin."""
+    actor = await make_actor()
+    path = "/users/{user_id}"
+    before_ok, before_missing = request_samples(path, 200), request_samples(path, 404)
+    for _ in range(3):
+        response = await client.get(f"/users/{actor.id}", headers=actor.headers)
+        assert response.status_code == 200
+    assert (await client.get("/users/99999999", headers=admin_headers)).status_code == 404
+    ok, missing = request_samples(path, 200), request_samples(path, 404)
+    assert ok[0] - before_ok[0] == 3 and ok[1] - before_ok[1] == 3
+    assert missing[0] - before_missing[0] == 1 and missing[1] - before_missing[1] == 1
+    assert ok[2] == 0  # nothing left in progress

@@ -4,6 +4,7 @@ import base64
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 
 from tests.helpers import PNG_B64, Actor, Client, bearer, token
@@ -20,7 +21,7 @@ async def test_read_a_user_matrix(client: Client, make_actor: Any, admin_headers
     for headers in (target.headers, other.headers, admin_headers):
         response = await client.get(path, headers=headers)
         assert response.status_code == 200
-        assert response.json() == target.user.model_dump(mode="json")
+        assert response.json() == msgspec.to_builtins(target.user)
     missing = await client.get(USER.format(id=99999999), headers=admin_headers)
     assert missing.status_code == 404 and missing.json()["detail"] == "User not found"
 
@@ -59,7 +60,7 @@ async def test_patch_ignores_mass_assignment(client: Client, make_actor: Any) ->
     """The mobile app echoes the whole object; only profile fields may change."""
     target: Actor = await make_actor()
     echoed = {
-        **target.user.model_dump(mode="json"),
+        **msgspec.to_builtins(target.user),
         "id": 999_999,
         "email": "hijack@example.com",
         "is_blocked": True,

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from typing import Any
 
-import asyncpg
 import httpx
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
@@ -28,7 +27,7 @@ from users.admins.service import bootstrap_admin
 from users.clients.auth import AuthClient
 from users.clients.payment import PaymentClient
 from users.clients.upstream import Upstream
-from users.db import OUTAGES, UNSTORABLE, Pool
+from users.db import OUTAGES, UNSTORABLE, Pool, open_pool
 from users.errors import exception_handlers
 from users.follows.routes import FollowController
 from users.geo import Positions
@@ -37,6 +36,7 @@ from users.logs import configure_logging
 from users.outbox import OutboxRelay
 from users.profiles.avatar import AVATAR_WORDING
 from users.profiles.routes import ProfileController
+from users.prometheus import RequestMetrics
 from users.protocol import JSONRequest, allow_every_method
 from users.ratelimit import Limit, RateLimiter
 from users.security import provide_caller
@@ -77,11 +77,10 @@ async def _services(settings: Settings) -> AsyncIterator[Services]:
     http = httpx.AsyncClient(
         timeout=settings.upstream_timeout, event_hooks={"request": [access.propagate]}
     )
-    pool = await asyncpg.create_pool(
+    pool = await open_pool(
         settings.database_url.get_secret_value(),
-        min_size=settings.database_pool_min,
-        max_size=settings.database_pool_max,
-        command_timeout=30,
+        settings.database_pool_min,
+        settings.database_pool_max,
     )
     redis = Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=2)
     events_redis = (
@@ -184,7 +183,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 for task in stuck:
                     log.warning("background task %s did not stop at shutdown", task.get_name())
 
-    prometheus = PrometheusConfig(app_name="fiufit_users", group_path=True)
+    prometheus = PrometheusConfig(
+        app_name="fiufit_users", group_path=True, middleware_class=RequestMetrics
+    )
     app = Litestar(
         route_handlers=[
             HealthController,

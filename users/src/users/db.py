@@ -35,6 +35,19 @@ OUTAGES: tuple[type[Exception], ...] = (
 UNSTORABLE: tuple[type[Exception], ...] = (asyncpg.DataError,)
 
 
+async def _keep_session(conn: object) -> None:
+    """No session state to reset: this service never SETs, LISTENs, takes advisory locks or
+    keeps cursors. asyncpg still rolls back a leftover transaction; skipping its RESET ALL saves
+    a round trip on every release."""
+
+
+async def open_pool(dsn: str, min_size: int, max_size: int) -> asyncpg.Pool:
+    pool: asyncpg.Pool = await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, command_timeout=30, reset=_keep_session
+    )
+    return pool
+
+
 class Pool:
     """What requests use. Rule: release the connection before calling another service or
     waiting on anything but Postgres (a remote call inside `acquire()` starves the pool)."""

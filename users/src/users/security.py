@@ -5,23 +5,27 @@ from typing import Annotated, Any
 
 from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import HeaderParameter
 
 from users.services import Services
 from users.tokens import Caller
 
+_CALLER = "users.caller"
+
 
 async def _verified(
-    connection: ASGIConnection[Any, Any, Any, Any], authorization: str | None
+    connection: ASGIConnection[Any, Any, Any, Any], services: Services, authorization: str | None
 ) -> Caller:
-    """Verified once per request: a guard and the `caller` dependency share the result.
+    """Verified once per request: a guard and the `caller` dependency share the result, kept
+    in the scope's state (`connection.state` would build a State object on every access).
     Missing, malformed, expired or blocked → 401."""
-    caller: Caller | None = connection.state.get("caller")
+    state = connection.scope.setdefault("state", {})
+    caller: Caller | None = state.get(_CALLER)
     if caller is None:
-        services: Services = connection.app.state.services
         caller = await services.verifier.verify(authorization)
-        connection.state["caller"] = caller
+        state[_CALLER] = caller
     return caller
 
 
@@ -30,17 +34,21 @@ async def admin_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRout
     without a valid token, 403 with a user's."""
     if connection.scope.get("method") == "OPTIONS":
         return  # it only lists the path's methods (Allow); the gateway builds 405s from it
-    caller = await _verified(connection, connection.headers.get("Authorization"))
+    services: Services = connection.app.state.services
+    caller = await _verified(connection, services, connection.headers.get("Authorization"))
     caller.require_admin()
 
 
 async def provide_caller(
     request: Request[Any, Any, Any],
+    services: NamedDependency[Services],
     authorization: Annotated[
         str | None, HeaderParameter(name="Authorization", include_in_schema=False)
     ] = None,
 ) -> Caller:
-    return await _verified(request, authorization)
+    """Takes `services` so that Litestar resolves it first and this one alone: two async
+    dependencies of one level would open a task group on every request."""
+    return await _verified(request, services, authorization)
 
 
 def client_address(request: Request[Any, Any, Any], trust_forwarded_for: bool) -> str:

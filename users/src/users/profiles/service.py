@@ -5,6 +5,7 @@ from functools import cache
 from importlib import resources
 
 import asyncpg
+import msgspec
 from litestar.exceptions import ClientException, NotFoundException
 
 from users.accounts.service import USERNAME_TAKEN
@@ -39,7 +40,7 @@ async def by_username(services: Services, username: str) -> UserWithImage:
         raise NotFoundException(NOT_FOUND)
     user, has_image = found
     image = await services.storage.get(avatar_name(user.id)) if has_image else None
-    return UserWithImage(**user.model_dump(), image=image)
+    return UserWithImage(**msgspec.structs.asdict(user), image=image)
 
 
 def check_search(username: str | None, latitude: float | None, longitude: float | None) -> None:
