@@ -239,7 +239,7 @@ def serve(
     code = (
         f"import importlib, uvicorn; app = getattr(importlib.import_module({module!r}), "
         f"{attribute!r})(); {unwrap}uvicorn.run(app, host='127.0.0.1', port={port}, "
-        "log_config=None, access_log=False, timeout_graceful_shutdown=5)"
+        "log_config=None, access_log=False, timeout_keep_alive=75, timeout_graceful_shutdown=5)"
     )
     with log.open("wb") as out:
         process = subprocess.Popen(

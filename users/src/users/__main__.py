@@ -16,6 +16,9 @@ def main() -> None:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=20,
+        # Longer than any proxy in front keeps an idle connection (nginx and ingress-nginx: 60 s):
+        # the proxy, not uvicorn, closes it, so no request is sent on a socket being closed.
+        timeout_keep_alive=75,
     )
 
 
