@@ -145,3 +145,28 @@ async def test_cors_preflight_refuses_other_origins(client: Client) -> None:
 async def test_unknown_route_is_a_json_404(client: Client) -> None:
     response = await client.get("/goals/5/nothing")
     assert response.status_code == 404 and "detail" in response.json()
+
+
+def request_samples(path: str, status: int) -> tuple[float, float, float]:
+    """Requests counted, durations observed, requests in progress, for one label set."""
+    labels = {"method": "GET", "path": path, "app_name": "fiufit_goals"}
+    done = {**labels, "status_code": str(status)}
+    return (
+        REGISTRY.get_sample_value("litestar_requests_total", done) or 0.0,
+        REGISTRY.get_sample_value("litestar_request_duration_seconds_count", done) or 0.0,
+        REGISTRY.get_sample_value("litestar_requests_in_progress", {**labels, "status_code": "200"})
+        or 0.0,
+    )
+
+
+async def test_request_metrics_keep_litestar_s_series(client: Client) -> None:
+    """goals/prometheus.py: the series, names and labels of Litestar's Prometheus plugin."""
+    path = "/goals/{goal_id}"  # the template of the path GET /goals/{user_id} shares
+    before_ok, before_refused = request_samples(path, 200), request_samples(path, 403)
+    for _ in range(3):
+        assert (await client.get("/goals/5", headers=user(5))).status_code == 200
+    assert (await client.get("/goals/6", headers=user(5))).status_code == 403
+    ok, refused = request_samples(path, 200), request_samples(path, 403)
+    assert ok[0] - before_ok[0] == 3 and ok[1] - before_ok[1] == 3
+    assert refused[0] - before_refused[0] == 1 and refused[1] - before_refused[1] == 1
+    assert ok[2] == 0  # nothing left in progress

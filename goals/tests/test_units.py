@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import msgspec
 import pytest
 from litestar.exceptions import ClientException
 from pydantic import TypeAdapter, ValidationError
@@ -27,6 +28,7 @@ from goals.storage import KnownSizes, base64_length
 
 NOW = datetime(2026, 6, 14, 12, 0, tzinfo=UTC)
 EARLIER = NOW - timedelta(days=2)
+LATER = NOW + timedelta(hours=1)
 
 
 # Completion dates
@@ -86,6 +88,20 @@ def test_a_goal_expires_only_after_its_last_day_unless_completed() -> None:
     assert (done.completed, done.expired, done.completed_at) == (True, False, NOW)
 
 
+def test_each_field_of_a_goal_comes_from_its_own_column() -> None:
+    """goal_of builds the struct positionally: a column in the wrong place would show here."""
+    row = goal_row(id=11, user_id=12, title="T", description="D", metric="M", unit="U",
+                   objective=Decimal(13), progress=Decimal(14), created_at=NOW, updated_at=LATER,
+                   completed_at=EARLIER)  # fmt: skip
+    goal = msgspec.structs.asdict(goal_of(row, "I", today=DEADLINE, image_omitted=True))
+    assert goal == {
+        "id": 11, "user_id": 12, "title": "T", "description": "D", "metric": "M", "unit": "U",
+        "objective": 13, "progress": 14, "time_limit": DEADLINE, "image": "I",
+        "image_omitted": True, "completed": True, "completed_at": EARLIER, "expired": False,
+        "created_at": NOW, "updated_at": LATER,
+    }  # fmt: skip
+
+
 def test_a_goal_carries_numbers_its_image_and_whether_it_was_left_out() -> None:
     goal = goal_of(goal_row(), "abc", today=DEADLINE)
     assert (goal.objective, goal.progress, goal.image) == (10, 2.5, "abc")
@@ -107,7 +123,15 @@ def test_the_window_is_the_last_days_up_to_now() -> None:
 
 @pytest.mark.parametrize(
     ("value", "number"),
-    [(Decimal("10.000"), 10), (Decimal("2.5"), 2.5), (Decimal(0), 0), (Decimal("0.001"), 0.001)],
+    [
+        (Decimal("10.000"), 10),
+        (Decimal("2.5"), 2.5),
+        (Decimal(0), 0),
+        (Decimal("0.001"), 0.001),
+        (Decimal("999999999999.000"), 999999999999),
+        (Decimal("999999999999.999"), 999999999999.999),
+        (Decimal("-0.001"), -0.001),
+    ],
 )
 def test_integers_stay_integers(value: Decimal, number: float) -> None:
     result = as_number(value)

@@ -29,6 +29,7 @@ from goals.health import HealthController
 from goals.logs import configure_logging
 from goals.outbox import OutboxRelay
 from goals.progress.routes import ProgressController
+from goals.prometheus import RequestMetrics
 from goals.protocol import JSONRequest, allow_every_method
 from goals.security import provide_caller
 from goals.services import Services, provide_services
@@ -135,7 +136,9 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
                     for task in stuck:
                         log.warning("background task %s did not stop at shutdown", task.get_name())
 
-    prometheus = PrometheusConfig(app_name="fiufit_goals", group_path=True)
+    prometheus = PrometheusConfig(
+        app_name="fiufit_goals", group_path=True, middleware_class=RequestMetrics
+    )
     app = Litestar(
         route_handlers=[HealthController, CatalogueController, GoalController, ProgressController],
         lifespan=[lifespan],

@@ -10,6 +10,7 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any
 
+import msgspec
 from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
@@ -61,6 +62,13 @@ PositiveQuantity = Annotated[
 ]
 NonNegativeQuantity = Annotated[
     Quantity, Field(ge=0, json_schema_extra=quantity_schema(positive=False))
+]
+
+
+# A quantity as answered (`as_number`): the schema says number, where Litestar would infer
+# integer or number.
+Number = Annotated[
+    int | float, msgspec.Meta(extra_json_schema={"extra": {"oneOf": None, "type": "number"}})
 ]
 
 

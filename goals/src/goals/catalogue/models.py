@@ -1,12 +1,12 @@
 """What the catalogue routes answer, and the names the catalogue holds."""
 
-from pydantic import BaseModel
+import msgspec
 
 # The metrics the catalogue migration loads, in its order (tests check them against the
 # database): the names a goal may be set against, as the OpenAPI document lists them.
 NAMES = ("distance", "muscle", "fat", "steps")
 
 
-class Metric(BaseModel):
+class Metric(msgspec.Struct):
     name: str
     unit: str

@@ -7,10 +7,11 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
+import msgspec
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 
 from goals.catalogue.models import NAMES
-from goals.numbers import NonNegativeQuantity, PositiveQuantity, quantity_schema
+from goals.numbers import NonNegativeQuantity, Number, PositiveQuantity, quantity_schema
 from goals.params import BLANK_TEXT, DAY, NO_NUL, padded, trimmed_text
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -159,10 +160,11 @@ class GoalUpdate(BaseModel):
     ] = None
 
 
-_NUMBER: dict[str, Any] = {"oneOf": None, "type": "number"}
+class Goal(msgspec.Struct):
+    """A goal as clients read it. A msgspec struct, not a pydantic model: built from trusted
+    rows, it needs no validation, and Litestar encodes it natively (no model_dump per goal).
+    Built positionally (`service.goal_of`), which costs a fraction of keyword arguments."""
 
-
-class Goal(BaseModel):
     id: int
     user_id: int
     title: str
@@ -170,13 +172,13 @@ class Goal(BaseModel):
     metric: str
     unit: str
     # Integers when whole (10, not 10.0), as the 2023 API answered.
-    objective: Annotated[int | float, Field(json_schema_extra=_NUMBER)]
-    progress: Annotated[int | float, Field(json_schema_extra=_NUMBER)]
+    objective: Number
+    progress: Number
     time_limit: date
     image: str | None
     # True when the list left this goal's image out for its size budget (`image` is then
     # null): GET /goals/{user_id}?offset=<its index>&limit=1 carries it.
-    image_omitted: bool = False
+    image_omitted: bool
     completed: bool
     completed_at: datetime | None
     # The deadline day is over everywhere and the goal was not completed.

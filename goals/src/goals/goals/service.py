@@ -79,24 +79,26 @@ def goal_of(
     row: asyncpg.Record, image: str | None, today: date, image_omitted: bool = False
 ) -> Goal:
     """A goal row as clients read it; `today` is the earliest date on Earth (clock.py)."""
-    completed = row["completed_at"] is not None
+    done_at = row["completed_at"]
+    time_limit = row["time_limit"]
+    # In the order of Goal's fields.
     return Goal(
-        id=row["id"],
-        user_id=row["user_id"],
-        title=row["title"],
-        description=row["description"],
-        metric=row["metric"],
-        unit=row["unit"],
-        objective=as_number(row["objective"]),
-        progress=as_number(row["progress"]),
-        time_limit=row["time_limit"],
-        image=image,
-        image_omitted=image_omitted,
-        completed=completed,
-        completed_at=row["completed_at"],
-        expired=not completed and row["time_limit"] < today,
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
+        row["id"],
+        row["user_id"],
+        row["title"],
+        row["description"],
+        row["metric"],
+        row["unit"],
+        as_number(row["objective"]),
+        as_number(row["progress"]),
+        time_limit,
+        image,
+        image_omitted,
+        done_at is not None,
+        done_at,
+        done_at is None and time_limit < today,
+        row["created_at"],
+        row["updated_at"],
     )
 
 

@@ -1,10 +1,10 @@
 """What the progress routes answer."""
 
-from typing import Annotated
+import msgspec
 
-from pydantic import BaseModel, Field
+from goals.numbers import Number
 
 
-class Progress(BaseModel):
+class Progress(msgspec.Struct):
     # Integers when whole, as the 2023 API answered.
-    progress: Annotated[int | float, Field(json_schema_extra={"oneOf": None, "type": "number"})]
+    progress: Number
