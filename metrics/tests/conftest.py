@@ -2,9 +2,9 @@
 server (SecantusDB, database ``fiufit_test_metrics``), with tokens from the running authentication
 service (`overlays/infra.sh start` and `start auth`; `make test` at the root does both).
 
-Each run names its own streams and collection (a random suffix), so two runs at once (a
+Each run names its own streams and collections (a random suffix), so two runs at once (a
 developer's and CI's on one machine) never see each other's events; a run deletes only its own
-keys and collection."""
+keys and collections."""
 
 import asyncio
 import subprocess
@@ -20,13 +20,14 @@ from redis.asyncio import Redis
 from metrics.app import create_app
 from metrics.consumer.__main__ import open_consumer
 from metrics.consumer.worker import Consumer
-from metrics.db import Collection
+from metrics.db import Collection, ensure_indexes
 from tests.helpers import (
     COLLECTION,
     DEAD,
     MONGO_DB,
     MONGO_URL,
     REDIS_URL,
+    ROLLUPS,
     STREAM,
     Client,
     ConsumerProcess,
@@ -59,16 +60,27 @@ async def mongo() -> AsyncIterator[AsyncMongoClient[dict[str, object]]]:
     client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(MONGO_URL, tz_aware=True)
     yield client
     await client[MONGO_DB].drop_collection(COLLECTION)
+    await client[MONGO_DB].drop_collection(ROLLUPS)
     await client.close()
 
 
 @pytest.fixture
-async def events(mongo: AsyncMongoClient[dict[str, object]], redis: Redis) -> Collection:
-    """The events collection, empty, and no streams: every test starts clean."""
+async def rollups(mongo: AsyncMongoClient[dict[str, object]], redis: Redis) -> Collection:
+    """The rollups, with their indexes, and the legacy events, both empty, and no streams:
+    every test starts clean."""
     await redis.delete(STREAM, DEAD)
-    collection = mongo[MONGO_DB][COLLECTION]
+    await mongo[MONGO_DB][COLLECTION].delete_many({})
+    collection = mongo[MONGO_DB][ROLLUPS]
     await collection.delete_many({})
+    await ensure_indexes(collection)
     return collection
+
+
+@pytest.fixture
+def legacy(mongo: AsyncMongoClient[dict[str, object]], rollups: Collection) -> Collection:
+    """Where the consumer stored one document per event before the rollups (emptied by
+    ``rollups``)."""
+    return mongo[MONGO_DB][COLLECTION]
 
 
 @pytest.fixture(scope="session")
@@ -118,7 +130,7 @@ def private_server() -> Iterator[Servers]:
 
 
 @pytest.fixture
-async def run_consumer(events: Collection) -> AsyncIterator[Callable[..., Awaitable[Consumer]]]:
+async def run_consumer(rollups: Collection) -> AsyncIterator[Callable[..., Awaitable[Consumer]]]:
     """Start in-process consumers (a task each); stopped with SIGTERM semantics afterwards."""
     async with AsyncExitStack() as stack:
         tasks: list[tuple[Consumer, asyncio.Task[None]]] = []

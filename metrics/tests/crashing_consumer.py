@@ -1,21 +1,42 @@
-"""``metrics-consumer`` that SIGKILLs itself between the MongoDB write of its first batch and the
-ack: the crash the exactly-once guarantee must survive, in a real process (the kill is real, the
-write is the production one). Run as ``python -m tests.crashing_consumer`` from the project root,
-with the same ``METRICS_*`` environment as the real consumer."""
+"""``metrics-consumer`` that SIGKILLs itself in the middle of its first batch, at the point
+``CRASH_AT`` names: the crashes the exactly-once guarantee must survive, in a real process (the
+kill is real, the write is the production one). Run as ``python -m tests.crashing_consumer`` from
+the project root, with the same ``METRICS_*`` environment as the real consumer.
+
+- ``ack``: the batch is in its minutes' documents, and Redis never hears of it;
+- ``hour``, ``day``, ``month``: the batch is acknowledged, and the first pass copying the
+  minutes' totals upwards has copied them into the levels below the one named.
+"""
 
 import os
 import signal
+from typing import Any
 from unittest import mock
 
 from metrics.consumer import __main__ as consumer_main
+from metrics.consumer import repository
 from metrics.consumer.worker import Consumer, DeadLetter
+from metrics.rollups import Key
+
+CRASH_AT = os.environ["CRASH_AT"]
+copy_totals = repository.copy_totals
 
 
 class CrashBeforeAck(Consumer):
     async def _ack(self, ids: list[bytes], dead: list[DeadLetter]) -> None:
-        os.kill(os.getpid(), signal.SIGKILL)  # the batch is stored; Redis never hears of it
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def crash_before_copying(key: Key, document: dict[str, Any]) -> Any:
+    if key.level.name == CRASH_AT:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return copy_totals(key, document)
 
 
 if __name__ == "__main__":
-    with mock.patch.object(consumer_main, "Consumer", CrashBeforeAck):
+    if CRASH_AT == "ack":
+        crash = mock.patch.object(consumer_main, "Consumer", CrashBeforeAck)
+    else:
+        crash = mock.patch.object(repository, "copy_totals", crash_before_copying)
+    with crash:
         consumer_main.main()

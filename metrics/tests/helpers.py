@@ -1,6 +1,6 @@
-"""What the tests share: the run's names (streams, collection), settings, waits, tokens from the
-running authentication service, the consumer as a real process, private servers' commands, and
-publishing to the stream. Fixtures live in conftest.py."""
+"""What the tests share: the run's names (streams, collections), settings, waits, tokens from the
+running authentication service, the consumer as a real process, private servers' commands,
+publishing to the stream, and what the rollups hold. Fixtures live in conftest.py."""
 
 import asyncio
 import json
@@ -12,6 +12,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,8 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from metrics.db import Collection
-from metrics.events import event_json
+from metrics.events import Event, event_json
+from metrics.rollups import LEVELS, MINUTE, totals
 from metrics.settings import Settings
 
 REDIS_URL = "redis://127.0.0.1:6379/4"
@@ -36,7 +38,8 @@ SERVICE_TOKEN = os.environ.get("METRICS_TEST_SERVICE_TOKEN", "fiufit-local-servi
 RUN = uuid.uuid4().hex[:8]
 STREAM = f"fiufit:events:test-{RUN}"
 DEAD = f"fiufit:events:dead:test-{RUN}"
-COLLECTION = f"metrics_{RUN}"
+COLLECTION = f"metrics_{RUN}"  # the legacy events; the rollups are in f"{COLLECTION}_rollups"
+ROLLUPS = f"{COLLECTION}_rollups"
 PROJECT = Path(__file__).resolve().parent.parent
 
 Client = AsyncTestClient[Litestar]
@@ -174,8 +177,46 @@ async def group_done(redis: Redis) -> bool:
     return bool(groups) and groups[0]["pending"] == 0 and groups[0]["lag"] == 0
 
 
-async def stored(events: Collection, count: int) -> bool:
-    return await events.count_documents({}) == count
+async def stored_events(rollups: Collection) -> int:
+    """How many events the minute documents hold."""
+    cursor = await rollups.aggregate(
+        [{"$match": {"lv": MINUTE.name}}, {"$group": {"_id": None, "n": {"$sum": "$n"}}}]
+    )
+    rows = await cursor.to_list()
+    return int(rows[0]["n"]) if rows else 0
+
+
+async def stored(rollups: Collection, count: int) -> bool:
+    return await stored_events(rollups) == count
+
+
+async def settled(rollups: Collection) -> bool:
+    """Every minute's totals are copied upwards (no document is left dirty)."""
+    return await rollups.count_documents({"dirty": True}) == 0
+
+
+async def level_totals(rollups: Collection) -> dict[str, tuple[int | float, int]]:
+    """Each level's sum and event count over all its documents: once every write has been
+    copied upwards, all four are the same."""
+    sums: dict[str, tuple[int | float, int]] = {level.name: (0, 0) for level in LEVELS}
+    async for document in rollups.find({"lv": {"$in": list(sums)}}):
+        c, n = totals(document)
+        level = str(document["lv"])
+        sums[level] = (sums[level][0] + c, sums[level][1] + n)
+    return sums
+
+
+async def counted_once(rollups: Collection, count: int) -> None:
+    """``count`` events of value 1 are each counted once, at every level, once the consumers
+    have copied them upwards."""
+    await eventually(lambda: settled(rollups))
+    assert await level_totals(rollups) == {level.name: (count, count) for level in LEVELS}
+
+
+def event(
+    metric: str, label: str | None, date: datetime, value: int | float = 1, source: str = "test"
+) -> Event:
+    return Event(str(uuid.uuid4()), metric, value, label, date, source)
 
 
 async def answers(redis: Redis) -> bool:

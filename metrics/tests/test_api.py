@@ -1,6 +1,5 @@
 """GET /metrics and /metrics/names/: shapes, windows, buckets, bad parameters, authorization."""
 
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,35 +8,28 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from metrics.app import create_app
+from metrics.consumer.repository import record, settle
 from metrics.db import Collection
-from tests.helpers import Client, free_port, make_settings
+from tests.helpers import Client, event, free_port, make_settings
 
 
 def at(day: int, hour: int = 12, month: int = 11) -> datetime:
     return datetime(2026, month, day, hour, tzinfo=UTC)
 
 
-async def seed(events: Collection, *rows: tuple[str, str | None, datetime, float]) -> None:
-    await events.insert_many(
-        [
-            {
-                "_id": str(uuid.uuid4()),
-                "metric": metric,
-                "value": value,
-                "label": label,
-                "date": date,
-                "source": "test",
-            }
-            for metric, label, date, value in rows
-        ]
+async def seed(rollups: Collection, *rows: tuple[str, str | None, datetime, float]) -> None:
+    """Count these events as the consumer does."""
+    await record(
+        rollups, [event(metric, label, date, value) for metric, label, date, value in rows]
     )
+    await settle(rollups)
 
 
 @pytest.fixture
-async def logins(events: Collection) -> Collection:
+async def logins(rollups: Collection) -> Collection:
     # Thursday 2026-10-29, then November: Mon 2, Tue 3, Mon 9, Wed 25 (weeks start on Monday).
     await seed(
-        events,
+        rollups,
         ("user_login_count", "using_email_password", at(29, month=10), 1),
         ("user_login_count", "using_email_password", at(2, 0), 1),
         ("user_login_count", "using_email_password", at(3), 1),
@@ -51,7 +43,7 @@ async def logins(events: Collection) -> Collection:
         ("distance_km", "run", at(3), 2.5),
         ("distance_km", "run", at(4), 4),
     )
-    return events
+    return rollups
 
 
 async def get(client: Client, path: str = "/metrics", **params: str) -> Any:
@@ -71,10 +63,10 @@ async def test_counts_per_label_largest_first(client: Client, logins: Collection
     assert body[0] == {"label": "using_idp", "count": 5}
 
 
-async def test_a_tie_on_the_count_is_ordered_by_label(client: Client, events: Collection) -> None:
+async def test_a_tie_on_the_count_is_ordered_by_label(client: Client, rollups: Collection) -> None:
     # Inserted, and dated, in neither order: only the count, then the label, can sort them.
     rows = [("delta", 1), ("alpha", 1), ("zulu", 2), ("echo", 1), ("charlie", 1), ("bravo", 1)]
-    await seed(events, *(("tie_count", x, at(day), n) for day, (x, n) in enumerate(rows, 1)))
+    await seed(rollups, *(("tie_count", x, at(day), n) for day, (x, n) in enumerate(rows, 1)))
     assert await get(client, name="tie_count") == [
         {"label": "zulu", "count": 2},
         {"label": "alpha", "count": 1},
@@ -200,7 +192,7 @@ async def test_names_lists_every_metric_with_totals(client: Client, logins: Coll
     ],
 )
 async def test_bad_parameters_are_400(
-    client: Client, events: Collection, params: dict[str, str], detail: str
+    client: Client, rollups: Collection, params: dict[str, str], detail: str
 ) -> None:
     response = await client.get("/metrics", params=params)
     assert response.status_code == 400, response.text
@@ -220,7 +212,7 @@ async def test_bad_parameters_are_400(
     ],
 )
 async def test_undecodable_or_oversized_values_are_400(
-    client: Client, events: Collection, query: str
+    client: Client, rollups: Collection, query: str
 ) -> None:
     response = await client.get(f"/metrics?{query}")
     assert response.status_code == 400, response.text

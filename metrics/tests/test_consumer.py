@@ -16,6 +16,7 @@ from tests.helpers import (
     DEAD,
     MALFORMED,
     STREAM,
+    counted_once,
     eventually,
     free_port,
     group_done,
@@ -29,22 +30,31 @@ Start = Callable[..., Awaitable[Consumer]]
 
 
 async def test_events_are_stored_once_and_acknowledged(
-    events: Collection, redis: Redis, run_consumer: Start
+    rollups: Collection, redis: Redis, run_consumer: Start
 ) -> None:
     # Published before the group exists: the consumer still counts them (group from id 0).
     await publish_events(redis, 120)
     consumer = await run_consumer()
-    await eventually(lambda: stored(events, 120))
+    await eventually(lambda: stored(rollups, 120))
     await eventually(lambda: _settled(redis, consumer))
     assert consumer.status.stored == 120 and consumer.status.dead_lettered == 0
-    document = await events.find_one({"label": "l1"})
+    await counted_once(rollups, 120)
+    # Each event is kept in its minute's document, under its id, as it was published.
+    document = await rollups.find_one({"lv": "minute", "label": "l1"})
     assert document is not None
-    assert set(document) == {"_id", "metric", "value", "label", "date", "source"}
-    assert isinstance(document["date"], datetime)
+    assert set(document) == {"_id", "lv", "metric", "label", "t", "e", "c", "n"}
+    assert document["metric"] == "test_count" and document["c"] == document["n"] == len(
+        document["e"]
+    )
+    entry = next(iter(document["e"].values()))
+    assert set(entry) == {"d", "v", "s"} and entry["v"] == 1 and entry["s"] == "metrics"
+    assert isinstance(entry["d"], datetime) and document["t"] == entry["d"].replace(
+        second=0, microsecond=0
+    )
 
 
 async def test_a_republished_event_is_counted_once(
-    events: Collection, redis: Redis, run_consumer: Start
+    rollups: Collection, redis: Redis, run_consumer: Start
 ) -> None:
     payload = event_json("user_login_count", label="using_idp")
     await publish(redis, payload, payload)  # a relay that crashed before marking it sent
@@ -52,12 +62,12 @@ async def test_a_republished_event_is_counted_once(
     await eventually(lambda: _settled(redis, consumer))
     await publish(redis, payload)  # and once more, later, in another batch
     await eventually(lambda: _settled(redis, consumer))
-    assert await events.count_documents({}) == 1
+    await counted_once(rollups, 1)
     assert consumer.status.duplicates == 2
 
 
 async def test_every_malformed_kind_is_dead_lettered_with_its_reason(
-    events: Collection, redis: Redis, run_consumer: Start
+    rollups: Collection, redis: Redis, run_consumer: Start
 ) -> None:
     ids = []
     for _, fields, _ in MALFORMED:
@@ -66,7 +76,7 @@ async def test_every_malformed_kind_is_dead_lettered_with_its_reason(
     await publish_events(redis, 5)
     consumer = await run_consumer()
     await eventually(lambda: _settled(redis, consumer))
-    await eventually(lambda: stored(events, 5))
+    await eventually(lambda: stored(rollups, 5))
     letters = {fields[b"stream_id"]: fields for _, fields in await redis.xrange(DEAD)}
     assert len(letters) == len(ids)
     reasons = {r for _, f, r in MALFORMED if f}
@@ -81,11 +91,11 @@ async def test_every_malformed_kind_is_dead_lettered_with_its_reason(
     assert consumer.status.dead_lettered == len(ids)
     # The consumer is still alive and consuming after all that.
     await publish_events(redis, 1)
-    await eventually(lambda: stored(events, 6))
+    await eventually(lambda: stored(rollups, 6))
 
 
 async def test_a_deleted_pending_entry_is_dead_lettered(
-    events: Collection, redis: Redis, run_consumer: Start
+    rollups: Collection, redis: Redis, run_consumer: Start
 ) -> None:
     await redis.xgroup_create(STREAM, "metrics", id="0", mkstream=True)
     [entry_id] = await publish_events(redis, 1)
@@ -98,45 +108,45 @@ async def test_a_deleted_pending_entry_is_dead_lettered(
 
 
 async def test_own_pending_entries_are_re_read_at_start(
-    events: Collection, redis: Redis, run_consumer: Start
+    rollups: Collection, redis: Redis, run_consumer: Start
 ) -> None:
     # The previous life of this consumer read them and died before writing.
     await leave_pending(redis, "test-consumer", 30)
     await run_consumer(consumer_claim_idle_ms=3_600_000)  # no claiming: its own pending
-    await eventually(lambda: stored(events, 30))
+    await eventually(lambda: stored(rollups, 30))
     await eventually(lambda: group_done(redis))
 
 
 async def test_entries_pending_on_a_dead_consumer_are_claimed(
-    events: Collection, redis: Redis, run_consumer: Start
+    rollups: Collection, redis: Redis, run_consumer: Start
 ) -> None:
     await leave_pending(redis, "dead-pod", 40)
     await run_consumer(consumer_claim_idle_ms=300)
-    await eventually(lambda: stored(events, 40))
+    await eventually(lambda: stored(rollups, 40))
     await eventually(lambda: group_done(redis))
     consumers = {c["name"]: c for c in await redis.xinfo_consumers(STREAM, "metrics")}
     assert consumers[b"dead-pod"]["pending"] == 0
 
 
 async def test_two_consumers_share_the_stream_without_double_counting(
-    events: Collection, redis: Redis, run_consumer: Start
+    rollups: Collection, redis: Redis, run_consumer: Start
 ) -> None:
     await publish_events(redis, 200)
     first = await run_consumer(consumer_name="pod-a")
     second = await run_consumer(consumer_name="pod-b")
-    await eventually(lambda: stored(events, 200))
+    await eventually(lambda: stored(rollups, 200))
     await eventually(lambda: _settled(redis, first, second))
     assert first.status.stored + second.status.stored == 200
 
 
 async def test_health_endpoint_reports_batches_lag_and_pending(
-    events: Collection, redis: Redis, run_consumer: Start
+    rollups: Collection, redis: Redis, run_consumer: Start
 ) -> None:
     port = free_port()
     started = datetime.now(UTC).replace(microsecond=0)  # last_batch_at has whole seconds
     await run_consumer(consumer_health_port=port, consumer_name="health-pod")
     await publish_events(redis, 10)
-    await eventually(lambda: stored(events, 10))
+    await eventually(lambda: stored(rollups, 10))
 
     async def reported() -> bool:
         async with httpx.AsyncClient() as http:

@@ -5,14 +5,13 @@ operation answers is the one it declares, every request the spec allows is accep
 it forbids is refused, undeclared methods are 405 with `Allow`, and no input gives a 5xx.
 
 Once as an admin (the back office's caller) and once anonymous (every data operation is a 401,
-declared). The collection holds events first, so the answers checked against the schemas carry
+declared). The rollups hold events first, so the answers checked against the schemas carry
 rows: integer and fractional counts, labels and `total`, time buckets, several names (`0` is the
 name schemathesis draws first). Each run takes 5-15 s here (2 CPUs), so both use fuzz.EXAMPLES.
 tests/schemathesis.toml holds the one hook (and why), loaded relative to the project folder."""
 
 import asyncio
 import subprocess
-import uuid
 from datetime import UTC, datetime
 
 import jsonschema_rs
@@ -20,15 +19,16 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from metrics.app import create_app
+from metrics.consumer.repository import record, settle
 from metrics.db import Collection
 from tests.fuzz import fuzz, serve
-from tests.helpers import PROJECT, free_port, make_settings
+from tests.helpers import PROJECT, event, free_port, make_settings
 
 SPEC = "/metrics/documentation/openapi.json"
 
 
 @pytest.fixture
-async def stored_events(events: Collection, monkeypatch: pytest.MonkeyPatch) -> Collection:
+async def stored_events(rollups: Collection, monkeypatch: pytest.MonkeyPatch) -> Collection:
     monkeypatch.chdir(PROJECT)  # where tests/schemathesis.toml finds its hook
     rows = [
         ("0", "using_email_password", 1, datetime(2026, 11, 2, 10, tzinfo=UTC)),
@@ -37,14 +37,9 @@ async def stored_events(events: Collection, monkeypatch: pytest.MonkeyPatch) -> 
         ("user_login_count", "using_idp", 1, datetime(2026, 10, 29, tzinfo=UTC)),
         ("distance_km", "run", 4.25, datetime(2026, 11, 4, tzinfo=UTC)),
     ]
-    await events.insert_many(
-        [
-            {"_id": str(uuid.uuid4()), "metric": m, "value": v, "label": x, "date": d}
-            | {"source": "test"}
-            for m, x, v, d in rows
-        ]
-    )
-    return events
+    await record(rollups, [event(m, x, d, v) for m, x, v, d in rows])
+    await settle(rollups)
+    return rollups
 
 
 async def run_fuzzer(headers: dict[str, str]) -> subprocess.CompletedProcess[str]:

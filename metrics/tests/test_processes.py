@@ -1,6 +1,7 @@
 """``metrics-consumer`` as a real process: kill -9 at any moment, SIGTERM, and outages.
 
-Every test ends with the same question: is each published event stored exactly once?
+Every test ends with the same question: is each published event counted exactly once, in its
+minute's document and in every hour, day and month above it?
 """
 
 import random
@@ -15,49 +16,51 @@ from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 
 from metrics.db import Collection
+from metrics.rollups import BY_NAME, LEVELS, MINUTE
 from tests.helpers import (
-    COLLECTION,
     MONGO_DB,
+    ROLLUPS,
     STREAM,
     ConsumerProcess,
     Servers,
     answers,
+    counted_once,
     eventually,
     free_port,
     group_done,
+    level_totals,
     pending,
     publish_events,
     redis_server,
     stored,
+    stored_events,
 )
 
 Start = Callable[..., ConsumerProcess]
 
 
-async def stored_exactly(events: Collection, count: int) -> None:
-    assert await events.count_documents({}) == count
-    [total] = await (
-        await events.aggregate([{"$group": {"_id": None, "sum": {"$sum": "$value"}}}])
-    ).to_list()
-    assert total["sum"] == count
-
-
-async def test_killed_between_write_and_ack_then_restarted_counts_once(
-    events: Collection, redis: Redis, consumer_processes: Start
+@pytest.mark.parametrize("crash_at", ["ack", "hour", "day", "month"])
+async def test_killed_in_the_middle_of_a_write_then_restarted_counts_once(
+    crash_at: str, rollups: Collection, redis: Redis, consumer_processes: Start
 ) -> None:
     await publish_events(redis, 30)
-    crashing = consumer_processes("tests.crashing_consumer")
+    crashing = consumer_processes("tests.crashing_consumer", CRASH_AT=crash_at)
     assert await crashing.wait_exit() == -signal.SIGKILL
-    # The first batch reached MongoDB, and Redis never heard about it.
-    assert await events.count_documents({}) == 30
-    assert await pending(redis) == 30
+    # The batch is in its minutes, and in the levels below `crash_at` ("ack": none, and Redis
+    # never heard of the batch; otherwise the ack went and the copies upwards were under way).
+    copied = [] if crash_at == "ack" else LEVELS[: LEVELS.index(BY_NAME[crash_at])]
+    assert await level_totals(rollups) == {
+        level.name: (30, 30) if level is MINUTE or level in copied else (0, 0) for level in LEVELS
+    }
+    assert await pending(redis) == (30 if crash_at == "ack" else 0)
     restarted = consumer_processes()
     await eventually(lambda: group_done(redis))
-    await stored_exactly(events, 30)
+    await counted_once(rollups, 30)
 
     async def replayed_as_duplicates() -> bool:
         health = await restarted.health()
-        return health is not None and (health["duplicates"], health["stored"]) == (30, 0)
+        replayed = 30 if crash_at == "ack" else 0
+        return health is not None and (health["duplicates"], health["stored"]) == (replayed, 0)
 
     await eventually(replayed_as_duplicates)
 
@@ -67,14 +70,14 @@ class Backlog:
     left to read. "Plenty" doubles whenever a consumer stores everything before the signal lands:
     no assumption about how fast the consumer (or the machine) is."""
 
-    def __init__(self, redis: Redis, events: Collection) -> None:
+    def __init__(self, redis: Redis, rollups: Collection) -> None:
         self.redis = redis
-        self.events = events
+        self.rollups = rollups
         self.published = 0
         self.size = 500
 
     async def stored(self) -> int:
-        return await self.events.count_documents({})
+        return await stored_events(self.rollups)
 
     async def top_up(self) -> None:
         missing = self.size - (self.published - await self.stored())
@@ -107,9 +110,9 @@ async def signal_mid_stream(
 
 
 async def test_kill_9_at_random_moments_never_loses_or_double_counts(
-    events: Collection, redis: Redis, consumer_processes: Start
+    rollups: Collection, redis: Redis, consumer_processes: Start
 ) -> None:
-    backlog = Backlog(redis, events)
+    backlog = Backlog(redis, rollups)
     rng = random.Random(7)
     kills = in_hand = attempts = 0
     # Four deaths in the middle of the stream, each checked as such, and at least one with a batch
@@ -125,13 +128,13 @@ async def test_kill_9_at_random_moments_never_loses_or_double_counts(
         in_hand += await pending(redis) > 0
     consumer_processes()
     await eventually(lambda: group_done(redis), within=120)
-    await stored_exactly(events, backlog.published)
+    await counted_once(rollups, backlog.published)
 
 
 async def test_sigterm_finishes_the_batch_in_hand_and_exits_0(
-    events: Collection, redis: Redis, consumer_processes: Start
+    rollups: Collection, redis: Redis, consumer_processes: Start
 ) -> None:
-    backlog = Backlog(redis, events)
+    backlog = Backlog(redis, rollups)
     rng = random.Random(11)
     consumer = partial(consumer_processes, METRICS_CONSUMER_BATCH_SIZE="25")
     for _ in range(8):
@@ -148,7 +151,7 @@ async def test_sigterm_finishes_the_batch_in_hand_and_exits_0(
     assert group["lag"] == backlog.published - group["entries-read"] > 0  # the rest waits
     consumer_processes()
     await eventually(lambda: group_done(redis), within=120)
-    await stored_exactly(events, backlog.published)
+    await counted_once(rollups, backlog.published)
 
 
 async def backing_off(consumer: ConsumerProcess, step: str) -> bool:
@@ -157,7 +160,7 @@ async def backing_off(consumer: ConsumerProcess, step: str) -> bool:
 
 
 async def test_mongodb_outage_backs_off_and_loses_nothing(
-    redis: Redis, events: Collection, consumer_processes: Start, private_server: Servers
+    redis: Redis, rollups: Collection, consumer_processes: Start, private_server: Servers
 ) -> None:
     port = free_port()
     url = f"mongodb://127.0.0.1:{port}"
@@ -173,14 +176,14 @@ async def test_mongodb_outage_backs_off_and_loses_nothing(
     await eventually(lambda: group_done(redis), within=120)
     client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(url)
     try:
-        assert await client[MONGO_DB][COLLECTION].count_documents({}) == 40
+        await counted_once(client[MONGO_DB][ROLLUPS], 40)
     finally:
         await client.close()
     assert consumer.process.poll() is None
 
 
 async def test_redis_outage_backs_off_and_recovers(
-    events: Collection, consumer_processes: Start, private_server: Servers
+    rollups: Collection, consumer_processes: Start, private_server: Servers
 ) -> None:
     port = free_port()
     url = f"redis://127.0.0.1:{port}/4"
@@ -192,7 +195,7 @@ async def test_redis_outage_backs_off_and_recovers(
     try:
         await eventually(lambda: answers(private))
         await publish_events(private, 20)
-        await eventually(lambda: stored(events, 20))
+        await eventually(lambda: stored(rollups, 20))
         # Redis goes away while the consumer blocks on XREADGROUP, then comes back empty.
         server.terminate()
         server.wait()
@@ -200,7 +203,7 @@ async def test_redis_outage_backs_off_and_recovers(
         private_server(command)
         await eventually(lambda: answers(private))
         await publish_events(private, 5)  # the group is re-created; new events still count
-        await eventually(lambda: stored(events, 25))
+        await eventually(lambda: stored(rollups, 25))
     finally:
         await private.aclose()
     assert consumer.process.poll() is None

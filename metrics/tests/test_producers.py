@@ -17,7 +17,7 @@ from redis.asyncio import Redis
 
 from metrics.consumer.worker import Consumer
 from metrics.db import Collection
-from tests.helpers import DEAD, REDIS_URL, STREAM, Client, eventually
+from tests.helpers import DEAD, REDIS_URL, STREAM, Client, counted_once, eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("producer_outbox.py")
@@ -76,7 +76,7 @@ PUBLISHED = [
 
 async def test_what_the_services_publish_reaches_the_back_office(
     client: Client,
-    events: Collection,
+    rollups: Collection,
     redis: Redis,
     run_consumer: Callable[..., Awaitable[Consumer]],
 ) -> None:
@@ -94,7 +94,7 @@ async def test_what_the_services_publish_reaches_the_back_office(
 
     await eventually(all_handled)
     assert await redis.xrange(DEAD) == []  # nothing refused (dead letters go with the ack)
-    assert await events.count_documents({}) == len(PUBLISHED)
+    await counted_once(rollups, len(PUBLISHED))
 
     async def counters(name: str) -> object:
         response = await client.get("/metrics", params={"name": name})
@@ -120,7 +120,8 @@ async def test_what_the_services_publish_reaches_the_back_office(
     assert {n["name"] for n in names} == {metric for _, metric, _ in PUBLISHED}
     # Every event as it was published: source, name and label, each counted once with value 1.
     stored = Counter(
-        (document["source"], document["metric"], document["label"], document["value"])
-        for document in await events.find({}).to_list()
+        (event["s"], document["metric"], document["label"], event["v"])
+        for document in await rollups.find({"lv": "minute"}).to_list()
+        for event in document["e"].values()
     )
     assert stored == Counter((*row, 1) for row in PUBLISHED)

@@ -1,6 +1,6 @@
-"""Pure functions, no I/O: the counters' parameter parsing (windows, buckets, names) and the
-``$match`` a window becomes; how the consumer splits a batch and what a dead letter carries; the
-bound on closing a client."""
+"""Pure functions, no I/O: the counters' parameter parsing (windows, buckets, names), the
+rollups' periods and keys, and the queries a window becomes; how the consumer splits a batch and
+what a dead letter carries; the bound on closing a client."""
 
 import asyncio
 import json
@@ -19,8 +19,9 @@ from metrics.counters.models import (
     parse_interval,
     parse_metric_name,
 )
-from metrics.counters.repository import _window
+from metrics.counters.repository import bucket, cuts, months
 from metrics.db import close_bounded
+from metrics.rollups import DAY, HOUR, MINUTE, MONTH, Key, storable
 from tests.helpers import EVENT_ID, entry
 
 MS = timedelta(milliseconds=1)
@@ -44,15 +45,72 @@ def test_naive_date_times_are_utc_and_offsets_are_honoured() -> None:
     )
 
 
-def test_an_open_window_matches_every_date() -> None:
+def test_an_open_window_reads_every_month_and_cuts_nothing() -> None:
     assert Window.parse(None, None) == Window()
-    assert _window(Window()) == {}
+    assert months("m", None, None) == {"metric": "m", "lv": "month"}
+    assert months(None, None, None) == {"lv": "month"}
+    assert cuts(None, None) == []
 
 
-def test_a_window_matches_with_an_exclusive_upper_bound() -> None:
-    start, end = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 2, tzinfo=UTC)
-    assert _window(Window(start, end)) == {"date": {"$gte": start, "$lt": end}}
-    assert _window(Window(None, end)) == {"date": {"$lt": end}}
+def test_a_window_reads_the_months_it_meets_with_an_exclusive_upper_bound() -> None:
+    start, end = datetime(2026, 11, 3, 10, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)
+    month = datetime(2026, 11, 1, tzinfo=UTC)
+    assert months("m", start, end) == {
+        "metric": "m",
+        "lv": "month",
+        "t": {"$gte": month, "$lt": end},
+    }
+    assert months("m", None, end) == {"metric": "m", "lv": "month", "t": {"$lt": end}}
+
+
+def test_only_the_periods_an_end_falls_inside_of_are_cut() -> None:
+    on_a_day = datetime(2026, 11, 3, tzinfo=UTC)
+    assert cuts(on_a_day, on_a_day + timedelta(days=2)) == []
+    on_a_minute = datetime(2026, 11, 3, 10, 7, tzinfo=UTC)
+    assert cuts(on_a_minute, None) == [
+        (HOUR, datetime(2026, 11, 3, 10, tzinfo=UTC)),
+        (DAY, on_a_day),
+    ]
+    inside = datetime(2026, 11, 3, 10, 7, 30, 5000, tzinfo=UTC)
+    assert cuts(None, inside) == [
+        (MINUTE, on_a_minute),
+        (HOUR, datetime(2026, 11, 3, 10, tzinfo=UTC)),
+        (DAY, on_a_day),
+    ]
+
+
+def test_periods_slots_and_keys() -> None:
+    moment = datetime(2026, 12, 31, 23, 59, 59, 999000, tzinfo=UTC)
+    starts = [level.start(moment) for level in (MINUTE, HOUR, DAY, MONTH)]
+    assert starts == [
+        datetime(2026, 12, 31, 23, 59, tzinfo=UTC),
+        datetime(2026, 12, 31, 23, tzinfo=UTC),
+        datetime(2026, 12, 31, tzinfo=UTC),
+        datetime(2026, 12, 1, tzinfo=UTC),
+    ]
+    assert MONTH.end(starts[3]) == datetime(2027, 1, 1, tzinfo=UTC)  # across a year
+    assert MONTH.end(datetime(2028, 2, 1, tzinfo=UTC)) == datetime(2028, 3, 1, tzinfo=UTC)
+    assert [HOUR.slot(starts[0]), DAY.slot(starts[1]), MONTH.slot(starts[2])] == ["59", "23", "31"]
+    assert HOUR.slot_start(starts[1], "59") == starts[0]
+    assert DAY.slot_start(starts[2], "23") == starts[1]
+    assert MONTH.slot_start(starts[3], "31") == starts[2]
+    key = Key(MINUTE, "user_login_count", None, starts[0])
+    assert key.id == "minute|user_login_count|2026-12-31T23:59|"
+    assert key.parent().parent().parent() == Key(MONTH, "user_login_count", None, starts[3])
+    assert Key(DAY, "m", "a|b", starts[2]).id == "day|m|2026-12-31T00:00|a|b"
+
+
+def test_buckets_start_on_the_day_the_monday_or_the_first() -> None:
+    sunday = datetime(2026, 11, 1, 23, 59, tzinfo=UTC)
+    assert bucket(sunday, "day") == datetime(2026, 11, 1, tzinfo=UTC)
+    assert bucket(sunday, "week") == datetime(2026, 10, 26, tzinfo=UTC)
+    assert bucket(sunday + timedelta(minutes=1), "week") == datetime(2026, 11, 2, tzinfo=UTC)
+    assert bucket(sunday, "month") == datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def test_a_sum_beyond_64_bits_is_stored_as_a_double() -> None:
+    assert storable(2**63 - 1) == 2**63 - 1 and isinstance(storable(2**63), float)
+    assert storable(-(2**63)) == -(2**63) and storable(0.5) == 0.5
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 
 from metrics import __version__, access, contract, openapi
 from metrics.counters.routes import CountersController
-from metrics.db import close_bounded, collection, ensure_indexes, mongo_client
+from metrics.db import close_bounded, ensure_indexes, mongo_client, rollups
 from metrics.errors import exception_handlers
 from metrics.health import HealthController
 from metrics.logs import configure_logging
@@ -44,7 +44,7 @@ async def _services(settings: Settings) -> AsyncIterator[Services]:
         yield Services(
             settings=settings,
             mongo=mongo,
-            events=collection(mongo, settings),
+            rollups=rollups(mongo, settings),
             redis=redis,
             verifier=TokenVerifier(http, settings.jwks_url, settings.jwt_issuer, redis),
         )
@@ -63,7 +63,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         async with _services(settings) as services:
             app.state.services = services
             try:
-                await ensure_indexes(services.events)
+                await ensure_indexes(services.rollups)
             except PyMongoError as error:  # the consumer creates them too; queries still answer
                 log.warning("could not create the indexes at start-up: %s", error)
             if settings.prometheus_port:

@@ -1,6 +1,7 @@
-"""The MongoDB side: the client, the events collection (one document per event in
-``<database>.metrics``, keyed by the event id) and its index; and the bounded close that both
-processes give each client at shutdown."""
+"""The MongoDB side: the client, the rollups collection (``<database>.<collection>_rollups``,
+laid out in rollups.py) and its indexes, the collection where the consumer stored one document
+per event before the rollups (``<database>.<collection>``, read only by the backfill); and the
+bounded close that both processes give each client at shutdown."""
 
 import asyncio
 import logging
@@ -11,9 +12,14 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from metrics.settings import Settings
 
-# Serves every query: equality on metric, a range on date, and label/value for the $group
-# without reading the documents (a covered scan on MongoDB).
-QUERY_INDEX = "metric_date_label_value"
+# The counters' reads: one metric's documents of one level, a range or a few periods (`t`).
+# Windows use `$lt` and `$in` on `t`, never `$lte`: SecantusDB's compound-index scan drops the
+# documents equal to a `$lte` bound.
+METRIC_INDEX = "metric_lv_t"
+# GET /metrics/names/: every metric's documents of one level.
+LEVEL_INDEX = "lv_t"
+# The minute documents whose totals are not yet copied upwards (only those carry `dirty`).
+DIRTY_INDEX = "dirty"
 
 Collection = AsyncCollection[dict[str, object]]
 
@@ -32,15 +38,20 @@ def mongo_client(settings: Settings) -> AsyncMongoClient[dict[str, object]]:
     )
 
 
-def collection(client: AsyncMongoClient[dict[str, object]], settings: Settings) -> Collection:
+def rollups(client: AsyncMongoClient[dict[str, object]], settings: Settings) -> Collection:
+    return client[settings.mongo_database][f"{settings.mongo_collection}_rollups"]
+
+
+def legacy_events(client: AsyncMongoClient[dict[str, object]], settings: Settings) -> Collection:
+    """One document per event, keyed by its id: what the consumer wrote before the rollups."""
     return client[settings.mongo_database][settings.mongo_collection]
 
 
-async def ensure_indexes(events: Collection) -> None:
-    """Idempotent; both processes run it at start-up. ``_id`` (the event id) is unique."""
-    await events.create_index(
-        [("metric", 1), ("date", 1), ("label", 1), ("value", 1)], name=QUERY_INDEX
-    )
+async def ensure_indexes(collection: Collection) -> None:
+    """Idempotent; both processes run it at start-up on the rollups (``_id`` is the key)."""
+    await collection.create_index([("metric", 1), ("lv", 1), ("t", 1)], name=METRIC_INDEX)
+    await collection.create_index([("lv", 1), ("t", 1)], name=LEVEL_INDEX)
+    await collection.create_index("dirty", sparse=True, name=DIRTY_INDEX)
 
 
 async def close_bounded(

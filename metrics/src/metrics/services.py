@@ -16,7 +16,7 @@ from metrics.tokens import TokenVerifier
 class Services:
     settings: Settings
     mongo: AsyncMongoClient[dict[str, object]]
-    events: Collection  # the events collection of `mongo`
+    rollups: Collection  # the counters' collection of `mongo` (rollups.py)
     redis: Redis
     verifier: TokenVerifier
 

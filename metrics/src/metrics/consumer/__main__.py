@@ -14,7 +14,7 @@ from metrics.consumer.health import serve_health
 from metrics.consumer.services import ConsumerServices
 from metrics.consumer.status import ConsumerStatus
 from metrics.consumer.worker import Consumer
-from metrics.db import close_bounded, collection, mongo_client
+from metrics.db import close_bounded, legacy_events, mongo_client, rollups
 from metrics.logs import configure_logging
 from metrics.settings import Settings
 
@@ -41,7 +41,9 @@ async def _services(settings: Settings) -> AsyncIterator[ConsumerServices]:
     try:
         if settings.consumer_health_port:
             health = await serve_health(status, settings.host, settings.consumer_health_port)
-        yield ConsumerServices(settings, redis, collection(mongo, settings), status)
+        yield ConsumerServices(
+            settings, redis, rollups(mongo, settings), legacy_events(mongo, settings), status
+        )
     finally:
         if health is not None:
             health.close()

@@ -1,15 +1,33 @@
-"""The consumer's write: events upserted into the collection, keyed by their id."""
+"""The consumer's writes into the rollups (rollups.py), each event counted exactly once.
+
+``record`` (a batch, before its ack): each minute document gets its new events in one update that
+records their ids, adds their values and marks the document ``dirty``, refused (a duplicate-key
+error on the upsert) when one of the ids is there already; a refused update is split into what
+is there and what is not, and the rest written. A replayed batch adds nothing.
+
+``settle`` (every second or so, and when the stream is idle): the dirty minute documents'
+totals are copied upwards, minute → hour → day → month, each slot only forward, and a document
+is marked clean only if nothing was added to it since it was read. A crash anywhere leaves
+documents dirty for the next pass, by this consumer or another; copies are idempotent, so passes
+may overlap. Until a pass has run, a read misses the newest events of the whole days it sums
+(never counts one twice); the events of the minutes a window cuts are read directly.
+"""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from pymongo import UpdateOne
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from metrics.db import Collection
 from metrics.events import Event
+from metrics.rollups import LEVELS, Key, entry, group_by_minute, storable, totals
 
 DUPLICATE_KEY = 11000
+# Dirty minute documents copied upwards at a time.
+CHUNK = 1000
+KEY_FIELDS = ["lv", "metric", "label", "t"]
 
 
 @dataclass(frozen=True)
@@ -18,22 +36,123 @@ class WriteResult:
     duplicates: int
 
 
-async def upsert_events(events: Collection, batch: Sequence[Event]) -> WriteResult:
-    """Insert the events not stored yet; a redelivered event matches its document and changes
-    nothing (``$setOnInsert``), so replays never double-count."""
+def add_events(key: Key, events: dict[str, Event]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The upsert (filter, update) that records ``events`` (by id) in ``key``'s minute document
+    and adds them to its totals, unless one of them is there already."""
+    return (
+        {"_id": key.id, **{f"e.{event_id}": {"$exists": False} for event_id in events}},
+        {
+            "$setOnInsert": key.fields(),
+            "$set": {
+                **{f"e.{event_id}": entry(event) for event_id, event in events.items()},
+                "dirty": True,
+            },
+            "$inc": {"c": storable(sum(e.value for e in events.values())), "n": len(events)},
+        },
+    )
+
+
+def copy_totals(key: Key, document: dict[str, Any]) -> UpdateOne:
+    """Copy ``document``'s totals into its slot in ``key`` (its parent), if they are newer."""
+    c, n = totals(document)
+    slot = f"s.{key.level.slot(document['t'])}"
+    # `$not $gte` also matches a slot not there yet. (Not `$or`: SecantusDB scans the whole
+    # collection for it.)
+    return UpdateOne(
+        {"_id": key.id, f"{slot}.n": {"$not": {"$gte": n}}},
+        {"$setOnInsert": key.fields(), "$set": {slot: {"c": c, "n": n}}},
+        upsert=True,
+    )
+
+
+def _refused(error: BulkWriteError) -> list[int]:
+    """The operations refused by the duplicate-key guard; anything else is raised."""
+    details = error.details
+    if details.get("writeConcernErrors") or any(
+        e.get("code") != DUPLICATE_KEY for e in details.get("writeErrors", [])
+    ):
+        raise error
+    return [int(e["index"]) for e in details.get("writeErrors", [])]
+
+
+async def _bulk(collection: Collection, operations: list[UpdateOne]) -> list[int]:
+    """Runs the operations unordered; returns the indexes of those refused as duplicates."""
+    if not operations:
+        return []
+    try:
+        await collection.bulk_write(operations, ordered=False)
+    except BulkWriteError as error:
+        return _refused(error)
+    return []
+
+
+async def _add_remaining(collection: Collection, key: Key, events: dict[str, Event]) -> int:
+    """A refused minute update: write the events that are not there yet. Returns how many.
+    Each refusal means another writer stored some of them (or created the document): the loop
+    ends within as many turns as there are events, and two."""
+    for _ in range(len(events) + 2):
+        found: dict[str, Any] | None = await collection.find_one(
+            {"_id": key.id}, {f"e.{i}": 1 for i in events}
+        )
+        present = set(found.get("e", {})) if found else set()
+        events = {i: event for i, event in events.items() if i not in present}
+        if not events:
+            return 0
+        try:
+            await collection.update_one(*add_events(key, events), upsert=True)
+        except DuplicateKeyError:
+            continue  # another writer got there first: look again
+        return len(events)
+    raise DuplicateKeyError(f"{key.id} keeps refusing its events")
+
+
+async def record(collection: Collection, batch: Sequence[Event]) -> WriteResult:
+    """Record each event of ``batch`` once in its minute, however often it came before."""
     if not batch:
         return WriteResult(0, 0)
-    operations = [
-        UpdateOne({"_id": event.id}, {"$setOnInsert": event.document()}, upsert=True)
-        for event in batch
-    ]
-    try:
-        result = await events.bulk_write(operations, ordered=False)
-    except BulkWriteError as error:
-        # Two consumers upserting the same new id race to a duplicate-key error: the document
-        # exists, which is what we wanted. Anything else is raised for the caller to retry.
-        if any(e.get("code") != DUPLICATE_KEY for e in error.details.get("writeErrors", [])):
-            raise
-        stored = int(error.details.get("nUpserted", 0))
-        return WriteResult(stored, len(batch) - stored)
-    return WriteResult(result.upserted_count, len(batch) - result.upserted_count)
+    groups = list(group_by_minute(batch).items())
+    operations = [UpdateOne(*add_events(key, events), upsert=True) for key, events in groups]
+    refused = set(await _bulk(collection, operations))
+    stored = 0
+    for index, (key, events) in enumerate(groups):
+        if index in refused:
+            stored += await _add_remaining(collection, key, events)
+        else:
+            stored += len(events)
+    return WriteResult(stored, len(batch) - stored)
+
+
+async def _copy_up(collection: Collection, minutes: list[dict[str, Any]]) -> None:
+    """Copy these minute documents' totals into their hours, then those into their days, and
+    those into their months."""
+    documents = minutes
+    for level in LEVELS[1:]:
+        parents = {d["_id"]: Key.of(d).parent() for d in documents}
+        operations = [copy_totals(parents[d["_id"]], d) for d in documents]
+        refused = await _bulk(collection, operations)
+        # A refusal is a newer copy already there, or two writers creating the parent at once:
+        # once more, the parent exists and only a newer copy can refuse.
+        await _bulk(collection, [operations[i] for i in refused])
+        if level is not LEVELS[-1]:
+            ids = list({key.id for key in parents.values()})
+            documents = await collection.find({"_id": {"$in": ids}}, [*KEY_FIELDS, "s"]).to_list()
+
+
+async def settle(collection: Collection) -> int:
+    """Copy every dirty minute document upwards and mark it clean; returns how many."""
+    settled = 0
+    while True:
+        minutes: list[dict[str, Any]] = (
+            await collection.find({"dirty": True}, [*KEY_FIELDS, "c", "n"]).limit(CHUNK).to_list()
+        )
+        if not minutes:
+            return settled
+        await _copy_up(collection, minutes)
+        # Clean only if unchanged since read: what came meanwhile waits for the next pass.
+        clean = [
+            UpdateOne({"_id": d["_id"], "n": d["n"]}, {"$unset": {"dirty": ""}}) for d in minutes
+        ]
+        await collection.bulk_write(clean, ordered=False)
+        settled += len(minutes)
+        if len(minutes) < CHUNK:
+            return settled

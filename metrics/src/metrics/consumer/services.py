@@ -14,5 +14,6 @@ from metrics.settings import Settings
 class ConsumerServices:
     settings: Settings
     redis: Redis  # its socket outlives a blocking XREADGROUP (`__main__.redis_client`)
-    events: Collection
+    rollups: Collection  # the counters (rollups.py)
+    legacy: Collection  # one document per event, from before the rollups: the backfill's input
     status: ConsumerStatus  # shared with the health listener

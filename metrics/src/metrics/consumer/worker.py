@@ -1,10 +1,15 @@
 """The consumer loop: at-least-once delivery from the stream, idempotent writes, so every event
-is stored exactly once whatever crashes.
+is counted exactly once whatever crashes.
 
-Order of work for a batch: parse every entry, bulk-upsert the valid events keyed on their id,
-then in one Redis transaction dead-letter the malformed entries and XACK the whole batch. A crash
-before the ack leaves the entries pending: this consumer re-reads them at start-up (same name),
-or another consumer claims them once idle (XAUTOCLAIM). The upsert makes the replay harmless.
+Order of work for a batch: parse every entry, record the valid events in their minutes' rollup
+documents (each refuses an id it holds: repository.py), then in one Redis transaction dead-letter
+the malformed entries and XACK the whole batch. A crash before the ack leaves the entries
+pending: this consumer re-reads them at start-up (same name), or another consumer claims them
+once idle (XAUTOCLAIM). The write makes the replay harmless.
+
+Every SETTLE_INTERVAL while batches keep coming, and whenever the stream is idle, the consumer
+copies the new minutes' totals up to their hours, days and months (``settle``): one pass for
+many batches. What a crash leaves uncopied stays marked, and the next pass copies it.
 """
 
 import asyncio
@@ -19,7 +24,8 @@ from typing import Any, TypeVar
 from pymongo.errors import PyMongoError
 from redis.exceptions import RedisError, ResponseError
 
-from metrics.consumer.repository import upsert_events
+from metrics.consumer.backfill import backfill
+from metrics.consumer.repository import record, settle
 from metrics.consumer.services import ConsumerServices
 from metrics.consumer.status import RETRIES, ConsumerStatus
 from metrics.db import ensure_indexes
@@ -31,6 +37,7 @@ T = TypeVar("T")
 Entry = tuple[bytes, dict[bytes, bytes]]
 DeadLetter = tuple[bytes, dict[bytes, bytes], str]  # entry id, fields, reason
 STATS_INTERVAL = 5.0
+SETTLE_INTERVAL = 1.0  # seconds between copies upwards while the stream is busy
 FIRST_BACKOFF = 0.2
 
 
@@ -74,7 +81,7 @@ def dead_letter(dead: DeadLetter, consumer: str, failed_at: str) -> dict[str | b
 
 class Consumer:
     """The loop over the consumer's services (consumer/services.py); its own state is the stop
-    request and when it last read the group's stats."""
+    request, when it last read the group's stats, and whether it wrote since it last settled."""
 
     def __init__(self, services: ConsumerServices) -> None:
         self.services = services
@@ -83,6 +90,8 @@ class Consumer:
         self._group = services.settings.consumer_group
         self._name = services.settings.consumer_name
         self._stats_at = 0.0
+        self._settled_at = 0.0
+        self._unsettled = True  # what an earlier life (or another consumer) left, at start
 
     @property
     def status(self) -> ConsumerStatus:
@@ -96,8 +105,10 @@ class Consumer:
     async def run(self) -> None:
         try:
             await self._retry("start", self._prepare)
+            await self._retry("backfill", self._backfill)
             await self._drain_own_pending()
             await self._loop()
+            await self._settle(idle=True)
         except Stopped:
             log.warning("stopped during an outage: unacknowledged entries stay pending")
         self.status.tick("stopped")
@@ -110,17 +121,28 @@ class Consumer:
             self.status.tick("running")
             if clock() >= next_claim:
                 await self._claim_idle()
+                await self._retry("backfill", self._backfill)  # a count, unless it changed
                 next_claim = clock() + self.services.settings.consumer_claim_interval_seconds
             entries = await self._retry("read", self._read_new)
             if entries:
                 await self._handle(entries)
+            await self._settle(idle=len(entries) < self.services.settings.consumer_batch_size)
             await self._refresh_stats()
 
     # --- reading ---------------------------------------------------------------------------
 
     async def _prepare(self) -> None:
         await self._create_group()
-        await ensure_indexes(self.services.events)
+        await ensure_indexes(self.services.rollups)
+
+    async def _backfill(self) -> None:
+        """What the consumer stored before the rollups, counted once (backfill.py)."""
+        await backfill(
+            self.services.legacy,
+            self.services.rollups,
+            self.services.settings.consumer_batch_size,
+            progress=lambda: self.status.tick("backfilling"),
+        )
 
     async def _create_group(self) -> None:
         try:
@@ -189,7 +211,8 @@ class Consumer:
 
     async def _handle(self, entries: list[Entry]) -> None:
         events, dead = split(entries, datetime.now(UTC))
-        result = await self._retry("write", lambda: upsert_events(self.services.events, events))
+        result = await self._retry("write", lambda: record(self.services.rollups, events))
+        self._unsettled = self._unsettled or result.stored > 0
         ids = [entry_id for entry_id, _ in entries]
         await self._retry("ack", lambda: self._ack(ids, dead))
         self.status.batch_done(result.stored, result.duplicates, len(dead))
@@ -209,6 +232,14 @@ class Consumer:
                 )
             pipe.xack(self._stream, self._group, *ids)
             await pipe.execute()
+
+    async def _settle(self, idle: bool) -> None:
+        """Copy the new minutes upwards, when the stream is idle or SETTLE_INTERVAL has passed."""
+        clock = asyncio.get_running_loop().time
+        if not self._unsettled or not (idle or clock() - self._settled_at >= SETTLE_INTERVAL):
+            return
+        await self._retry("settle", lambda: settle(self.services.rollups))
+        self._unsettled, self._settled_at = False, clock()
 
     # --- resilience and health ---------------------------------------------------------------
 

@@ -1,1 +1,1 @@
-"""The back-office counters: aggregation of the stored events."""
+"""The back-office counters: sums of the rollups (rollups.py) over a window."""

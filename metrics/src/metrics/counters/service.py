@@ -10,9 +10,9 @@ async def counts(
 ) -> list[LabelCount]:
     """``[{label, count}]`` without a unit, ``[{label, date, count}]`` per bucket with one."""
     if unit is None:
-        return await repository.counts_by_label(services.events, metric, window)
-    return await repository.series(services.events, metric, window, unit)
+        return await repository.counts_by_label(services.rollups, metric, window)
+    return await repository.series(services.rollups, metric, window, unit)
 
 
 async def names(services: Services, window: Window) -> list[MetricName]:
-    return await repository.metric_names(services.events, window)
+    return await repository.metric_names(services.rollups, window)
