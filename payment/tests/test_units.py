@@ -1,6 +1,7 @@
 """The pure functions of the service: no database, no chain, no app (amounts and the key box
 are in test_amounts.py)."""
 
+import asyncio
 import json
 import re
 from collections.abc import Callable
@@ -10,12 +11,13 @@ from typing import Any
 
 import pytest
 from eth_account import Account
+from eth_utils.address import to_checksum_address
 from hypothesis import given
 from hypothesis import strategies as st
 from litestar.exceptions import ClientException
 
 from payment.amounts import AmountError
-from payment.chain.client import Fees, _revert_reason
+from payment.chain.client import Chain, Fees, _revert_reason, sign_dynamic_fee
 from payment.inputs import (
     ID_MAX,
     ID_NUMERAL,
@@ -27,6 +29,7 @@ from payment.inputs import (
     plain_amount,
     wire_amount,
 )
+from payment.ledger.batches import Batches
 from payment.ledger.models import Entry
 from payment.ledger.repository import Filters, NewEntry, Row, _where
 from payment.ledger.routes import idempotency_key, respond
@@ -40,6 +43,7 @@ from payment.ledger.service import (
 )
 from payment.wallets.repository import WalletRow
 from payment.wallets.service import gas_grant, wallet_out
+from tests.helpers import CONTRACT
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 ALICE, BOB = Account.create().address, Account.create().address
@@ -253,3 +257,112 @@ def test_nesting_counts_brackets_outside_strings() -> None:
     assert nesting(b'{"a": "\\"[[[[\\""}') == 1
     assert nesting(b"[" * 100) == 100  # unclosed
     assert nesting(b'"[[[[') == 0 and nesting(b"") == 0
+
+
+transactions = st.fixed_dictionaries(
+    {
+        "chainId": st.sampled_from([1, 31337, 11155111, 131277322940537]),
+        "nonce": st.integers(0, 2**40),
+        "maxPriorityFeePerGas": st.integers(0, 10**12),
+        "maxFeePerGas": st.integers(1, 10**15),
+        "gas": st.sampled_from([21_000, 80_000, 3_000_000]),
+        "value": st.integers(0, 2**200),
+        "type": st.just(2),
+    },
+    optional={
+        "to": st.binary(min_size=20, max_size=20).map(to_checksum_address),
+        "data": st.binary(max_size=100).map(lambda b: "0x" + b.hex()),
+    },
+)
+
+
+@given(transactions, st.binary(min_size=32, max_size=32))
+def test_the_fast_signature_is_eth_accounts_byte_for_byte(tx: dict[str, Any], key: bytes) -> None:
+    if not 0 < int.from_bytes(key) < 2**256 - 2**32 - 977:  # roughly the curve's order
+        return
+    reference = Account.from_key(key).sign_transaction(tx)
+    ours = sign_dynamic_fee(key, tx)
+    assert ours.raw == bytes(reference.raw_transaction)
+    assert ours.tx_hash == "0x" + reference.hash.hex().removeprefix("0x")
+
+
+def test_the_fast_signature_takes_only_plain_dynamic_fee_transactions() -> None:
+    tx = {"chainId": 1, "nonce": 0, "maxPriorityFeePerGas": 1, "maxFeePerGas": 2, "gas": 21_000}
+    with pytest.raises(ValueError):
+        sign_dynamic_fee(b"\x01" * 32, {**tx, "accessList": []})
+    with pytest.raises(ValueError):
+        sign_dynamic_fee(b"\x01" * 32, {**tx, "type": 1})
+
+
+def test_send_payment_call_data_is_the_contracts_encoding() -> None:
+    receiver = Account.create().address
+    expected = CONTRACT.encode_abi("sendPayment", args=[receiver, 12345])
+    assert Chain.send_payment_data(receiver, 12345) == expected
+
+
+async def test_a_batch_takes_every_item_that_waited_for_its_turn() -> None:
+    calls: list[list[int]] = []
+    started, opened = asyncio.Event(), asyncio.Event()
+
+    async def run(items: list[int]) -> list[int]:
+        calls.append(items)
+        started.set()
+        await opened.wait()  # the first batch holds the turn while the others queue
+        return [item * 10 for item in items]
+
+    batches: Batches[int, int] = Batches(run, limit=3)
+    first = asyncio.create_task(batches.submit(0))
+    await started.wait()
+    others = [asyncio.create_task(batches.submit(item)) for item in range(1, 5)]
+    await asyncio.sleep(0)  # each new task queues its item, then waits for the turn
+    opened.set()
+    assert await asyncio.gather(first, *others) == [0, 10, 20, 30, 40]
+    assert calls == [[0], [1, 2, 3], [4]]
+
+
+async def test_a_failed_batch_fails_each_of_its_items_and_the_next_batch_runs() -> None:
+    started, opened = asyncio.Event(), asyncio.Event()
+
+    async def run(items: list[int]) -> list[int]:
+        if items == [-1]:
+            started.set()
+            await opened.wait()
+        if 0 in items:
+            raise RuntimeError("boom")
+        return items
+
+    batches: Batches[int, int] = Batches(run, limit=10)
+    holder = asyncio.create_task(batches.submit(-1))
+    await started.wait()
+    failing = [asyncio.create_task(batches.submit(item)) for item in (0, 1)]
+    await asyncio.sleep(0)
+    opened.set()
+    results = await asyncio.gather(*failing, return_exceptions=True)
+    assert [type(result) for result in results] == [RuntimeError, RuntimeError]
+    assert await holder == -1 and await batches.submit(2) == 2
+
+
+async def test_a_cancelled_batch_leaves_the_others_items_for_the_next_turn() -> None:
+    calls: list[list[int]] = []
+    first_started, opened, second_started = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    async def run(items: list[int]) -> list[int]:
+        calls.append(items)
+        if items == [0]:
+            first_started.set()
+            await opened.wait()  # 1 and 2 queue meanwhile: they make the next batch
+        elif len(calls) == 2:
+            second_started.set()
+            await asyncio.Event().wait()  # until cancelled
+        return items
+
+    batches: Batches[int, int] = Batches(run, limit=10)
+    zero = asyncio.create_task(batches.submit(0))
+    await first_started.wait()
+    one, two = (asyncio.create_task(batches.submit(item)) for item in (1, 2))
+    await asyncio.sleep(0)
+    opened.set()
+    await second_started.wait()
+    one.cancel()
+    assert await two == 2 and await zero == 0
+    assert calls == [[0], [1, 2], [2]]

@@ -2,6 +2,7 @@
 serialise work across replicas, the `OUTAGES` that answer 503 and the `UNSTORABLE` values
 that answer 400."""
 
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TypeAlias, TypeVar
@@ -37,7 +38,26 @@ UNSTORABLE: tuple[type[Exception], ...] = (asyncpg.DataError,)
 
 
 async def create_pool(url: str, min_size: int, max_size: int) -> asyncpg.Pool:
-    return await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, command_timeout=30)
+    return await asyncpg.create_pool(
+        url, min_size=min_size, max_size=max_size, command_timeout=30, reset=_reset
+    )
+
+
+# Per server pid, the session advisory locks a pooled connection may hold (taken, not yet seen
+# released): only such a connection needs a query on its way back to the pool.
+_LOCKING: Counter[int] = Counter()
+
+
+async def _reset(conn: "asyncpg.Connection[asyncpg.Record]") -> None:
+    """Readies a released connection for its next user. asyncpg has already rolled back any
+    open transaction; of the rest of its default reset (a round trip on every release) only
+    the advisory locks concern this service, which sets no session state, opens no cursor
+    and listens to nothing: a lock that `advisory_lock` could not release (its release was
+    cancelled or failed) is released here."""
+    pid = conn.get_server_pid()
+    if _LOCKING[pid]:
+        await conn.execute("SELECT pg_advisory_unlock_all()")
+    del _LOCKING[pid]
 
 
 @asynccontextmanager
@@ -69,9 +89,13 @@ async def found(
 @asynccontextmanager
 async def advisory_lock(conn: Connection, namespace: int, name: str) -> AsyncIterator[None]:
     """A session lock on (namespace, name): held until released or the connection dies, so a
-    crashed replica never keeps it."""
+    crashed replica never keeps it, and a pooled connection never goes back to the pool with
+    it (`_reset`)."""
+    pid = conn.get_server_pid()
+    _LOCKING[pid] += 1  # before the call: a cancelled wait may still have taken the lock
     await conn.execute("SELECT pg_advisory_lock($1, hashtext($2))", namespace, name)
     try:
         yield
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1, hashtext($2))", namespace, name)
+        _LOCKING[pid] -= 1

@@ -10,14 +10,18 @@ from the pool to the sender's wallet. Rules that make it lose nothing and send n
   while the signer's advisory lock is held, so nonces never collide across replicas;
 - every state change is a compare-and-set on ``step``: of two workers only one wins;
 - a stored transaction is only ever re-broadcast with the same bytes (same hash, same nonce).
+
+Every payout is the owner's, so payouts serialise on the owner's lock; they go in batches
+(`Batches`): the payouts that wait while one batch is under way are claimed, signed with
+consecutive nonces and recorded in one transaction, under one hold of the lock, then
+broadcast in nonce order. The rules above hold for each row of a batch.
 """
 
 import asyncio
 import logging
 import time
-from collections.abc import Callable
-from contextlib import suppress
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -27,13 +31,21 @@ from hexbytes import HexBytes
 from prometheus_client import Counter, Gauge
 
 from payment import events, outbox
-from payment.chain.client import DEPOSIT_GAS, PAYOUT_GAS, TRANSFER_GAS, Chain, Fees, Rejected
+from payment.chain.client import (
+    DEPOSIT_GAS,
+    PAYOUT_GAS,
+    TRANSFER_GAS,
+    Chain,
+    Fees,
+    Rejected,
+    SignedTx,
+)
 from payment.chain.errors import ChainUnavailable
 from payment.crypto import KeyBox
 from payment.db import ACCOUNT_LOCK, Connection, advisory_lock
 from payment.ledger import repository as ledger
-from payment.ledger.repository import NewEntry, Row
-from payment.wallets import repository as wallets
+from payment.ledger.batches import Batches
+from payment.ledger.repository import NewEntry, Row, SigningState
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +56,10 @@ MAX_POLL = 0.5
 NONCE_ATTEMPTS = 3
 NONCE_CLASH = ("nonce", "replacement transaction underpriced")
 NEXT_STEP = {"deposit_sent": "payout", "payout_sent": "done"}
+# The owner's payouts signed in one batch, at most: one lock, one nonce read, one transaction.
+PAYOUT_BATCH = 50
+# What became of one transaction of a batch (`Engine._sign_and_send`).
+SENT, CLASHED, UNSENT, FAILED, LOST = "sent", "clashed", "unsent", "failed", "lost"
 # Movements whose sender deposits first: a payout failure after that deposit is refunded.
 REFUNDABLE = ("transfer", "withdrawal")
 OWNER_BALANCE = Gauge("fiufit_payment_owner_balance_eth", "ETH the contract owner holds")
@@ -53,8 +69,27 @@ OWNER_LOW = Counter(
 )
 
 
-class _Lost(Exception):
-    """Another worker moved the row first; the transaction block rolls back."""
+# One transaction's outcome, with its row as recorded when it was SENT.
+_Result = tuple[str, Row | None]
+
+
+@dataclass(frozen=True)
+class _Send:
+    """A row's next transaction, unsigned (no nonce yet), and its signing attempt."""
+
+    row: Row
+    tx: dict[str, Any]
+    attempt: int
+
+
+async def _together(*calls: Awaitable[Any]) -> list[Any]:
+    """The calls' results, awaited at once. Every call ends before the first failure is
+    raised: a query still running on the connection would break the next one."""
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results
 
 
 def _no_relay() -> None:
@@ -77,6 +112,10 @@ class Engine:
     # Fault injection for the crash tests: called with the step name before a broadcast.
     before_broadcast: Callable[[str], None] | None = None
     _owner_low: bool = False
+    _payouts: Batches[_Send, _Result] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._payouts = Batches(self._send_payouts, PAYOUT_BATCH)
 
     async def watch_owner(self) -> int:
         """The owner's balance, published as a gauge; below the alert threshold a structured
@@ -118,14 +157,16 @@ class Engine:
 
     async def step(self, entry_id: int, rebroadcast: bool = False) -> Row:
         """Advance the row as far as possible without waiting; returns it afterwards."""
-        while True:
-            row = await self._get(entry_id)
-            if row.finished:
-                return row
+        row = await self._get(entry_id)
+        while not row.finished:
             if row.step in ("deposit", "payout"):
-                await self._submit(row)
-            elif not await self._check_receipt(row, rebroadcast):
-                return await self._get(entry_id)
+                row = await self._submit(row) or await self._get(entry_id)
+            else:
+                moved = await self._check_receipt(row, rebroadcast)
+                if moved is None:
+                    return row  # still pending: as it was read
+                row = moved
+        return row
 
     async def _get(self, entry_id: int) -> Row:
         async with self.pool.acquire() as conn:
@@ -133,17 +174,9 @@ class Engine:
         assert row is not None, f"ledger row {entry_id} vanished"
         return row
 
-    async def _signer(self, row: Row) -> LocalAccount:
-        if row.step == "payout":
-            return self.owner
-        async with self.pool.acquire() as conn:
-            wallet = await wallets.get_by_address(conn, row.sender_address)
-        assert wallet is not None, f"no wallet for {row.sender_address}"
-        return self.chain.account(self.keys.open(wallet.sealed_key))
-
     async def _payout(self, row: Row) -> dict[str, Any]:
         """The owner's unsigned payout (checked before taking the owner's lock: it is the
-        lock every movement shares, so it is held only to pick the nonce, sign and send)."""
+        lock every movement shares, so it is held only to pick the nonces, sign and send)."""
         if row.kind == "gas_grant":
             return {"to": row.receiver_address, "value": row.amount_wei, "gas": TRANSFER_GAS}
         data = self.chain.send_payment_data(row.receiver_address, row.amount_wei)
@@ -160,97 +193,197 @@ class Engine:
         # can burn no more than that; its payout then fails and the sender is refunded.
         return tx
 
-    async def _deposit(
-        self, conn: Connection, row: Row, signer: LocalAccount, fees: Fees
-    ) -> dict[str, Any]:
-        """The sender's unsigned deposit, checked under the sender's lock against the funds
-        available: the mined balance minus what the wallet's own signed but unmined deposits
-        will take (value + gas at their fee cap). On a chain with real block times two
-        payments would otherwise both be signed, and the one that cannot pay never mines,
-        leaving a nonce gap that blocks the wallet for good."""
-        balance = await self.chain.balance(signer.address)
-        available = balance - await self._in_flight(conn, row, signer.address)
+    async def _check_funds(self, row: Row, balance: int, signing: SigningState, fees: Fees) -> None:
+        """Checks the sender's deposit, under the sender's lock, against the funds available:
+        the mined balance minus what the wallet's own signed but unmined deposits will take
+        (value + gas at their fee cap). On a chain with real block times two payments would
+        otherwise both be signed, and the one that cannot pay never mines, leaving a nonce gap
+        that blocks the wallet for good."""
+        available = balance - await self._in_flight(row.sender_address, signing.unmined)
         # Gas grants are never money: the granted wei stay in the wallet as a float that pays
         # deposit gas, so only what the wallet holds beyond them can be sent.
-        reserve = await ledger.granted(conn, signer.address)
-        if available < row.amount_wei + max(DEPOSIT_GAS * fees.max_fee, reserve):
+        if available < row.amount_wei + max(DEPOSIT_GAS * fees.max_fee, signing.granted):
             raise Rejected(INSUFFICIENT)
-        return {**self.chain.deposit_call(), "value": row.amount_wei}
 
-    async def _in_flight(self, conn: Connection, row: Row, address: str) -> int:
+    async def _in_flight(self, address: str, unmined: list[bytes]) -> int:
         """Wei the wallet's broadcast, not yet mined transactions can still take."""
+        if not unmined:  # the common case: no need to ask the node
+            return 0
         mined = await self.chain.mined_nonce(address)
         total = 0
-        for raw in await ledger.unmined_deposits(conn, address, row.id):
+        for raw in unmined:
             tx = TypedTransaction.from_bytes(HexBytes(raw)).as_dict()
             if int(tx["nonce"]) >= mined:  # a lower nonce is mined: the balance shows it
                 total += int(tx["value"]) + int(tx["gas"]) * int(tx["maxFeePerGas"])
         return total
 
-    async def _submit(self, row: Row) -> None:
-        with suppress(_Lost):
-            await self._sign_and_send(row)
+    async def _submit(self, row: Row) -> Row | None:
+        """Signs and sends the row's next transaction, unless another worker moved it first
+        (then nothing is signed for it); the row as recorded with it, or None when the caller
+        must read the row again (it failed, or another worker moved it)."""
+        if row.step == "payout":
+            return await self._pay_out(row)
+        return await self._deposit_for(row)
 
-    async def _sign_and_send(self, row: Row) -> None:
-        signer = await self._signer(row)
-        fees = await self.chain.fees()
+    async def _deposit_for(self, row: Row) -> Row | None:
+        """The sender's deposit: checked, signed, recorded and sent under the sender's lock.
+        What the check and the signature need is asked of the node and of the ledger at once;
+        the row and the wallet's next nonce are recorded in one statement."""
+        address, fees = row.sender_address, await self.chain.fees()
+        chain_id = await self.chain.chain_id()
+        async with self.pool.acquire() as conn, advisory_lock(conn, ACCOUNT_LOCK, address):
+            balance, chain_nonce, signing = await _together(
+                self.chain.balance(address),
+                self.chain.pending_nonce(address),
+                ledger.signing_state(conn, address, row.id, chain_id),
+            )
+            try:
+                await self._check_funds(row, balance, signing, fees)
+            except Rejected as error:
+                await self._fail(conn, row, str(error))
+                return None
+            signer = self.chain.account(self.keys.open(signing.sealed_key))
+            tx = {**self.chain.deposit_call(), "value": row.amount_wei, **fees.fields()}
+            nonce = max(signing.next_nonce, chain_nonce)
+            for attempt in range(1, NONCE_ATTEMPTS + 1):
+                signed = await self.chain.sign(signer, {**tx, "nonce": nonce})
+                # No re-read of the row: if another worker moved it, nothing is recorded and
+                # the nonce stays free.
+                recorded = await ledger.record_signed(
+                    conn, row.id, "deposit", chain_id, signed, address, nonce + 1
+                )
+                if recorded is None:
+                    return None
+                send = _Send(row, tx, attempt)
+                [(outcome, sent)] = await self._broadcast(
+                    conn, chain_id, signer, nonce, [(send, signed, recorded)]
+                )
+                if outcome != CLASHED:
+                    return sent
+                nonce = max(nonce, await self.chain.pending_nonce(address))
+        return None  # not reached: a clash on the last attempt fails the row
+
+    async def _pay_out(self, row: Row) -> Row | None:
+        """The owner's payout, sent in the next batch of the owner's payouts (`_payouts`)."""
         try:
-            tx = await self._payout(row) if row.step == "payout" else None
+            tx = await self._payout(row)
         except Rejected as error:
             async with self.pool.acquire() as conn:
                 await self._fail(conn, row, str(error))
-            return
-        async with self.pool.acquire() as conn, advisory_lock(conn, ACCOUNT_LOCK, signer.address):
-            # No re-read of the row: if another worker already moved it, mark_sent's
-            # compare-and-set fails and the transaction (nonce included) rolls back unsent.
-            if tx is None:
-                try:
-                    tx = await self._deposit(conn, row, signer, fees)
-                except Rejected as error:
-                    await self._fail(conn, row, str(error))
-                    return
-            for attempt in range(1, NONCE_ATTEMPTS + 1):
-                if await self._send_once(conn, row, signer, {**tx, **fees.fields()}, attempt):
-                    return
+            return None
+        attempt = 1
+        while True:
+            outcome, sent = await self._payouts.submit(_Send(row, tx, attempt))
+            if outcome == CLASHED:
+                attempt += 1
+            elif outcome != UNSENT:  # sent, failed, or moved by another worker
+                return sent
 
-    async def _send_once(
-        self, conn: Connection, row: Row, signer: LocalAccount, tx: dict[str, Any], attempt: int
-    ) -> bool:
-        """Sign with the next nonce, record, broadcast. False when the node refused the nonce
-        (another sender used the account meanwhile) and the row went back for another try."""
-        chain_id = await self.chain.chain_id()
-        chain_nonce = await self.chain.pending_nonce(signer.address)
-        async with conn.transaction():
-            nonce = await ledger.take_nonce(conn, chain_id, signer.address, chain_nonce)
-            signed = await self.chain.sign(signer, {**tx, "nonce": nonce})
-            sent = (signed.tx_hash, signed.raw, chain_id)
-            if not await ledger.mark_sent(conn, row.id, row.step, *sent):
-                raise _Lost()
-        if self.before_broadcast is not None:
-            self.before_broadcast(row.step)
+    async def _send_payouts(self, batch: list[_Send]) -> list[_Result]:
+        """One batch of the owner's payouts, under one hold of the owner's lock: the rows
+        still at their payout (the others are LOST) are claimed, signed with consecutive
+        nonces and recorded in one transaction, then broadcast in nonce order."""
+        fees = await self.chain.fees()
+        owner, chain_id = self.owner.address, await self.chain.chain_id()
+        # The node's count is read while the lock is awaited: read before the lock it is as
+        # good as under it, as the stored nonce covers every transaction signed here and
+        # another sender's may come at any moment (the node's refusal then tells of it).
+        chain_nonce = asyncio.ensure_future(self.chain.pending_nonce(owner))
+        results: list[_Result] = [(LOST, None)] * len(batch)
         try:
-            await self.chain.broadcast(signed.raw)
-        except Rejected as error:
-            # Not in any mempool, so it can never land: the nonce is free again, and the row
-            # either goes back to be signed anew (a nonce clash) or fails.
-            clash = any(sign in str(error).lower() for sign in NONCE_CLASH)
-            retry = clash and attempt < NONCE_ATTEMPTS
-            failed = False
-            async with conn.transaction():
-                await ledger.set_next_nonce(conn, chain_id, signer.address, nonce)
-                if retry:
-                    await ledger.unsend(conn, row.id, row.step, row.status)
-                else:
-                    failed = await self._mark_failed(conn, row, str(error), f"{row.step}_sent")
-            if failed:
-                self.notify()
-            return not retry
-        except ChainUnavailable:
-            log.warning("ledger %s: broadcast failed, the tracker will retry", row.id)
-        return True
+            async with self.pool.acquire() as conn, advisory_lock(conn, ACCOUNT_LOCK, owner):
+                async with conn.transaction():
+                    claimed = await ledger.claim(conn, [send.row.id for send in batch], "payout")
+                    live = [n for n, send in enumerate(batch) if send.row.id in claimed]
+                    if not live:
+                        return results
+                    first = await ledger.take_nonces(
+                        conn, chain_id, owner, await chain_nonce, len(live)
+                    )
+                    signed = [
+                        await self.chain.sign(
+                            self.owner, {**batch[n].tx, **fees.fields(), "nonce": first + k}
+                        )
+                        for k, n in enumerate(live)
+                    ]
+                    recorded = await ledger.mark_sent(
+                        conn,
+                        "payout",
+                        chain_id,
+                        [(batch[n].row.id, tx) for n, tx in zip(live, signed, strict=True)],
+                    )
+                sent = [
+                    (batch[n], tx, recorded[batch[n].row.id])
+                    for n, tx in zip(live, signed, strict=True)
+                ]
+                outcomes = await self._broadcast(conn, chain_id, self.owner, first, sent)
+        finally:
+            if not chain_nonce.cancel() and not chain_nonce.cancelled():
+                chain_nonce.exception()  # retrieved: a read the block never awaited is no error
+        for n, outcome in zip(live, outcomes, strict=True):
+            results[n] = outcome
+        return results
 
-    async def _check_receipt(self, row: Row, rebroadcast: bool) -> bool:
-        """True when the row moved on (mined), False when its transaction is still pending."""
+    async def _broadcast(
+        self,
+        conn: Connection,
+        chain_id: int,
+        signer: LocalAccount,
+        first: int,
+        sent: list[tuple[_Send, SignedTx, Row]],
+    ) -> list[_Result]:
+        """Under the signer's lock: broadcasts recorded transactions in nonce order (``first``,
+        ``first + 1``, ...). The first refusal ends it: that nonce is free again, the refused
+        row is signed again (CLASHED: another sender took the nonce) or fails, and the rows
+        after it, never sent, go back to be signed anew (UNSENT). A SENT row comes with the
+        row as recorded; one the node could not be reached for stays recorded, and the
+        tracker broadcasts the same bytes again."""
+        results: list[_Result] = []
+        for k, (send, signed, recorded) in enumerate(sent):
+            if self.before_broadcast is not None:
+                self.before_broadcast(send.row.step)
+            try:
+                await self.chain.broadcast(signed.raw)
+            except Rejected as error:
+                rest = [later for later, _, _ in sent[k:]]
+                refused = await self._refused(conn, chain_id, signer, first + k, rest, error)
+                return results + [(outcome, None) for outcome in refused]
+            except ChainUnavailable:
+                log.warning("ledger %s: broadcast failed, the tracker will retry", send.row.id)
+                return results + [(SENT, row) for _, _, row in sent[k:]]
+            results.append((SENT, recorded))
+        return results
+
+    async def _refused(
+        self,
+        conn: Connection,
+        chain_id: int,
+        signer: LocalAccount,
+        nonce: int,
+        sends: list[_Send],
+        error: Rejected,
+    ) -> list[str]:
+        """The node refused ``sends[0]`` (signed with ``nonce``); none of ``sends`` is in any
+        mempool, so none can ever land: their nonces are free again and their rows go back
+        to their step, except the refused one when it was no nonce clash or its last try."""
+        head = sends[0]
+        clash = any(sign in str(error).lower() for sign in NONCE_CLASH)
+        retry = clash and head.attempt < NONCE_ATTEMPTS
+        failed = False
+        async with conn.transaction():
+            await ledger.set_next_nonce(conn, chain_id, signer.address, nonce)
+            for send in sends if retry else sends[1:]:
+                await ledger.unsend(conn, send.row.id, send.row.step, send.row.status)
+            if not retry:
+                failed = await self._mark_failed(
+                    conn, head.row, str(error), f"{head.row.step}_sent"
+                )
+        if failed:
+            self.notify()
+        return [CLASHED if retry else FAILED] + [UNSENT] * (len(sends) - 1)
+
+    async def _check_receipt(self, row: Row, rebroadcast: bool) -> Row | None:
+        """The row once it moved on (its transaction mined), None while it is pending."""
         stage = row.step.removesuffix("_sent")
         tx_hash = row.deposit_tx_hash if stage == "deposit" else row.payout_tx_hash
         raw = row.deposit_raw_tx if stage == "deposit" else row.payout_raw_tx
@@ -261,20 +394,26 @@ class Engine:
                 age = time.time() - (row.submitted_at.timestamp() if row.submitted_at else 0)
                 if rebroadcast or age > self.rebroadcast_after:
                     await self._rebroadcast(conn, row, raw)
-                return False
+                return None
+            to = NEXT_STEP[row.step]
             if not receipt.succeeded:
                 await self._fail(conn, row, f"{stage} transaction {tx_hash} reverted")
-                return True
-            to = NEXT_STEP[row.step]
-            async with conn.transaction():
-                confirmed = await ledger.advance(conn, row.id, row.step, to) and to == "done"
-                if confirmed:
-                    await outbox.enqueue(
-                        conn, events.SOURCE, events.PAYMENT_CONFIRMED_COUNT, row.kind
-                    )
-            if confirmed:
-                self.notify()
-            return True
+                moved = None
+            elif to != "done":  # one statement, no event: no transaction of its own
+                moved = await ledger.advance(conn, row.id, row.step, to)
+            else:
+                async with conn.transaction():
+                    moved = await ledger.advance(conn, row.id, row.step, to)
+                    if moved is not None:
+                        await outbox.enqueue(
+                            conn, events.SOURCE, events.PAYMENT_CONFIRMED_COUNT, row.kind
+                        )
+                if moved is not None:
+                    self.notify()
+            if moved is None:  # failed, or moved by another worker first: as it is now
+                moved = await ledger.get(conn, row.id)
+                assert moved is not None, f"ledger row {row.id} vanished"
+            return moved
 
     async def _rebroadcast(self, conn: Connection, row: Row, raw: bytes) -> None:
         log.info("ledger %s: broadcasting its %s transaction again", row.id, row.step)

@@ -6,11 +6,14 @@ from typing import Any
 
 import asyncpg
 
+from payment.chain.client import SignedTx
 from payment.db import Connection
 
 COLUMNS = """id, kind, idempotency_key, request_hash, sender_id, receiver_id, sender_address,
     receiver_address, amount_wei, status, step, deposit_tx_hash, deposit_raw_tx, payout_tx_hash,
     payout_raw_tx, submitted_at, failure_reason, created_at, updated_at, chain_id, refund_of"""
+# The same, qualified: for statements that join the ledger to other rows.
+LEDGER_COLUMNS = ", ".join(f"ledger.{name.strip()}" for name in COLUMNS.split(","))
 
 
 @dataclass(frozen=True)
@@ -145,60 +148,144 @@ async def refund_of(conn: Connection, entry_id: int) -> Row | None:
     return _row(record) if record else None
 
 
-async def granted(conn: Connection, address: str) -> int:
-    """Wei of gas grants to the wallet (sent or on their way): never spendable as money."""
-    value = await conn.fetchval(
+@dataclass(frozen=True)
+class SigningState:
+    """What a wallet's deposit needs from the database, read under the wallet's lock."""
+
+    sealed_key: bytes
+    # Wei of gas grants to the wallet (sent or on their way): never spendable as money.
+    granted: int
+    # Raw deposits the wallet signed whose receipts were not seen yet (other rows).
+    unmined: list[bytes]
+    # The stored next nonce (0 before the first).
+    next_nonce: int
+
+
+async def signing_state(
+    conn: Connection, address: str, other_than: int, chain_id: int
+) -> SigningState:
+    """The wallet's sealed key, gas grants, unmined deposits and next nonce, in one query."""
+    record = await conn.fetchrow(
         """
-        SELECT coalesce(sum(amount_wei), 0) FROM ledger
-        WHERE receiver_address = $1 AND kind = 'gas_grant' AND status <> 'failed'
+        SELECT
+            (SELECT sealed_key FROM wallets WHERE address = $1) AS sealed_key,
+            (SELECT coalesce(sum(amount_wei), 0) FROM ledger
+             WHERE receiver_address = $1 AND kind = 'gas_grant' AND status <> 'failed')
+                AS granted,
+            ARRAY(SELECT deposit_raw_tx FROM ledger
+                  WHERE sender_address = $1 AND step = 'deposit_sent' AND status = 'submitted'
+                    AND id <> $2 AND deposit_raw_tx IS NOT NULL) AS unmined,
+            (SELECT next_nonce FROM nonces WHERE chain_id = $3 AND address = $1) AS next_nonce
         """,
         address,
-    )
-    return int(value)
-
-
-async def unmined_deposits(conn: Connection, sender: str, other_than: int) -> list[bytes]:
-    """Raw deposits the sender signed whose receipts were not seen yet (other rows)."""
-    records = await conn.fetch(
-        """
-        SELECT deposit_raw_tx FROM ledger
-        WHERE sender_address = $1 AND step = 'deposit_sent' AND status = 'submitted'
-          AND id <> $2 AND deposit_raw_tx IS NOT NULL
-        """,
-        sender,
         other_than,
+        chain_id,
     )
-    return [bytes(record["deposit_raw_tx"]) for record in records]
+    assert record is not None and record["sealed_key"] is not None, f"no wallet for {address}"
+    return SigningState(
+        sealed_key=bytes(record["sealed_key"]),
+        granted=int(record["granted"]),
+        unmined=[bytes(raw) for raw in record["unmined"]],
+        next_nonce=int(record["next_nonce"] or 0),
+    )
+
+
+async def record_signed(
+    conn: Connection,
+    entry_id: int,
+    step: str,
+    chain_id: int,
+    signed: SignedTx,
+    signer: str,
+    next_nonce: int,
+) -> Row | None:
+    """Records one row's signed transaction before it is broadcast (step deposit →
+    deposit_sent or payout → payout_sent) and the signer's next nonce, in one statement:
+    both or, when another worker moved the row first, neither (None), so the nonce stays
+    free. Call it under the signer's advisory lock."""
+    column = {"deposit": "deposit", "payout": "payout"}[step]
+    record = await conn.fetchrow(
+        f"""
+        WITH sent AS (
+            UPDATE ledger SET step = $2 || '_sent', status = 'submitted', {column}_tx_hash = $3,
+                   {column}_raw_tx = $4, submitted_at = now(), chain_id = $5, updated_at = now()
+            WHERE id = $1 AND step = $2 AND status IN ('pending', 'submitted')
+            RETURNING {COLUMNS}
+        ), nonce AS (
+            INSERT INTO nonces (chain_id, address, next_nonce) SELECT $5, $6, $7 FROM sent
+            ON CONFLICT (chain_id, address) DO UPDATE SET next_nonce = EXCLUDED.next_nonce
+        )
+        SELECT * FROM sent
+        """,
+        entry_id,
+        step,
+        signed.tx_hash,
+        signed.raw,
+        chain_id,
+        signer,
+        next_nonce,
+    )
+    return _row(record) if record else None
 
 
 async def _compare_and_set(
     conn: Connection, entry_id: int, step: str, changes: str, *values: Any
-) -> bool:
+) -> Row | None:
     """Apply ``changes`` only if the row is still unfinished at ``step``: of two workers racing
-    on one row, exactly one gets True."""
-    done = await conn.fetchval(
+    on one row, exactly one gets the changed row, the other None."""
+    record = await conn.fetchrow(
         f"""
         UPDATE ledger SET {changes}, updated_at = now()
         WHERE id = $1 AND step = $2 AND status IN ('pending', 'submitted')
-        RETURNING true
+        RETURNING {COLUMNS}
         """,
         entry_id,
         step,
         *values,
     )
-    return bool(done)
+    return _row(record) if record else None
+
+
+async def claim(conn: Connection, entry_ids: list[int], step: str) -> set[int]:
+    """In the caller's transaction: locks the rows that are still unfinished at ``step`` and
+    returns their ids. Until the transaction ends no other worker can move them, so a nonce
+    is only ever taken for a row that will record its transaction."""
+    records = await conn.fetch(
+        """
+        SELECT id FROM ledger
+        WHERE id = ANY($1::bigint[]) AND step = $2 AND status IN ('pending', 'submitted')
+        FOR UPDATE
+        """,
+        entry_ids,
+        step,
+    )
+    return {record["id"] for record in records}
 
 
 async def mark_sent(
-    conn: Connection, entry_id: int, step: str, tx_hash: str, raw: bytes, chain_id: int
-) -> bool:
-    """Record a signed transaction before it is broadcast: step deposit → deposit_sent or
-    payout → payout_sent. False when another worker moved the row first."""
-    changes = (
-        f"step = $2 || '_sent', status = 'submitted', {step}_tx_hash = $3, {step}_raw_tx = $4, "
-        "submitted_at = now(), chain_id = $5"
+    conn: Connection, step: str, chain_id: int, sent: list[tuple[int, SignedTx]]
+) -> dict[int, Row]:
+    """Records claimed rows' signed transactions before they are broadcast: step deposit →
+    deposit_sent or payout → payout_sent. The rows as recorded, by id."""
+    column = {"deposit": "deposit", "payout": "payout"}[step]
+    ids = [entry_id for entry_id, _ in sent]
+    hashes = [signed.tx_hash for _, signed in sent]
+    raws = [signed.raw for _, signed in sent]
+    records = await conn.fetch(
+        f"""
+        UPDATE ledger SET step = $1 || '_sent', status = 'submitted', {column}_tx_hash = s.hash,
+               {column}_raw_tx = s.raw, submitted_at = now(), chain_id = $2, updated_at = now()
+        FROM unnest($3::bigint[], $4::text[], $5::bytea[]) AS s (id, hash, raw)
+        WHERE ledger.id = s.id AND ledger.step = $1
+        RETURNING {LEDGER_COLUMNS}
+        """,
+        step,
+        chain_id,
+        ids,
+        hashes,
+        raws,
     )
-    return await _compare_and_set(conn, entry_id, step, changes, tx_hash, raw, chain_id)
+    return {record["id"]: _row(record) for record in records}
 
 
 async def unsend(conn: Connection, entry_id: int, step: str, status: str) -> bool:
@@ -218,15 +305,16 @@ async def mark_resent(conn: Connection, entry_id: int) -> None:
     await conn.execute("UPDATE ledger SET submitted_at = now() WHERE id = $1", entry_id)
 
 
-async def advance(conn: Connection, entry_id: int, step: str, to: str) -> bool:
-    """Move a mined step forward (deposit_sent → payout, payout_sent → done/confirmed)."""
+async def advance(conn: Connection, entry_id: int, step: str, to: str) -> Row | None:
+    """Move a mined step forward (deposit_sent → payout, payout_sent → done/confirmed): the
+    row as it is now, or None when another worker moved it first."""
     changes = "step = $3, status = CASE WHEN $3 = 'done' THEN 'confirmed' ELSE status END"
     return await _compare_and_set(conn, entry_id, step, changes, to)
 
 
 async def fail(conn: Connection, entry_id: int, step: str, reason: str) -> bool:
     changes = "status = 'failed', failure_reason = $3"
-    return await _compare_and_set(conn, entry_id, step, changes, reason)
+    return await _compare_and_set(conn, entry_id, step, changes, reason) is not None
 
 
 async def unfinished(conn: Connection, chain_id: int, older_than: float, limit: int) -> list[int]:
@@ -291,19 +379,23 @@ async def page(
     return [_row(record) for record in records], int(total)
 
 
-async def take_nonce(conn: Connection, chain_id: int, address: str, chain_nonce: int) -> int:
-    """The nonce to sign with (the larger of the stored next nonce and the node's pending
-    count), bumping the stored one; call it under the account's advisory lock."""
+async def take_nonces(
+    conn: Connection, chain_id: int, address: str, chain_nonce: int, count: int
+) -> int:
+    """The first of ``count`` consecutive nonces to sign with (from the larger of the stored
+    next nonce and the node's pending count), bumping the stored one past them; call it under
+    the account's advisory lock."""
     value = await conn.fetchval(
         """
-        INSERT INTO nonces (chain_id, address, next_nonce) VALUES ($1, $2, $3 + 1)
+        INSERT INTO nonces (chain_id, address, next_nonce) VALUES ($1, $2, $3::bigint + $4::bigint)
         ON CONFLICT (chain_id, address)
-            DO UPDATE SET next_nonce = greatest(nonces.next_nonce, $3) + 1
-        RETURNING next_nonce - 1
+            DO UPDATE SET next_nonce = greatest(nonces.next_nonce, $3::bigint) + $4::bigint
+        RETURNING next_nonce - $4::bigint
         """,
         chain_id,
         address,
         chain_nonce,
+        count,
     )
     return int(value)
 

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+import asyncpg
+
 from payment.db import Connection
 
 
@@ -27,15 +29,24 @@ async def insert(conn: Connection, user_id: int, address: str, sealed_key: bytes
     return bool(inserted)
 
 
+def _wallet(row: asyncpg.Record) -> WalletRow:
+    return WalletRow(row["user_id"], row["address"], bytes(row["sealed_key"]))
+
+
 async def get(conn: Connection, user_id: int) -> WalletRow | None:
     row = await conn.fetchrow(
         "SELECT user_id, address, sealed_key FROM wallets WHERE user_id = $1", user_id
     )
-    return WalletRow(row["user_id"], row["address"], bytes(row["sealed_key"])) if row else None
+    return _wallet(row) if row else None
 
 
-async def get_by_address(conn: Connection, address: str) -> WalletRow | None:
-    row = await conn.fetchrow(
-        "SELECT user_id, address, sealed_key FROM wallets WHERE address = $1", address
+async def get_many(conn: Connection, user_ids: list[int]) -> dict[int, WalletRow]:
+    """The wallets of these users that exist, by user id."""
+    rows = await conn.fetch(
+        "SELECT user_id, address, sealed_key FROM wallets WHERE user_id = ANY($1::bigint[])",
+        user_ids,
     )
-    return WalletRow(row["user_id"], row["address"], bytes(row["sealed_key"])) if row else None
+    return {
+        row["user_id"]: WalletRow(row["user_id"], row["address"], bytes(row["sealed_key"]))
+        for row in rows
+    }
