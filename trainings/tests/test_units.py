@@ -122,14 +122,13 @@ def test_parse_trainer_id(text: str | None, trainer_id: int | None) -> None:
 
 
 def test_filters_without_any_filter_have_no_where_clause() -> None:
-    assert Filters().where() == ("", [])
+    assert Filters().where([]) == "TRUE"
 
 
 def test_filters_give_only_the_filters_set_in_order_with_like_escapes() -> None:
-    where, args = Filters(type_id=2, title_prefix="50%_a\\b", blocked=False).where()
-    assert where == (
-        "WHERE t.type_id = $1 AND lower(t.title) LIKE lower($2) || '%' AND t.blocked = $3"
-    )
+    args: list[object] = []
+    where = Filters(type_id=2, title_prefix="50%_a\\b", blocked=False).where(args)
+    assert where == "t.type_id = $1 AND lower(t.title) LIKE lower($2) || '%' AND t.blocked = $3"
     assert args == [2, "50\\%\\_a\\\\b", False]
 
 

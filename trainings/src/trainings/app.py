@@ -6,7 +6,6 @@ import time
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 
-import asyncpg
 import httpx
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
@@ -21,12 +20,13 @@ from redis.asyncio import Redis
 from trainings import __version__, access, contract, openapi
 from trainings.catalogue.routes import CatalogueController
 from trainings.catalogue.service import load_catalogue
-from trainings.db import OUTAGES, UNSTORABLE
+from trainings.db import OUTAGES, UNSTORABLE, open_pool
 from trainings.errors import exception_handlers
 from trainings.favourites.routes import FavouriteController
 from trainings.health import HealthController
 from trainings.logs import configure_logging
 from trainings.outbox import OutboxRelay
+from trainings.prometheus import RequestMetrics
 from trainings.protocol import JSONRequest, allow_every_method
 from trainings.security import provide_caller
 from trainings.services import Services, provide_services
@@ -43,11 +43,10 @@ CLOSE_TIMEOUT = 10.0  # seconds each client may take to close at shutdown
 
 @asynccontextmanager
 async def _services(settings: Settings) -> AsyncIterator[Services]:
-    pool = await asyncpg.create_pool(
+    pool = await open_pool(
         settings.database_url.get_secret_value(),
-        min_size=settings.database_pool_min,
-        max_size=settings.database_pool_max,
-        command_timeout=10,
+        settings.database_pool_min,
+        settings.database_pool_max,
     )
     redis = Redis.from_url(
         settings.redis_url.get_secret_value(),
@@ -131,7 +130,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 # The relay ends at its next await; it may not hold the shutdown for ever.
                 await _bounded(services.relay.stop(), "outbox relay")
 
-    prometheus = PrometheusConfig(app_name="fiufit_trainings", group_path=True)
+    prometheus = PrometheusConfig(
+        app_name="fiufit_trainings", group_path=True, middleware_class=RequestMetrics
+    )
     app = Litestar(
         route_handlers=[
             HealthController,

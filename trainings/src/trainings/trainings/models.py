@@ -1,11 +1,13 @@
 """Wire shapes. Bodies are read tolerantly (unknown fields ignored, numbers may be strings);
 each role has its own input model (``TrainerTrainingUpdate``, ``AdminTrainingUpdate``), so nobody
-sets a field their role may not change. Responses are bare nouns (``Training``). The types of
+sets a field their role may not change. Responses are bare nouns (``Training``), msgspec
+structs. The types of
 ``trainings.inputs`` validate what the OpenAPI document says of each field."""
 
 from typing import Annotated
 
 import annotated_types
+import msgspec
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -101,7 +103,11 @@ class TrainingUpdate(TrainerTrainingUpdate):
         return AdminTrainingUpdate(blocked=self.blocked)
 
 
-class TrainingExercise(BaseModel):
+# Responses are msgspec structs, not pydantic models: built from trusted rows, they need no
+# validation, and Litestar encodes them natively (no model_dump per training).
+
+
+class TrainingExercise(msgspec.Struct, kw_only=True):
     name: str
     type: str
     unit: str | None
@@ -109,7 +115,7 @@ class TrainingExercise(BaseModel):
     series: int | None
 
 
-class Training(BaseModel):
+class Training(msgspec.Struct, kw_only=True):
     id: int
     trainer_id: str  # a string on the wire, as the mobile app sends and reads it
     title: str
@@ -126,7 +132,7 @@ class Training(BaseModel):
     blocked: bool
 
 
-class TrainingPage(BaseModel):
+class TrainingPage(msgspec.Struct, kw_only=True):
     items: list[Training]
     offset: int
     limit: int

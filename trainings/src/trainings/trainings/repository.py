@@ -15,6 +15,12 @@ COLUMNS = (
 EDITABLE = frozenset({"title", "description", "type_id", "difficulty_id", "media", "blocked"})
 
 
+# Ids per block of `training_blocks` (the migration's `id / 1024`).
+BLOCK_IDS = 1024
+# The longest title prefix `training_title_counts` counts (the migration's 20).
+TITLE_PREFIX_COUNTED = 20
+
+
 @dataclass(frozen=True)
 class Filters:
     trainer_id: int | None = None
@@ -23,23 +29,49 @@ class Filters:
     title_prefix: str | None = None
     blocked: bool | None = None
 
-    def where(self) -> tuple[str, list[Any]]:
-        """A WHERE clause with only the filters given (so each combination gets its own plan
-        and index), and its arguments."""
-        clauses: list[str] = []
-        args: list[Any] = []
-        for sql, value in (
-            ("t.trainer_id = {}", self.trainer_id),
-            ("t.type_id = {}", self.type_id),
-            ("t.difficulty_id = {}", self.difficulty_id),
-            # lower(title) text_pattern_ops index; the prefix arrives with LIKE escapes.
-            ("lower(t.title) LIKE lower({}) || '%'", _escape_like(self.title_prefix)),
-            ("t.blocked = {}", self.blocked),
-        ):
-            if value is not None:
-                args.append(value)
-                clauses.append(sql.format(f"${len(args)}"))
-        return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), args
+    def where(self, args: list[Any]) -> str:
+        """The conditions on trainings `t` of the filters given only (so each combination gets
+        its own plan and index), their arguments appended to `args`."""
+        return _conditions(
+            [
+                ("t.trainer_id = {}", self.trainer_id),
+                ("t.type_id = {}", self.type_id),
+                ("t.difficulty_id = {}", self.difficulty_id),
+                # lower(title) text_pattern_ops index; the prefix arrives with LIKE escapes.
+                ("lower(t.title) LIKE lower({}) || '%'", _escape_like(self.title_prefix)),
+                ("t.blocked = {}", self.blocked),
+            ],
+            args,
+        )
+
+    def in_blocks(self) -> bool:
+        """Whether `training_blocks` counts these matches (type and difficulty only), so a page
+        jumps to its offset instead of walking to it."""
+        return self.trainer_id is None and self.title_prefix is None and self.blocked is None
+
+
+def _conditions(clauses: list[tuple[str, Any]], args: list[Any]) -> str:
+    """The clauses whose value is given, joined by AND (TRUE when none), each `{}` the
+    placeholder of its value, appended to `args`."""
+    given: list[str] = []
+    for sql, value in clauses:
+        if value is not None:
+            args.append(value)
+            given.append(sql.format(f"${len(args)}"))
+    return " AND ".join(given) or "TRUE"
+
+
+def _rows_for(columns: list[tuple[str, Any]], args: list[Any]) -> str:
+    """The rows of a counts table for these values, where NULL stands for every value:
+    `column = $n` for a value given (appended to `args`), `column IS NULL` for none."""
+    conditions: list[str] = []
+    for column, value in columns:
+        if value is None:
+            conditions.append(f"{column} IS NULL")
+        else:
+            args.append(value)
+            conditions.append(f"{column} = ${len(args)}")
+    return " AND ".join(conditions)
 
 
 def _escape_like(text: str | None) -> str | None:
@@ -51,11 +83,47 @@ def _escape_like(text: str | None) -> str | None:
 async def search(
     conn: Connection, filters: Filters, offset: int, limit: int
 ) -> list[asyncpg.Record]:
-    where, args = filters.where()
+    """A page, newest first. The filters `training_blocks` counts find the offset's block from
+    the running sum of its blocks, newest first, and skip inside it on the index only: the cost
+    of a page does not grow with its offset. The others skip on their index (a trainer's
+    trainings, a title prefix: the clients do not page those far)."""
+    args: list[Any] = []
+    where = filters.where(args)
+    if not filters.in_blocks():
+        return await conn.fetch(
+            f"SELECT {COLUMNS} FROM trainings t WHERE {where}"
+            f" ORDER BY t.id DESC LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}",
+            *args,
+            limit,
+            offset,
+        )
+    blocks = _rows_for(
+        [("b.type_id", filters.type_id), ("b.difficulty_id", filters.difficulty_id)], args
+    )
     n = len(args)
     return await conn.fetch(
-        f"SELECT {COLUMNS} FROM trainings t {where}"
-        f" ORDER BY t.id DESC LIMIT ${n + 1} OFFSET ${n + 2}",
+        f"""
+        WITH start AS (
+            SELECT block, running - trainings AS newer
+            FROM (
+                SELECT block, trainings, sum(trainings) OVER (ORDER BY block DESC) AS running
+                FROM training_blocks b WHERE {blocks}
+            ) b
+            WHERE running > ${n + 2}
+            ORDER BY block DESC
+            LIMIT 1
+        ), first AS (
+            SELECT t.id FROM trainings t
+            WHERE {where} AND t.id < (SELECT (block + 1) * {BLOCK_IDS} FROM start)
+            ORDER BY t.id DESC
+            OFFSET (SELECT ${n + 2} - newer FROM start)
+            LIMIT 1
+        )
+        SELECT {COLUMNS} FROM trainings t
+        WHERE {where} AND t.id <= (SELECT id FROM first)
+        ORDER BY t.id DESC
+        LIMIT ${n + 1}
+        """,
         *args,
         limit,
         offset,
@@ -63,8 +131,36 @@ async def search(
 
 
 async def count(conn: Connection, filters: Filters) -> int:
-    where, args = filters.where()
-    total: int = await conn.fetchval(f"SELECT count(*) FROM trainings t {where}", *args)
+    """All the matches, read from the counts the triggers keep exact (migration
+    20261201230000_training_counts): a sum of at most 36 rows of `training_counts` for the
+    trainer, type, difficulty and blocked filters, one row of `training_title_counts` for a title
+    prefix alone. The rest is counted on its index: a title with the trainer's filter among one
+    trainer's trainings, a prefix too long to be counted among the few it names (the clients send
+    a title with no other filter but the trainer)."""
+    args: list[Any] = []
+    if filters.title_prefix is None:
+        where = _conditions(
+            [
+                ("type_id = {}", filters.type_id),
+                ("difficulty_id = {}", filters.difficulty_id),
+                ("blocked = {}", filters.blocked),
+            ],
+            args,
+        )
+        trainer = _rows_for([("trainer_id", filters.trainer_id)], args)
+        sql = f"SELECT coalesce(sum(trainings), 0) FROM training_counts WHERE {trainer} AND {where}"
+    elif (
+        filters == Filters(title_prefix=filters.title_prefix)
+        and len(filters.title_prefix.lower()) <= TITLE_PREFIX_COUNTED
+    ):
+        # Python's lower() is never shorter than Postgres': a prefix it finds short enough is.
+        args.append(filters.title_prefix)
+        sql = (
+            "SELECT coalesce(sum(trainings), 0) FROM training_title_counts WHERE prefix = lower($1)"
+        )
+    else:
+        sql = f"SELECT count(*) FROM trainings t WHERE {filters.where(args)}"
+    total: int = await conn.fetchval(sql, *args)
     return total
 
 

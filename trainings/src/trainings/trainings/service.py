@@ -221,6 +221,22 @@ async def search(
     )
 
 
+async def page_rows(
+    conn: Connection,
+    offset: int,
+    limit: int,
+    rows_of: Callable[[Connection], Awaitable[list[asyncpg.Record]]],
+    count_of: Callable[[Connection], Awaitable[int]],
+) -> tuple[list[asyncpg.Record], int, dict[int, list[asyncpg.Record]]]:
+    """A page's rows, its total (counted only when the page does not tell it) and its
+    exercises: the queries of every list (and of the benchmark's bare reference)."""
+    rows = await rows_of(conn)
+    total = page_total(offset, limit, len(rows))
+    if total is None:
+        total = await count_of(conn)
+    return rows, total, await repository.exercises_of(conn, [row["id"] for row in rows])
+
+
 async def page(
     services: Services,
     offset: int,
@@ -230,11 +246,7 @@ async def page(
 ) -> TrainingPage:
     """A page of trainings from a rows query and the count query of the same filter."""
     async with services.pool.acquire() as conn:
-        rows = await rows_of(conn)
-        total = page_total(offset, limit, len(rows))
-        if total is None:
-            total = await count_of(conn)
-        exercises = await repository.exercises_of(conn, [row["id"] for row in rows])
+        rows, total, exercises = await page_rows(conn, offset, limit, rows_of, count_of)
     items = await hydrate(services, rows, exercises)
     return TrainingPage(items=items, offset=offset, limit=limit, count=total)
 
