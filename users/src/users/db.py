@@ -1,8 +1,7 @@
 """The connection type repository functions take, and the request pool: acquisition waits at
 most `USERS_DATABASE_POOL_TIMEOUT` seconds, then answers 503 instead of queueing for ever."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import asyncio
 from typing import TYPE_CHECKING, TypeAlias
 
 import asyncpg
@@ -56,16 +55,31 @@ class Pool:
         self.raw = pool
         self._timeout = timeout
 
-    @asynccontextmanager
-    async def acquire(self) -> "AsyncIterator[PoolConnectionProxy[asyncpg.Record]]":
-        try:
-            conn = await self.raw.acquire(timeout=self._timeout)
-        except TimeoutError as error:
-            raise ServiceUnavailable(BUSY, headers={"Retry-After": "1"}) from error
-        try:
-            yield conn
-        finally:
-            await self.raw.release(conn)
+    def acquire(self) -> "_Acquisition":
+        return _Acquisition(self.raw, self._timeout)
 
     async def close(self) -> None:
         await self.raw.close()
+
+
+class _Acquisition:
+    """`async with pool.acquire() as conn`, on every request: a plain class rather than a
+    generator-based context manager, and the wait bounded by `asyncio.timeout`, because
+    asyncpg's own `acquire(timeout=)` runs the wait in a task of its own."""
+
+    __slots__ = ("_conn", "_pool", "_timeout")
+
+    def __init__(self, pool: asyncpg.Pool, timeout: float) -> None:
+        self._pool = pool
+        self._timeout = timeout
+
+    async def __aenter__(self) -> "PoolConnectionProxy[asyncpg.Record]":
+        try:
+            async with asyncio.timeout(self._timeout):
+                self._conn: PoolConnectionProxy[asyncpg.Record] = await self._pool.acquire()
+        except TimeoutError as error:
+            raise ServiceUnavailable(BUSY, headers={"Retry-After": "1"}) from error
+        return self._conn
+
+    async def __aexit__(self, *_: object) -> None:
+        await self._pool.release(self._conn)
