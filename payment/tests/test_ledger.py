@@ -1,6 +1,82 @@
+from typing import Any
+
+import asyncpg
 from redis.asyncio import Redis
 
 from tests.helpers import Client, eventually, key, published, top_up, wallet
+
+
+async def pages(client: Client, size: int, **params: Any) -> tuple[list[int], set[int]]:
+    """Every id a listing's pages give, page after page, and the totals they reported."""
+    ids: list[int] = []
+    totals: set[int] = set()
+    while True:
+        query = {**params, "offset": len(ids), "limit": size}
+        body = (await client.get("/payment/transactions", params=query)).json()
+        totals.add(body["total"])
+        ids += [entry["id"] for entry in body["items"]]
+        if len(body["items"]) < size:
+            return ids, totals
+
+
+async def test_a_partys_pages_are_its_movements_as_sender_and_receiver_newest_first(
+    client: Client, db: asyncpg.Connection
+) -> None:
+    alice, bob, carol = await wallet(client), await wallet(client), await wallet(client)
+    await top_up(client, alice["user_id"], "1")
+    await top_up(client, bob["user_id"], "1")
+    for sender, receiver in [(alice, bob), (bob, alice), (alice, carol), (bob, carol)]:
+        moved = await client.post(
+            "/payment/transfers",
+            json={
+                "sender_id": sender["user_id"],
+                "receiver_id": receiver["user_id"],
+                "amount": "0.1",
+            },
+            headers=key(),
+        )
+        assert moved.status_code == 201
+    for party in ({"user_id": alice["user_id"]}, {"address": alice["address"]}):
+        expected = await db.fetch(
+            "SELECT id FROM ledger WHERE $1 IN (sender_address, receiver_address) ORDER BY id DESC",
+            alice["address"],
+        )
+        for size in (1, 2, 10):
+            ids, totals = await pages(client, size, **party)
+            assert ids == [record["id"] for record in expected]  # grant, top-up, 3 transfers
+            assert totals == {5}
+    transfers, totals = await pages(client, 2, user_id=bob["user_id"], kind="transfer")
+    assert len(transfers) == 3 and totals == {3}
+
+
+async def test_the_kept_counts_are_the_ledgers_by_kind(
+    client: Client, db: asyncpg.Connection
+) -> None:
+    user = await wallet(client)
+    entry = await top_up(client, user["user_id"], "0.1")
+    replay = await client.post(  # the same key: no second row, no second count
+        "/payment/top-ups",
+        json={"user_id": user["user_id"], "amount": "0.1"},
+        headers={"Idempotency-Key": "kept-counts"},
+    )
+    again = await client.post(
+        "/payment/top-ups",
+        json={"user_id": user["user_id"], "amount": "0.1"},
+        headers={"Idempotency-Key": "kept-counts"},
+    )
+    assert replay.status_code == 201 and again.status_code == 200
+    counted = await db.fetch("SELECT kind, count(*) AS n FROM ledger GROUP BY kind ORDER BY kind")
+    kept = await db.fetch(
+        "SELECT kind, movements AS n FROM ledger_counts WHERE movements > 0 ORDER BY kind"
+    )
+    assert [tuple(r) for r in kept] == [tuple(r) for r in counted]
+    for kind, n in [(None, 3), ("top_up", 2), ("gas_grant", 1), ("refund", 0)]:
+        params = {"kind": kind} if kind else {}
+        body = (await client.get("/payment/transactions", params=params)).json()
+        assert body["total"] == n
+    assert entry["kind"] == "top_up"
+    await db.execute("TRUNCATE wallets, ledger, outbox")
+    assert await db.fetchval("SELECT count(*) FROM ledger_counts") == 0
 
 
 async def test_listing_pages_newest_first_with_filters(client: Client) -> None:

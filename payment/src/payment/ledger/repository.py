@@ -1,6 +1,6 @@
 """SQL for ledger rows, nonces and deployments."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -341,9 +341,10 @@ class Filters:
     user_id: int | None = None
 
 
-def _where(filters: Filters) -> tuple[str, list[Any]]:
+def _where(filters: Filters, args: list[Any] | None = None) -> tuple[str, list[Any]]:
+    """The WHERE clause of the filters, numbering its arguments after ``args``."""
     clauses: list[str] = []
-    args: list[Any] = []
+    args = [] if args is None else args
 
     def arg(value: Any) -> str:
         args.append(value)
@@ -364,18 +365,68 @@ def _where(filters: Filters) -> tuple[str, list[Any]]:
     return ("WHERE " + " AND ".join(clauses) if clauses else ""), args
 
 
+def _party(filters: Filters) -> tuple[str, Any, Filters] | None:
+    """The party a page is about (an address, else a user), its column pair's stem and the
+    other filters; None when the page is about no party."""
+    if filters.address is not None:
+        return "address", filters.address, replace(filters, address=None)
+    if filters.user_id is not None:
+        return "id", filters.user_id, replace(filters, user_id=None)
+    return None
+
+
 async def page(
     conn: Connection, filters: Filters, offset: int, limit: int
 ) -> tuple[list[Row], int]:
-    where, args = _where(filters)
-    total = await conn.fetchval(f"SELECT count(*) FROM ledger {where}", *args)
+    """A page, newest first, and the exact count under the filters, none of them scanning
+    the ledger as it grows:
+
+    - a party's movements (an address or a user, as sender or receiver) are two index scans
+      in id order (sender_*, receiver_* with id), each cut at offset + limit and merged, and
+      counted on the same indexes: the cost is the party's own rows, not the ledger's;
+    - with no party, the page is an index-only walk of the primary key (or of kind's or
+      status's index) to the offset, then only the page's rows are read; the count of every
+      row, or of a kind, is kept by triggers in ledger_counts (the ledger only grows); a
+      status or a minimum amount is counted on its index.
+    """
+    party = _party(filters)
+    if party is None:
+        where, args = _where(filters)
+        skip, take = f"${len(args) + 1}", f"${len(args) + 2}"
+        ids = f"SELECT id FROM ledger {where} ORDER BY id DESC OFFSET {skip} LIMIT {take}"
+        if filters.status is not None or filters.min_wei is not None:
+            counted, count_args = f"SELECT count(*) FROM ledger {where}", args
+        elif filters.kind is not None:
+            counted = "SELECT coalesce(sum(movements), 0) FROM ledger_counts WHERE kind = $1"
+            count_args = [filters.kind]
+        else:
+            counted, count_args = "SELECT coalesce(sum(movements), 0) FROM ledger_counts", []
+    else:
+        stem, value, rest = party
+        where, args = _where(rest, [value])
+        more = where.replace("WHERE", "AND", 1)
+        skip, take = f"${len(args) + 1}", f"${len(args) + 2}"
+        # Disjoint: a row that names the party on both sides counts as the sender's.
+        as_sender = f"sender_{stem} = $1 {more}"
+        as_receiver = f"receiver_{stem} = $1 AND sender_{stem} IS DISTINCT FROM $1 {more}"
+        first = f"ORDER BY id DESC LIMIT {skip}::bigint + {take}::bigint"
+        ids = f"""
+            SELECT id FROM (
+                (SELECT id FROM ledger WHERE {as_sender} {first})
+                UNION ALL
+                (SELECT id FROM ledger WHERE {as_receiver} {first})
+            ) AS party
+            ORDER BY id DESC OFFSET {skip} LIMIT {take}
+        """
+        counted = f"""
+            SELECT (SELECT count(*) FROM ledger WHERE {as_sender})
+                 + (SELECT count(*) FROM ledger WHERE {as_receiver})
+        """
+        count_args = args
     records = await conn.fetch(
-        f"SELECT {COLUMNS} FROM ledger {where} ORDER BY id DESC "
-        f"OFFSET ${len(args) + 1} LIMIT ${len(args) + 2}",
-        *args,
-        offset,
-        limit,
+        f"SELECT {COLUMNS} FROM ledger WHERE id IN ({ids}) ORDER BY id DESC", *args, offset, limit
     )
+    total = await conn.fetchval(counted, *count_args)
     return [_row(record) for record in records], int(total)
 
 
