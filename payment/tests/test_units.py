@@ -9,15 +9,20 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import asyncpg
 import pytest
 from eth_account import Account
 from eth_utils.address import to_checksum_address
 from hypothesis import given
 from hypothesis import strategies as st
+from litestar import Litestar, get
 from litestar.exceptions import ClientException
+from litestar.testing import AsyncTestClient
 
 from payment.amounts import AmountError
 from payment.chain.client import Chain, Fees, _revert_reason, sign_dynamic_fee
+from payment.db import OUTAGES, UNSTORABLE
+from payment.errors import exception_handlers
 from payment.inputs import (
     ID_MAX,
     ID_NUMERAL,
@@ -366,3 +371,24 @@ async def test_a_cancelled_batch_leaves_the_others_items_for_the_next_turn() -> 
     one.cancel()
     assert await two == 2 and await zero == 0
     assert calls == [[0], [1, 2], [2]]
+
+
+@pytest.mark.parametrize(
+    "outage", [asyncpg.TooManyConnectionsError, asyncpg.PostgresConnectionError]
+)
+async def test_a_server_out_of_connection_slots_is_a_503_not_a_500(outage: type) -> None:
+    """Seen under load: Postgres at max_connections made the wallet creation a 500."""
+
+    @get("/down", sync_to_thread=False)
+    def down() -> None:
+        raise outage("sorry, too many clients already")
+
+    app = Litestar(
+        [down],
+        exception_handlers=exception_handlers(
+            OUTAGES, "Database unavailable", unstorable=UNSTORABLE
+        ),
+    )
+    async with AsyncTestClient(app=app) as client:
+        response = await client.get("/down")
+    assert response.status_code == 503, response.text

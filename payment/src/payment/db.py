@@ -23,11 +23,13 @@ WITHDRAWAL_LOCK = 20_003
 
 # What means "the database cannot be reached right now", answered 503 "Database unavailable"
 # (errors.exception_handlers) rather than 500: Postgres unreachable or refusing connections
-# (a TimeoutError is an OSError), a dropped connection.
+# (a TimeoutError is an OSError), a dropped connection, a server out of connection slots.
 OUTAGES: tuple[type[Exception], ...] = (
     OSError,
+    asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
     asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
 )
 
 
