@@ -12,12 +12,12 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from metrics.settings import Settings
 
-# The counters' reads: one metric's documents of one level, a range or a few periods (`t`).
-# Windows use `$lt` and `$in` on `t`, never `$lte`: SecantusDB's compound-index scan drops the
-# documents equal to a `$lte` bound.
-METRIC_INDEX = "metric_lv_t"
-# GET /metrics/names/: every metric's documents of one level.
-LEVEL_INDEX = "lv_t"
+# The counters' reads: the month documents of one metric over a range of `t`, and of every
+# metric for GET /metrics/names/ (SecantusDB scans the whole collection when an index leaves a
+# field out of the middle, hence two). Windows use `$gte`/`$lt` on `t`, never `$lte`:
+# SecantusDB's compound-index scan drops the documents equal to a `$lte` bound.
+METRIC_INDEX = "lv_metric_t"
+NAMES_INDEX = "lv_t"
 # The minute documents whose totals are not yet copied upwards (only those carry `dirty`).
 DIRTY_INDEX = "dirty"
 
@@ -49,8 +49,8 @@ def legacy_events(client: AsyncMongoClient[dict[str, object]], settings: Setting
 
 async def ensure_indexes(collection: Collection) -> None:
     """Idempotent; both processes run it at start-up on the rollups (``_id`` is the key)."""
-    await collection.create_index([("metric", 1), ("lv", 1), ("t", 1)], name=METRIC_INDEX)
-    await collection.create_index([("lv", 1), ("t", 1)], name=LEVEL_INDEX)
+    await collection.create_index([("lv", 1), ("metric", 1), ("t", 1)], name=METRIC_INDEX)
+    await collection.create_index([("lv", 1), ("t", 1)], name=NAMES_INDEX)
     await collection.create_index("dirty", sparse=True, name=DIRTY_INDEX)
 
 

@@ -13,11 +13,11 @@ may overlap. Until a pass has run, a read misses the newest events of the whole 
 (never counts one twice); the events of the minutes a window cuts are read directly.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pymongo import UpdateOne
+from pymongo import UpdateMany, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from metrics.db import Collection
@@ -138,8 +138,9 @@ async def _copy_up(collection: Collection, minutes: list[dict[str, Any]]) -> Non
             documents = await collection.find({"_id": {"$in": ids}}, [*KEY_FIELDS, "s"]).to_list()
 
 
-async def settle(collection: Collection) -> int:
-    """Copy every dirty minute document upwards and mark it clean; returns how many."""
+async def settle(collection: Collection, progress: Callable[[], object] = lambda: None) -> int:
+    """Copy every dirty minute document upwards and mark it clean; returns how many.
+    ``progress`` is called after each chunk (the consumer's liveness, after a backfill)."""
     settled = 0
     while True:
         minutes: list[dict[str, Any]] = (
@@ -148,11 +149,19 @@ async def settle(collection: Collection) -> int:
         if not minutes:
             return settled
         await _copy_up(collection, minutes)
-        # Clean only if unchanged since read: what came meanwhile waits for the next pass.
-        clean = [
-            UpdateOne({"_id": d["_id"], "n": d["n"]}, {"$unset": {"dirty": ""}}) for d in minutes
-        ]
-        await collection.bulk_write(clean, ordered=False)
+        # Clean only if unchanged since read: what came meanwhile waits for the next pass. One
+        # update per count read (the minutes of a chunk share a few).
+        by_count: dict[int, list[str]] = {}
+        for d in minutes:
+            by_count.setdefault(d["n"], []).append(d["_id"])
+        await collection.bulk_write(
+            [
+                UpdateMany({"_id": {"$in": ids}, "n": n}, {"$unset": {"dirty": ""}})
+                for n, ids in by_count.items()
+            ],
+            ordered=False,
+        )
         settled += len(minutes)
+        progress()
         if len(minutes) < CHUNK:
             return settled

@@ -238,7 +238,8 @@ class Consumer:
         clock = asyncio.get_running_loop().time
         if not self._unsettled or not (idle or clock() - self._settled_at >= SETTLE_INTERVAL):
             return
-        await self._retry("settle", lambda: settle(self.services.rollups))
+        progress = partial(self.status.tick, "running")
+        await self._retry("settle", lambda: settle(self.services.rollups, progress))
         self._unsettled, self._settled_at = False, clock()
 
     # --- resilience and health ---------------------------------------------------------------

@@ -3,7 +3,7 @@
 A window ``[start, end)`` is answered from the month documents that meet it (their day slots
 inside it) and, only where an end of the window cuts a day, an hour or a minute, from the one
 document of that period for each label (its slots, or its events, inside the window). That is
-two queries: the months, a range on the ``metric_lv_t`` index (``lv_t`` for the names) with
+two queries: the months, a range on the ``lv_metric_t`` index (``lv_t`` for the names) with
 `$gte`/`$lt` on ``t``; then the cut documents by ``_id``, named from the labels the months hold
 (every event of a period is in its month's slots). What a read touches is bounded by the window
 and the labels, never by the number of events.
