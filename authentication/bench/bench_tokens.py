@@ -1,118 +1,128 @@
-"""Tokens issued per second over HTTP, and tokens verified per second against the JWKS.
+"""`make bench`: authentication's hot paths against a bare Litestar app doing the same work.
 
-    make bench            (from authentication/; needs no emulator: only the token endpoints)
+Serves the service (local mode: a throw-away ES256 key; the emulator addresses keep the Firebase
+clients off Google, and neither path calls them) and the bare reference (bench/reference.py:
+the same python-jose signing with an ES256 key parsed once, and a JWKS) with bench/wrk.py's
+`serve`, and prints each comparison as wrk measured it, the two sides alternately,
+BENCH_ROUNDS rounds of BENCH_SECONDS, their medians and the ratio:
 
-Runs the real app under uvicorn on a free loopback port, issues tokens with concurrent clients,
-then verifies every issued token locally against the JWKS fetched once, as other services do.
+- `GET /auth/.well-known/jwks.json` (every service's verifier fetches it): goal 0.8; and the
+  same with the service's access log unwrapped (`serve(access_log=False)`), which shows what
+  that line costs;
+- `POST /auth/token` with the service credential (users signs one per login): the ratio;
+  signing is most of that request's cost on both sides.
+
+There is no refresh token to bench: a client logs in again. Figures depend on the machine; this
+prints them and asserts nothing.
+
+    make bench                        # about two minutes
+    BENCH_SECONDS=2 BENCH_ROUNDS=1 make bench      # a quick look
 """
 
-import asyncio
+import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
-import time
+from contextlib import ExitStack
+from pathlib import Path
 
-import httpx
-from jose import jwk, jwt
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+# Shorter runs, more of them: on a shared machine a median of five alternations is steadier
+# than one of three longer ones, for the same time.
+os.environ.setdefault("BENCH_ROUNDS", "5")
+os.environ.setdefault("BENCH_SECONDS", "3")
+import wrk  # noqa: E402
 
-REQUESTS = int(os.environ.get("BENCH_REQUESTS", "3000"))
-CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "20"))
 SERVICE_TOKEN = "bench-service-token"
+BODY = json.dumps({"role": "user", "id": 5, "is_athlete": True})
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def serve(port: int) -> subprocess.Popen[bytes]:
-    """The service as it runs in production: its own process, local mode for a throw-away key."""
-    env = {
-        **os.environ,
+def service_env() -> dict[str, str]:
+    return {
         "AUTH_LOCAL_MODE": "true",
         "AUTH_SERVICE_TOKEN": SERVICE_TOKEN,
-        "AUTH_PORT": str(port),
-        "AUTH_HOST": "127.0.0.1",
         "AUTH_PROMETHEUS_PORT": "0",
-        "AUTH_LOG_LEVEL": "WARNING",
-        # The lifespan builds Firebase clients; emulator addresses keep them off Google.
         "FIREBASE_AUTH_EMULATOR_HOST": os.environ.get(
             "FIREBASE_AUTH_EMULATOR_HOST", "127.0.0.1:9099"
         ),
         "STORAGE_EMULATOR_HOST": os.environ.get("STORAGE_EMULATOR_HOST", "http://127.0.0.1:4443"),
     }
-    process = subprocess.Popen([sys.executable, "-m", "authentication"], env=env)
-    for _ in range(200):
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/auth/healthcheck/").raise_for_status()
-            return process
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    process.kill()
-    raise SystemExit("the service did not start")
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
-async def issue_tokens(base: str) -> tuple[list[str], list[float], float]:
-    tokens: list[str] = []
-    latencies: list[float] = []
-    queue = iter(range(REQUESTS))
-    headers = {"X-Service-Token": SERVICE_TOKEN}
-
-    async def worker(client: httpx.AsyncClient) -> None:
-        for index in queue:
-            body = {"role": "user", "id": index + 1, "is_athlete": index % 2 == 0}
-            started = time.perf_counter()
-            response = await client.post(f"{base}/auth/token", json=body, headers=headers)
-            latencies.append(time.perf_counter() - started)
-            response.raise_for_status()
-            tokens.append(response.json()["data"])
-
-    limits = httpx.Limits(max_connections=CONCURRENCY)
-    async with httpx.AsyncClient(limits=limits) as client:
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(client) for _ in range(CONCURRENCY)))
-        elapsed = time.perf_counter() - started
-    return tokens, latencies, elapsed
-
-
-def verify_tokens(base: str, tokens: list[str]) -> float:
-    jwks = httpx.get(f"{base}/auth/.well-known/jwks.json").json()
-    keys = {k["kid"]: (k["alg"], jwk.construct(k)) for k in jwks["keys"]}
-    started = time.perf_counter()
-    for token in tokens:
-        algorithm, key = keys[jwt.get_unverified_header(token)["kid"]]
-        jwt.decode(token, key, algorithms=[algorithm], issuer="fiufit-authentication")
-    return time.perf_counter() - started
+def compare_posts(
+    name: str, candidate: tuple[str, str], reference: tuple[str, str], headers: dict[str, str]
+) -> float:
+    """`wrk.compare` for a POST with BODY (compare itself sends GETs): the two sides
+    alternately, the medians of each and their ratio."""
+    runs: dict[str, list[wrk.Figures]] = {"service": [], "reference": []}
+    for _ in range(wrk.ROUNDS):
+        for side, (base, path), sent in (
+            ("service", candidate, headers),
+            ("reference", reference, {"Content-Type": "application/json"}),
+        ):
+            runs[side].append(wrk.wrk(base, [path], headers=sent, method="POST", body=BODY))
+    rates = {side: statistics.median(r.requests_per_second for r in runs[side]) for side in runs}
+    ratio = rates["service"] / rates["reference"] if rates["reference"] else 0.0
+    print(name)
+    for side, figures in runs.items():
+        p50 = statistics.median(r.p50_ms for r in figures)
+        p99 = statistics.median(r.p99_ms for r in figures)
+        errors = sum(r.errors for r in figures)
+        print(
+            f"  {side:<10} {rates[side]:9.1f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms"
+            f"  errors {errors}"
+        )
+    print(f"  ratio {ratio:.2f}", flush=True)
+    return ratio
 
 
 def main() -> None:
-    port = free_port()
-    server = serve(port)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        tokens, latencies, elapsed = asyncio.run(issue_tokens(base))
-        verify_elapsed = verify_tokens(base, tokens)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    print(f"issued   {len(tokens)} tokens over HTTP with {CONCURRENCY} clients")
-    print(f"  {len(tokens) / elapsed:,.0f} tokens/s issued")
-    print(
-        f"  latency p50 {percentile(latencies, 0.5) * 1000:.2f} ms, "
-        f"p99 {percentile(latencies, 0.99) * 1000:.2f} ms, "
-        f"mean {statistics.fmean(latencies) * 1000:.2f} ms"
-    )
-    print(f"verified {len(tokens)} tokens locally against the JWKS (ES256)")
-    print(f"  {len(tokens) / verify_elapsed:,.0f} tokens/s verified")
+    wrk.ensure_wrk()
+    with ExitStack() as stack:
+        service = stack.enter_context(
+            wrk.serve("authentication.app:create_app", "/auth/healthcheck/", service_env(), "auth")
+        )
+        bare = stack.enter_context(
+            wrk.serve("bench.reference:create_app", "/bare/healthcheck", {}, "bare")
+        )
+        unlogged = stack.enter_context(
+            wrk.serve(
+                "authentication.app:create_app",
+                "/auth/healthcheck/",
+                service_env(),
+                "auth-unlogged",
+                access_log=False,
+            )
+        )
+        # Warm both sides before the first measured round.
+        for base in (service, unlogged):
+            wrk.wrk(base, ["/auth/.well-known/jwks.json"], seconds=1)
+        wrk.wrk(bare, ["/bare/jwks"], seconds=1)
+        print(
+            f"authentication bench: wrk -t1 -c{wrk.CONNECTIONS}, {wrk.ROUNDS} rounds of"
+            f" {wrk.SECONDS:g} s per side, one uvicorn process each, {os.cpu_count()} CPUs,"
+            f" load average {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+        wrk.compare(
+            "GET /auth/.well-known/jwks.json against bare Litestar serving a JWKS",
+            (service, ["/auth/.well-known/jwks.json"]),
+            (bare, ["/bare/jwks"]),
+            goal=0.8,
+        )
+        wrk.compare(
+            "the same, the service's access log unwrapped (what its line costs)",
+            (unlogged, ["/auth/.well-known/jwks.json"]),
+            (bare, ["/bare/jwks"]),
+            goal=0.8,
+        )
+        compare_posts(
+            "POST /auth/token (ES256, python-jose) against bare Litestar signing the same claims",
+            (service, "/auth/token"),
+            (bare, "/bare/token"),
+            {"X-Service-Token": SERVICE_TOKEN, "Content-Type": "application/json"},
+        )
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ from authentication.images import routes as images
 from authentication.images.routes import ImageController
 from authentication.images.storage import ImageStore
 from authentication.logs import configure_logging
+from authentication.prometheus import RequestMetrics
 from authentication.protocol import JSONRequest, allow_every_method
 from authentication.services import Services, provide_services
 from authentication.settings import Settings, check_environment, get_settings
@@ -121,7 +122,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 start_http_server(settings.prometheus_port)
             yield
 
-    prometheus = PrometheusConfig(app_name="fiufit_authentication", group_path=True)
+    prometheus = PrometheusConfig(
+        app_name="fiufit_authentication", group_path=True, middleware_class=RequestMetrics
+    )
     app = Litestar(
         route_handlers=[HealthController, TokenController, AccountController, ImageController],
         lifespan=[lifespan],

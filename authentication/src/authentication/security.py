@@ -11,7 +11,9 @@ from authentication.services import Services
 SERVICE_TOKEN_HEADER = "X-Service-Token"
 
 
-def require_service_token(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # type: ignore[type-arg]
+async def require_service_token(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # type: ignore[type-arg]
+    """Async although it awaits nothing: Litestar runs a sync guard in a worker thread, a
+    thread hop on every request."""
     if connection.scope.get("method") == "OPTIONS":
         return  # it only lists the path's methods (Allow), as in every service
     services: Services = connection.app.state.services

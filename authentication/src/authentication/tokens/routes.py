@@ -1,15 +1,15 @@
 """Issuing tokens (internal), decoding them (compatibility), and the public JWKS."""
 
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import Body, HeaderParameter
 from litestar.response import Response
 
 from authentication.openapi import PUBLIC
 from authentication.security import require_service_token
-from authentication.services import Services
+from authentication.services import Services, provide_services
 from authentication.tokens import service
 from authentication.tokens.models import (
     TOKEN_CREATE_VARIANTS,
@@ -48,8 +48,11 @@ class TokenController(Controller):
         return service.credentials(services, authorization)
 
     @get("/.well-known/jwks.json", opt=PUBLIC)
-    async def jwks(self, services: NamedDependency[Services]) -> Response[Jwks]:
+    async def jwks(self, request: Request[Any, Any, Any]) -> Response[Jwks]:
+        """The bag is read off the request, not injected: on this public read, the cheapest of
+        the service, Litestar's dependency resolution would cost more than the handler."""
         # Verifiers cache this; a rotation keeps the previous key published for a day.
         return Response(
-            cast(Jwks, service.jwks(services)), headers={"Cache-Control": "public, max-age=300"}
+            cast(Jwks, service.jwks(provide_services(request))),
+            headers={"Cache-Control": "public, max-age=300"},
         )
