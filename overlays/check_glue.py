@@ -23,6 +23,7 @@ GLUE: dict[str, tuple[str, ...]] = {
     "errors.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),
     "logs.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),
     "openapi.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),
+    "prometheus.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),
     "protocol.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),
     "outbox.py": ("payment", "users", "trainings", "goals"),
     "readiness.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),

@@ -101,3 +101,21 @@ async def test_readiness_stays_200_through_a_redis_outage_and_fails_without_mong
         response = await client.get("/metrics/readiness/")
         assert response.status_code == 503
         assert response.json() == readiness_body(mongodb="unavailable")
+
+
+async def test_request_metrics_keep_litestar_s_series(anonymous: Client) -> None:
+    """prometheus.py (glue): the series, names and labels of Litestar's Prometheus plugin."""
+    labels = {
+        "method": "GET",
+        "path": "/metrics/healthcheck",
+        "status_code": "200",
+        "app_name": "fiufit_metrics",
+    }
+
+    def counted() -> float:
+        return REGISTRY.get_sample_value("litestar_requests_total", labels) or 0.0
+
+    before = counted()
+    for _ in range(3):
+        assert (await anonymous.get("/metrics/healthcheck/")).status_code == 200
+    assert counted() == before + 3

@@ -102,3 +102,21 @@ async def test_openapi_is_served(client: Client) -> None:
 async def test_unknown_route_is_json_404(client: Client) -> None:
     response = await client.get("/payment/nothing-here")
     assert response.status_code == 404 and "detail" in response.json()
+
+
+async def test_request_metrics_keep_litestar_s_series(client: Client) -> None:
+    """prometheus.py (glue): the series, names and labels of Litestar's Prometheus plugin."""
+    labels = {
+        "method": "GET",
+        "path": "/payment/healthcheck",
+        "status_code": "200",
+        "app_name": "fiufit_payment",
+    }
+
+    def counted() -> float:
+        return REGISTRY.get_sample_value("litestar_requests_total", labels) or 0.0
+
+    before = counted()
+    for _ in range(3):
+        assert (await client.get("/payment/healthcheck/")).status_code == 200
+    assert counted() == before + 3

@@ -23,6 +23,7 @@ from metrics.db import close_bounded, ensure_indexes, mongo_client, rollups
 from metrics.errors import exception_handlers
 from metrics.health import HealthController
 from metrics.logs import configure_logging
+from metrics.prometheus import RequestMetrics
 from metrics.protocol import JSONRequest, allow_every_method
 from metrics.services import Services, provide_services
 from metrics.settings import Settings, get_settings
@@ -70,7 +71,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 start_http_server(settings.prometheus_port)
             yield
 
-    prometheus = PrometheusConfig(app_name="fiufit_metrics", group_path=True)
+    prometheus = PrometheusConfig(
+        app_name="fiufit_metrics", group_path=True, middleware_class=RequestMetrics
+    )
     app = Litestar(
         route_handlers=[HealthController, CountersController],
         lifespan=[lifespan],

@@ -32,6 +32,7 @@ from payment.ledger.routes import MovementController
 from payment.ledger.tracker import reconcile, track_forever
 from payment.logs import configure_logging
 from payment.outbox import OutboxRelay
+from payment.prometheus import RequestMetrics
 from payment.protocol import allow_every_method
 from payment.services import Services, provide_services
 from payment.settings import Settings, get_settings, warn_deprecated_env
@@ -148,7 +149,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     for task in stuck:
                         log.warning("background task %s did not stop at shutdown", task.get_name())
 
-    prometheus = PrometheusConfig(app_name="fiufit_payment", group_path=True)
+    prometheus = PrometheusConfig(
+        app_name="fiufit_payment", group_path=True, middleware_class=RequestMetrics
+    )
     app = Litestar(
         route_handlers=[HealthController, WalletController, MovementController],
         lifespan=[lifespan],
