@@ -23,7 +23,8 @@ FILTERS: list[dict[str, Any]] = [
     {"trainer_id": f"{TRAINER}training_type=Arm"},
     {"title": "mor"},
     {"title": "MORNING R"},
-    {"title": "Morning run by the river"},  # longer than the counted prefixes
+    {"title": "morning run by the r"},  # the longest prefix counted (20 characters)
+    {"title": "Morning run by the ri"},  # one longer: counted on the title index
     {"trainer_id": str(TRAINER), "title": "mor"},
     {"blocked": "false"},
     {"training_type": "Arm", "blocked": "true"},

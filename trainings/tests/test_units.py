@@ -132,6 +132,13 @@ def test_filters_give_only_the_filters_set_in_order_with_like_escapes() -> None:
     assert args == [2, "50\\%\\_a\\\\b", False]
 
 
+def test_only_type_and_difficulty_filters_jump_through_the_blocks() -> None:
+    assert Filters().in_blocks() and Filters(type_id=1, difficulty_id=2).in_blocks()
+    assert not Filters(trainer_id=5).in_blocks()
+    assert not Filters(type_id=1, title_prefix="a").in_blocks()
+    assert not Filters(blocked=False).in_blocks()
+
+
 def test_known_sizes_drop_the_least_recently_used() -> None:
     sizes = KnownSizes(max_entries=2)
     sizes.put("a", 1)

@@ -103,7 +103,7 @@ async def search(
     n = len(args)
     return await conn.fetch(
         f"""
-        WITH start AS (
+        WITH start AS (  -- the block holding the offset's row; the matches in newer blocks
             SELECT block, running - trainings AS newer
             FROM (
                 SELECT block, trainings, sum(trainings) OVER (ORDER BY block DESC) AS running
@@ -112,7 +112,7 @@ async def search(
             WHERE running > ${n + 2}
             ORDER BY block DESC
             LIMIT 1
-        ), first AS (
+        ), first AS (  -- the page's newest id, skipped to inside that block
             SELECT t.id FROM trainings t
             WHERE {where} AND t.id < (SELECT (block + 1) * {BLOCK_IDS} FROM start)
             ORDER BY t.id DESC
@@ -132,11 +132,11 @@ async def search(
 
 async def count(conn: Connection, filters: Filters) -> int:
     """All the matches, read from the counts the triggers keep exact (migration
-    20261201230000_training_counts): a sum of at most 36 rows of `training_counts` for the
-    trainer, type, difficulty and blocked filters, one row of `training_title_counts` for a title
-    prefix alone. The rest is counted on its index: a title with the trainer's filter among one
-    trainer's trainings, a prefix too long to be counted among the few it names (the clients send
-    a title with no other filter but the trainer)."""
+    20261201230000_training_counts): a sum of at most 36 rows of `training_counts` for any
+    trainer, type, difficulty and blocked filter; one row of `training_title_counts` for a title
+    prefix alone. A title with other filters is counted on its index: with the trainer, among
+    that trainer's trainings; a prefix longer than those counted, among the few it names; with a
+    type, difficulty or blocked, which no client sends, among the prefix's matches."""
     args: list[Any] = []
     if filters.title_prefix is None:
         where = _conditions(
@@ -153,7 +153,8 @@ async def count(conn: Connection, filters: Filters) -> int:
         filters == Filters(title_prefix=filters.title_prefix)
         and len(filters.title_prefix.lower()) <= TITLE_PREFIX_COUNTED
     ):
-        # Python's lower() is never shorter than Postgres': a prefix it finds short enough is.
+        # Python's lower() is never shorter than Postgres' (libc maps one character to one, ICU
+        # as Python does): a prefix short enough here is short enough there.
         args.append(filters.title_prefix)
         sql = (
             "SELECT coalesce(sum(trainings), 0) FROM training_title_counts WHERE prefix = lower($1)"
