@@ -12,7 +12,8 @@ the same repository SQL on a bare Litestar app) on the large one, all with bench
 wrk measured it (bench/wrk.py `compare`: the two sides alternately, BENCH_ROUNDS rounds (6) of
 BENCH_SECONDS (1 s), the medians and their ratio):
 
-- `GET /trainings/{id}` with a token, against the bare app running the same SQL: goal 0.8;
+- `GET /trainings/{id}` with a token, against the bare app running the same SQL: goal 0.8; and
+  the same without the access log line (bench/wrk.py `serve(access_log=False)`): a figure;
 - every list shape the clients send (original-clients.md T4, T5, T8, T10): plain pages, a type,
   a difficulty, both, a title prefix, a trainer's own searches, deep offsets (half-way, 90 %,
   the last page) and favourites, against the bare app: goal 0.5; and against the same shape at
@@ -50,7 +51,7 @@ AUTH_URL = os.environ.get("TRAININGS_AUTH_URL", "http://127.0.0.1:8002")
 SERVICE_TOKEN = os.environ.get("TRAININGS_SERVICE_TOKEN", "fiufit-local-service-token")
 SMALL = int(os.environ.get("BENCH_SMALL", "1000"))
 LARGE = int(os.environ.get("BENCH_LARGE", "100000"))
-# Shorter runs and more rounds than wrk.py's defaults: this bench compares 17 pairs, and finer
+# Shorter runs and more rounds than wrk.py's defaults: this bench compares 18 pairs, and finer
 # alternation lets both sides of a pair share the machine's other load more evenly.
 SECONDS = float(os.environ.get("BENCH_SECONDS", "1"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "6"))
@@ -182,8 +183,10 @@ def main() -> None:
     try:
         with ExitStack() as stack:
 
-            def serve(factory: str, ready: str, env: dict[str, str], name: str) -> str:
-                return stack.enter_context(wrk.serve(factory, ready, env, name))
+            def serve(
+                factory: str, ready: str, env: dict[str, str], name: str, access_log: bool = True
+            ) -> str:
+                return stack.enter_context(wrk.serve(factory, ready, env, name, access_log))
 
             small = serve("trainings.app:create_app", "/trainings/healthcheck/",
                           service_env(small_url), "trainings-small")  # fmt: skip
@@ -191,6 +194,8 @@ def main() -> None:
                           service_env(large_url), "trainings-large")  # fmt: skip
             bare = serve("bench.reference:create_app", "/bare/healthcheck",
                          {"TRAININGS_DATABASE_URL": large_url}, "bare-large")  # fmt: skip
+            unlogged = serve("trainings.app:create_app", "/trainings/healthcheck/",
+                             service_env(large_url), "unlogged", access_log=False)  # fmt: skip
             print(
                 f"trainings bench: {LARGE:,} trainings (and {SMALL:,}), wrk -t1"
                 f" -c{wrk.CONNECTIONS}, {ROUNDS} rounds of {SECONDS:g} s per side, one"
@@ -206,6 +211,15 @@ def main() -> None:
                 (bare, [f"/bare{path}" for path in reads]),
                 headers=athlete,
                 goal=0.8,
+                seconds=SECONDS,
+                rounds=ROUNDS,
+            )
+            wrk.compare(
+                "GET /trainings/{id} with a token, without the access log line (access.py,"
+                " unwrapped), against bare Litestar + SQL (a figure: what the line costs)",
+                (unlogged, reads),
+                (bare, [f"/bare{path}" for path in reads]),
+                headers=athlete,
                 seconds=SECONDS,
                 rounds=ROUNDS,
             )
