@@ -3,7 +3,7 @@
 import asyncpg
 
 from trainings.db import Connection
-from trainings.trainings.repository import COLUMNS
+from trainings.trainings.repository import COLUMNS, page_limit
 
 
 async def add(conn: Connection, user_id: int, training_id: int) -> bool:
@@ -36,10 +36,9 @@ async def page(conn: Connection, user_id: int, offset: int, limit: int) -> list[
         SELECT {COLUMNS} FROM favourites f JOIN trainings t ON t.id = f.training_id
         WHERE f.user_id = $1
         ORDER BY f.created_at, f.training_id
-        LIMIT $2 OFFSET $3
+        LIMIT {page_limit(limit)} OFFSET $2
         """,
         user_id,
-        limit,
         offset,
     )
 
