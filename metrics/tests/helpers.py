@@ -11,7 +11,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from redis.exceptions import RedisError
 
 from metrics.db import Collection
 from metrics.events import Event, event_json
-from metrics.rollups import LEVELS, MINUTE, totals
+from metrics.rollups import LEVELS, MINUTE, label_of, totals
 from metrics.settings import Settings
 
 REDIS_URL = "redis://127.0.0.1:6379/4"
@@ -180,7 +180,7 @@ async def group_done(redis: Redis) -> bool:
 async def stored_events(rollups: Collection) -> int:
     """How many events the minute documents hold."""
     cursor = await rollups.aggregate(
-        [{"$match": {"lv": MINUTE.name}}, {"$group": {"_id": None, "n": {"$sum": "$n"}}}]
+        [{"$match": {"lv": MINUTE.name}}, {"$group": {"_id": None, "n": {"$sum": "$N"}}}]
     )
     rows = await cursor.to_list()
     return int(rows[0]["n"]) if rows else 0
@@ -200,10 +200,18 @@ async def level_totals(rollups: Collection) -> dict[str, tuple[int | float, int]
     copied upwards, all four are the same."""
     sums: dict[str, tuple[int | float, int]] = {level.name: (0, 0) for level in LEVELS}
     async for document in rollups.find({"lv": {"$in": list(sums)}}):
-        c, n = totals(document)
         level = str(document["lv"])
-        sums[level] = (sums[level][0] + c, sums[level][1] + n)
+        for c, n in totals(document).values():
+            sums[level] = (sums[level][0] + c, sums[level][1] + n)
     return sums
+
+
+def stored_entries(document: dict[str, Any]) -> Iterator[tuple[str | None, dict[str, Any]]]:
+    """A minute document's events, with their labels."""
+    for labels in document["e"].values():
+        for key, events in labels.items():
+            for stored in events.values():
+                yield label_of(key), stored
 
 
 async def counted_once(rollups: Collection, count: int) -> None:

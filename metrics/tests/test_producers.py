@@ -17,7 +17,15 @@ from redis.asyncio import Redis
 
 from metrics.consumer.worker import Consumer
 from metrics.db import Collection
-from tests.helpers import DEAD, REDIS_URL, STREAM, Client, counted_once, eventually
+from tests.helpers import (
+    DEAD,
+    REDIS_URL,
+    STREAM,
+    Client,
+    counted_once,
+    eventually,
+    stored_entries,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("producer_outbox.py")
@@ -120,8 +128,8 @@ async def test_what_the_services_publish_reaches_the_back_office(
     assert {n["name"] for n in names} == {metric for _, metric, _ in PUBLISHED}
     # Every event as it was published: source, name and label, each counted once with value 1.
     stored = Counter(
-        (event["s"], document["metric"], document["label"], event["v"])
+        (entry["s"], document["metric"], label, entry["v"])
         for document in await rollups.find({"lv": "minute"}).to_list()
-        for event in document["e"].values()
+        for label, entry in stored_entries(document)
     )
     assert stored == Counter((*row, 1) for row in PUBLISHED)

@@ -21,7 +21,7 @@ from metrics.counters.models import (
 )
 from metrics.counters.repository import bucket, cuts, months
 from metrics.db import close_bounded
-from metrics.rollups import DAY, HOUR, MINUTE, MONTH, Key, storable
+from metrics.rollups import DAY, HOUR, MINUTE, MONTH, SECOND, Key, label_key, label_of, storable
 from tests.helpers import EVENT_ID, entry
 
 MS = timedelta(milliseconds=1)
@@ -68,14 +68,15 @@ def test_only_the_periods_an_end_falls_inside_of_are_cut() -> None:
     assert cuts(on_a_day, on_a_day + timedelta(days=2)) == []
     on_a_minute = datetime(2026, 11, 3, 10, 7, tzinfo=UTC)
     assert cuts(on_a_minute, None) == [
-        (HOUR, datetime(2026, 11, 3, 10, tzinfo=UTC)),
         (DAY, on_a_day),
+        (HOUR, datetime(2026, 11, 3, 10, tzinfo=UTC)),
     ]
     inside = datetime(2026, 11, 3, 10, 7, 30, 5000, tzinfo=UTC)
     assert cuts(None, inside) == [
-        (MINUTE, on_a_minute),
-        (HOUR, datetime(2026, 11, 3, 10, tzinfo=UTC)),
         (DAY, on_a_day),
+        (HOUR, datetime(2026, 11, 3, 10, tzinfo=UTC)),
+        (MINUTE, on_a_minute),
+        (SECOND, datetime(2026, 11, 3, 10, 7, 30, tzinfo=UTC)),
     ]
 
 
@@ -94,10 +95,19 @@ def test_periods_slots_and_keys() -> None:
     assert HOUR.slot_start(starts[1], "59") == starts[0]
     assert DAY.slot_start(starts[2], "23") == starts[1]
     assert MONTH.slot_start(starts[3], "31") == starts[2]
-    key = Key(MINUTE, "user_login_count", None, starts[0])
-    assert key.id == "minute|user_login_count|2026-12-31T23:59|"
-    assert key.parent().parent().parent() == Key(MONTH, "user_login_count", None, starts[3])
-    assert Key(DAY, "m", "a|b", starts[2]).id == "day|m|2026-12-31T00:00|a|b"
+    assert MINUTE.slot(moment) == "59" and MINUTE.slot_start(starts[0], "59") == moment.replace(
+        microsecond=0
+    )
+    key = Key(MINUTE, "user_login_count", starts[0])
+    assert key.id == "minute|user_login_count|2026-12-31T23:59"
+    assert key.parent().parent().parent() == Key(MONTH, "user_login_count", starts[3])
+
+
+@pytest.mark.parametrize("label", [None, "using_idp", "a.b", "$where", "São Paulo", "x" * 200])
+def test_any_label_is_a_safe_field_name_that_reads_back(label: str | None) -> None:
+    key = label_key(label)
+    assert "." not in key and not key.startswith("$") and key
+    assert label_of(key) == label
 
 
 def test_buckets_start_on_the_day_the_monday_or_the_first() -> None:

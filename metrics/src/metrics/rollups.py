@@ -1,23 +1,32 @@
 """How the counters are stored (README, "How the counters work"): one collection of rollup
-documents, each one metric and label over one period of one of four levels.
+documents, each one metric over one period of one of four levels, its labels inside.
 
-- A **minute** document holds the minute's events themselves, keyed by their id
-  (``e: {id: {d, v, s}}``: date, value, source), with their sum ``c`` and count ``n``. The write
-  that adds an event to ``c`` is the write that records its id, and it is refused when the id is
-  already there: a redelivered event never counts twice, whatever died when.
-- An **hour**, **day** or **month** document holds one slot per minute, hour or day of its period
-  (``s: {"05": {c, n}}``): a copy of the totals of the document below. A slot only moves forward
-  (to a larger ``n``, and ``n`` grows with every change below), so copying is idempotent and
-  two consumers copying at once settle on the latest totals.
+A label is a field name in the documents: its URL-safe base64 (``label_key``; ``~`` for no
+label), so that any label is a safe name and reads back exactly.
+
+- A **minute** document holds the minute's events themselves, by second, label and id
+  (``e: {"17": {lk: {id: {d, v, s}}}}``: date, value, source), the sum and count of each
+  second and label (``s: {"17": {lk: {c, n}}}``), of each label (``c: {lk: …}``,
+  ``n: {lk: …}``) and the minute's count (``N``). The write that adds an event to the sums is
+  the write that records its id, and it is refused when the id is already there: a redelivered
+  event never counts twice, whatever died when.
+- An **hour**, **day** or **month** document holds, per minute, hour or day of its period and
+  per label, a slot (``s: {"05": {lk: {c, n}}}``, or ``{lk: n}`` when the sum is the count, as
+  for every counter of ones): a copy of the totals of the document below. A slot only moves
+  forward (to a larger ``n``, and ``n`` grows with every change below), so copying is
+  idempotent and two consumers copying at once settle on the latest totals.
 
 A read sums the slots of the month documents that lie inside its window and descends, at each
-end of the window only, to the day, hour and minute documents the window cuts through: what it
-reads depends on the window, never on the number of events.
+end of the window only, to the day, hour and minute documents the window cuts through, and to
+the events of the second it cuts: what it reads depends on the window, never on the number of
+events or of labels.
 """
 
+import base64
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
@@ -25,19 +34,42 @@ from metrics.events import Event
 
 # Stored numbers are 64-bit: a sum beyond that is kept as a double, as `$sum` would.
 INT64 = 2**63
+NO_LABEL_KEY = "~"  # not a base64 character
+LENGTHS = {
+    "second": timedelta(seconds=1),
+    "minute": timedelta(minutes=1),
+    "hour": timedelta(hours=1),
+    "day": timedelta(days=1),
+}
+
+
+def label_key(label: str | None) -> str:
+    if label is None:
+        return NO_LABEL_KEY
+    return base64.urlsafe_b64encode(label.encode()).decode().rstrip("=")
+
+
+@lru_cache(maxsize=4096)  # the few labels of the few metrics read, decoded once
+def label_of(key: str) -> str | None:
+    if key == NO_LABEL_KEY:
+        return None
+    return base64.urlsafe_b64decode(key + "=" * (-len(key) % 4)).decode()
 
 
 @dataclass(frozen=True)
 class Level:
-    """A period length. ``child`` is the datetime field that numbers the slots of the level
-    below (None for minutes, which hold events)."""
+    """A period length, named as the datetime field that counts its periods. ``child`` names
+    the level its slots are periods of (None for seconds, the smallest, which hold events)."""
 
     name: str
     child: str | None
 
     def start(self, moment: datetime) -> datetime:
         """The start of the period holding ``moment``."""
-        moment = moment.replace(second=0, microsecond=0)
+        moment = moment.replace(microsecond=0)
+        if self.name == "second":
+            return moment
+        moment = moment.replace(second=0)
         if self.name == "minute":
             return moment
         moment = moment.replace(minute=0)
@@ -49,7 +81,7 @@ class Level:
     def end(self, start: datetime) -> datetime:
         if self.name == "month":
             return (start + timedelta(days=32)).replace(day=1)
-        return start + {"minute": MINUTE_LENGTH, "hour": HOUR_LENGTH, "day": DAY_LENGTH}[self.name]
+        return start + LENGTHS[self.name]
 
     def slot(self, child_start: datetime) -> str:
         """The key, in a document of this level, of the slot of the period below."""
@@ -57,54 +89,57 @@ class Level:
         return f"{getattr(child_start, self.child):02d}"
 
     def slot_start(self, start: datetime, slot: str) -> datetime:
-        value = int(slot)
+        assert self.child is not None
         if self.child == "day":
-            return start.replace(day=value)
-        return start + (MINUTE_LENGTH if self.child == "minute" else HOUR_LENGTH) * value
+            return start.replace(day=int(slot))
+        return start + LENGTHS[self.child] * int(slot)
 
 
-MINUTE_LENGTH, HOUR_LENGTH, DAY_LENGTH = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
-MINUTE = Level("minute", None)
+SECOND = Level("second", None)
+MINUTE = Level("minute", "second")
 HOUR = Level("hour", "minute")
 DAY = Level("day", "hour")
 MONTH = Level("month", "day")
-LEVELS = (MINUTE, HOUR, DAY, MONTH)  # each one's documents are copied into the next one's slots
+LEVELS = (MINUTE, HOUR, DAY, MONTH)  # the stored ones; each is copied into the next one's slots
 PARENT = dict(pairwise(LEVELS))
+CHILD = {MINUTE: SECOND, HOUR: MINUTE, DAY: HOUR, MONTH: DAY}
 BY_NAME = {level.name: level for level in LEVELS}
 
 
 @dataclass(frozen=True)
 class Key:
-    """One rollup document: a metric and label (None counts as ``total``) over one period."""
+    """One rollup document: a metric over one period."""
 
     level: Level
     metric: str
-    label: str | None
     start: datetime
 
     @property
     def id(self) -> str:
-        # The label comes last and is never empty (an empty one is None), so this is unique.
-        return f"{self.level.name}|{self.metric}|{self.start:%Y-%m-%dT%H:%M}|{self.label or ''}"
+        return f"{self.level.name}|{self.metric}|{self.start:%Y-%m-%dT%H:%M}"
 
     def fields(self) -> dict[str, Any]:
-        return {"lv": self.level.name, "metric": self.metric, "label": self.label, "t": self.start}
+        return {"lv": self.level.name, "metric": self.metric, "t": self.start}
 
     def parent(self) -> "Key":
         level = PARENT[self.level]
-        return Key(level, self.metric, self.label, level.start(self.start))
+        return Key(level, self.metric, level.start(self.start))
 
     @classmethod
     def of(cls, document: dict[str, Any]) -> "Key":
-        return cls(BY_NAME[document["lv"]], document["metric"], document["label"], document["t"])
+        return cls(BY_NAME[document["lv"]], document["metric"], document["t"])
 
 
 def minute_key(event: Event) -> Key:
-    return Key(MINUTE, event.metric, event.label, MINUTE.start(event.date))
+    return Key(MINUTE, event.metric, MINUTE.start(event.date))
+
+
+def event_path(event_id: str, event: Event) -> str:
+    """Where a minute document keeps an event: under its second, label and id."""
+    return f"e.{MINUTE.slot(event.date)}.{label_key(event.label)}.{event_id}"
 
 
 def entry(event: Event) -> dict[str, Any]:
-    """An event as its minute document keeps it, under its id."""
     return {"d": event.date, "v": event.value, "s": event.source}
 
 
@@ -112,12 +147,38 @@ def storable(total: int | float) -> int | float:
     return float(total) if isinstance(total, int) and not -INT64 <= total < INT64 else total
 
 
-def totals(document: dict[str, Any]) -> tuple[int | float, int]:
-    """A document's sum and event count: its own for a minute, its slots' above."""
+def sum_of(events: Iterable[Event]) -> int | float:
+    return storable(sum(event.value for event in events))
+
+
+def slot(c: int | float, n: int) -> int | dict[str, int | float]:
+    """How a slot above the minutes stores a sum and a count: the count alone when the sum is
+    that integer."""
+    return n if type(c) is int and c == n else {"c": c, "n": n}
+
+
+def slot_totals(value: int | dict[str, Any]) -> tuple[int | float, int]:
+    return (value, value) if isinstance(value, int) else (value["c"], value["n"])
+
+
+def totals(document: dict[str, Any]) -> dict[str, tuple[int | float, int]]:
+    """A document's sum and event count per label key: its own for a minute, its slots' above."""
     if document["lv"] == MINUTE.name:
-        return document["c"], document["n"]
-    slots = document["s"].values()
-    return storable(sum(slot["c"] for slot in slots)), sum(slot["n"] for slot in slots)
+        return {key: (c, document["n"][key]) for key, c in document["c"].items()}
+    sums: dict[str, tuple[int | float, int]] = {}
+    for labels in document["s"].values():
+        for key, value in labels.items():
+            c, n = slot_totals(value)
+            c0, n0 = sums.get(key, (0, 0))
+            sums[key] = (storable(c0 + c), n0 + n)
+    return sums
+
+
+def grouped(events: dict[str, Event], by: Any) -> dict[str, dict[str, Event]]:
+    groups: dict[str, dict[str, Event]] = {}
+    for event_id, event in events.items():
+        groups.setdefault(by(event), {})[event_id] = event
+    return groups
 
 
 def group_by_minute(events: Iterable[Event]) -> dict[Key, dict[str, Event]]:
@@ -128,26 +189,43 @@ def group_by_minute(events: Iterable[Event]) -> dict[Key, dict[str, Event]]:
     return groups
 
 
+def by_label(events: dict[str, Event]) -> dict[str, dict[str, Event]]:
+    return grouped(events, lambda event: label_key(event.label))
+
+
+def by_second_and_label(events: dict[str, Event]) -> dict[tuple[str, str], dict[str, Event]]:
+    return {
+        (second, key): those
+        for second, in_second in grouped(events, lambda e: MINUTE.slot(e.date)).items()
+        for key, those in by_label(in_second).items()
+    }
+
+
 def documents(events: Iterable[Event]) -> Iterator[dict[str, Any]]:
     """Every rollup document that recording ``events`` into an empty collection leaves, built in
     memory (the benchmark seeds with it; a test checks it against the consumer's writes)."""
     level_documents: dict[Key, dict[str, Any]] = {}
     for key, group in group_by_minute(events).items():
-        values = [event.value for event in group.values()]
-        level_documents[key] = {
-            "_id": key.id,
-            **key.fields(),
-            "e": {event_id: entry(event) for event_id, event in group.items()},
-            "c": storable(sum(values)),
-            "n": len(values),
-        }
+        document: dict[str, Any] = {"_id": key.id, **key.fields(), "e": {}, "s": {}}
+        for (second, label), those in by_second_and_label(group).items():
+            document["e"].setdefault(second, {})[label] = {i: entry(e) for i, e in those.items()}
+            document["s"].setdefault(second, {})[label] = {
+                "c": sum_of(those.values()),
+                "n": len(those),
+            }
+        labels = by_label(group).items()
+        document["c"] = {label: sum_of(those.values()) for label, those in labels}
+        document["n"] = {label: len(those) for label, those in labels}
+        document["N"] = len(group)
+        level_documents[key] = document
     for level in LEVELS[1:]:
         yield from level_documents.values()
         parents: dict[Key, dict[str, Any]] = {}
-        for key, document in level_documents.items():
+        for key, child in level_documents.items():
             parent = key.parent()
-            c, n = totals(document)
             slots = parents.setdefault(parent, {"_id": parent.id, **parent.fields(), "s": {}})
-            slots["s"][level.slot(key.start)] = {"c": c, "n": n}
+            slots["s"][level.slot(key.start)] = {
+                label: slot(c, n) for label, (c, n) in totals(child).items()
+            }
         level_documents = parents
     yield from level_documents.values()

@@ -1,9 +1,9 @@
 """The consumer's writes into the rollups (rollups.py), each event counted exactly once.
 
 ``record`` (a batch, before its ack): each minute document gets its new events in one update that
-records their ids, adds their values and marks the document ``dirty``, refused (a duplicate-key
-error on the upsert) when one of the ids is there already; a refused update is split into what
-is there and what is not, and the rest written. A replayed batch adds nothing.
+records their ids, adds their values to its sums and marks the document ``dirty``, refused (a
+duplicate-key error on the upsert) when one of the ids is there already; a refused update is
+split into what is there and what is not, and the rest written. A replayed batch adds nothing.
 
 ``settle`` (every second or so, and when the stream is idle): the dirty minute documents'
 totals are copied upwards, minute → hour → day → month, each slot only forward, and a document
@@ -22,12 +22,23 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from metrics.db import Collection
 from metrics.events import Event
-from metrics.rollups import LEVELS, Key, entry, group_by_minute, storable, totals
+from metrics.rollups import (
+    LEVELS,
+    Key,
+    by_label,
+    by_second_and_label,
+    entry,
+    event_path,
+    group_by_minute,
+    slot,
+    sum_of,
+    totals,
+)
 
 DUPLICATE_KEY = 11000
 # Dirty minute documents copied upwards at a time.
 CHUNK = 1000
-KEY_FIELDS = ["lv", "metric", "label", "t"]
+KEY_FIELDS = ["lv", "metric", "t"]
 
 
 @dataclass(frozen=True)
@@ -38,31 +49,46 @@ class WriteResult:
 
 def add_events(key: Key, events: dict[str, Event]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The upsert (filter, update) that records ``events`` (by id) in ``key``'s minute document
-    and adds them to its totals, unless one of them is there already."""
+    and adds them to its sums, unless one of them is there already."""
+    paths = {event_path(event_id, event): event for event_id, event in events.items()}
+    sums: dict[str, int | float] = {"N": len(events)}
+    for label, those in by_label(events).items():
+        sums.update({f"c.{label}": sum_of(those.values()), f"n.{label}": len(those)})
+    for (second, label), those in by_second_and_label(events).items():
+        sums.update({f"s.{second}.{label}.c": sum_of(those.values())})
+        sums.update({f"s.{second}.{label}.n": len(those)})
     return (
-        {"_id": key.id, **{f"e.{event_id}": {"$exists": False} for event_id in events}},
+        {"_id": key.id, **{path: {"$exists": False} for path in paths}},
         {
             "$setOnInsert": key.fields(),
-            "$set": {
-                **{f"e.{event_id}": entry(event) for event_id, event in events.items()},
-                "dirty": True,
-            },
-            "$inc": {"c": storable(sum(e.value for e in events.values())), "n": len(events)},
+            "$set": {**{path: entry(event) for path, event in paths.items()}, "dirty": True},
+            "$inc": sums,
         },
     )
 
 
-def copy_totals(key: Key, document: dict[str, Any]) -> UpdateOne:
-    """Copy ``document``'s totals into its slot in ``key`` (its parent), if they are newer."""
-    c, n = totals(document)
-    slot = f"s.{key.level.slot(document['t'])}"
-    # `$not $gte` also matches a slot not there yet. (Not `$or`: SecantusDB scans the whole
-    # collection for it.)
-    return UpdateOne(
-        {"_id": key.id, f"{slot}.n": {"$not": {"$gte": n}}},
-        {"$setOnInsert": key.fields(), "$set": {slot: {"c": c, "n": n}}},
-        upsert=True,
-    )
+def copy_totals(key: Key, document: dict[str, Any]) -> list[UpdateOne]:
+    """Copy each label's totals of ``document`` into its slot in ``key`` (its parent), where
+    they are newer."""
+    slot_path = f"s.{key.level.slot(document['t'])}"
+    operations = []
+    for label, (c, n) in totals(document).items():
+        path = f"{slot_path}.{label}"
+        # Older than `n` whichever way the slot is stored (a count, or {c, n}: `$gte` on a
+        # number never matches a document), and `$not` also matches a slot not there yet.
+        # (Not `$or`: SecantusDB scans the whole collection for it.)
+        operations.append(
+            UpdateOne(
+                {
+                    "_id": key.id,
+                    path: {"$not": {"$gte": n}},
+                    f"{path}.n": {"$not": {"$gte": n}},
+                },
+                {"$setOnInsert": key.fields(), "$set": {path: slot(c, n)}},
+                upsert=True,
+            )
+        )
+    return operations
 
 
 def _refused(error: BulkWriteError) -> list[int]:
@@ -91,10 +117,10 @@ async def _add_remaining(collection: Collection, key: Key, events: dict[str, Eve
     Each refusal means another writer stored some of them (or created the document): the loop
     ends within as many turns as there are events, and two."""
     for _ in range(len(events) + 2):
-        found: dict[str, Any] | None = await collection.find_one(
-            {"_id": key.id}, {f"e.{i}": 1 for i in events}
-        )
-        present = set(found.get("e", {})) if found else set()
+        paths = {event_path(i, event): 1 for i, event in events.items()}
+        found: dict[str, Any] | None = await collection.find_one({"_id": key.id}, paths)
+        seconds = (found or {}).get("e", {}).values()
+        present = {i for labels in seconds for ids in labels.values() for i in ids}
         events = {i: event for i, event in events.items() if i not in present}
         if not events:
             return 0
@@ -128,7 +154,7 @@ async def _copy_up(collection: Collection, minutes: list[dict[str, Any]]) -> Non
     documents = minutes
     for level in LEVELS[1:]:
         parents = {d["_id"]: Key.of(d).parent() for d in documents}
-        operations = [copy_totals(parents[d["_id"]], d) for d in documents]
+        operations = [op for d in documents for op in copy_totals(parents[d["_id"]], d)]
         refused = await _bulk(collection, operations)
         # A refusal is a newer copy already there, or two writers creating the parent at once:
         # once more, the parent exists and only a newer copy can refuse.
@@ -144,7 +170,9 @@ async def settle(collection: Collection, progress: Callable[[], object] = lambda
     settled = 0
     while True:
         minutes: list[dict[str, Any]] = (
-            await collection.find({"dirty": True}, [*KEY_FIELDS, "c", "n"]).limit(CHUNK).to_list()
+            await collection.find({"dirty": True}, [*KEY_FIELDS, "c", "n", "N"])
+            .limit(CHUNK)
+            .to_list()
         )
         if not minutes:
             return settled
@@ -153,10 +181,10 @@ async def settle(collection: Collection, progress: Callable[[], object] = lambda
         # update per count read (the minutes of a chunk share a few).
         by_count: dict[int, list[str]] = {}
         for d in minutes:
-            by_count.setdefault(d["n"], []).append(d["_id"])
+            by_count.setdefault(d["N"], []).append(d["_id"])
         await collection.bulk_write(
             [
-                UpdateMany({"_id": {"$in": ids}, "n": n}, {"$unset": {"dirty": ""}})
+                UpdateMany({"_id": {"$in": ids}, "N": n}, {"$unset": {"dirty": ""}})
                 for n, ids in by_count.items()
             ],
             ordered=False,

@@ -2,38 +2,52 @@
 
 A window ``[start, end)`` is answered from the month documents that meet it (their day slots
 inside it) and, only where an end of the window cuts a day, an hour or a minute, from the one
-document of that period for each label (its slots, or its events, inside the window). That is
-two queries: the months, a range on the ``lv_metric_t`` index (``lv_t`` for the names) with
-`$gte`/`$lt` on ``t``; then the cut documents by ``_id``, named from the labels the months hold
-(every event of a period is in its month's slots). What a read touches is bounded by the window
-and the labels, never by the number of events.
+document of that period (its slots inside the window, and a minute's events of the second the
+window cuts). That is two queries, each of a few documents whatever the labels: the months, a
+range on the ``lv_metric_t`` index (``lv_t`` for the names) with `$gte`/`$lt` on ``t``; and the
+cut documents by ``_id``, with only the cut seconds' events (at the same time, for one metric;
+after the months, which name the metrics, for the names). What a read touches is bounded by the
+window, never by the number of events.
 """
 
+import asyncio
+import math
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from pymongo.errors import PyMongoError
 
 from metrics.counters.models import Interval, LabelCount, MetricName, Window
 from metrics.db import Collection
 from metrics.errors import ServiceUnavailable
-from metrics.rollups import BY_NAME, DAY, HOUR, LEVELS, MINUTE, MONTH, Key, Level, storable
+from metrics.rollups import (
+    BY_NAME,
+    CHILD,
+    DAY,
+    HOUR,
+    LENGTHS,
+    MINUTE,
+    MONTH,
+    SECOND,
+    Key,
+    Level,
+    label_of,
+    slot_totals,
+    storable,
+)
 
 NO_LABEL = "total"
 MAX_QUERY_MS = 30_000
-FIELDS = ["lv", "metric", "label", "t", "s", "e"]
 
 
-@dataclass(frozen=True)
-class Part:
+class Part(NamedTuple):
     """A slot (or one event) inside the window: its metric and label, when, sum and count."""
 
     metric: str
     label: str
     start: datetime
-    count: int | float
+    total: int | float
     events: int
 
 
@@ -55,50 +69,82 @@ def months(metric: str | None, start: datetime | None, end: datetime | None) -> 
 
 
 def cuts(start: datetime | None, end: datetime | None) -> list[tuple[Level, datetime]]:
-    """The days, hours and minutes an end of the window falls inside of (not on the boundary)."""
+    """The days, hours, minutes and seconds an end of the window falls inside of (not on
+    their start)."""
     return sorted(
         {
             (level, level.start(moment))
-            for level in (DAY, HOUR, MINUTE)
+            for level in (DAY, HOUR, MINUTE, SECOND)
             for moment in (start, end)
             if moment and level.start(moment) != moment
         },
-        key=lambda cut: (LEVELS.index(cut[0]), cut[1]),
+        key=lambda cut: (cut[0].name, cut[1]),
     )
+
+
+def _slots_inside(
+    level: Level, first: datetime, start: datetime | None, end: datetime | None
+) -> tuple[float, float]:
+    """The numbers of the slots of a ``level`` document starting at ``first`` that lie wholly
+    inside ``[start, end)``: from, to (inclusive; infinite for an open end)."""
+    length = LENGTHS[CHILD[level].name]
+    base = 1 if level is MONTH else 0  # days are numbered from 1
+    low = base - ((first - start) // length) if start else -math.inf  # ceiling
+    high = base + (end - first) // length - 1 if end else math.inf
+    return low, high
 
 
 def _parts(
     document: dict[str, Any], start: datetime | None, end: datetime | None
 ) -> Iterator[Part]:
     """What of one document lies inside ``[start, end)``: the slots wholly inside (a slot the
-    window cuts is read from the document below), or a minute's events."""
-    metric, label = document["metric"], document["label"] or NO_LABEL
-    if document["lv"] == MINUTE.name:
-        for event in document["e"].values():
-            if (not start or start <= event["d"]) and (not end or event["d"] < end):
-                yield Part(metric, label, event["d"], event["v"], 1)
-        return
-    level = BY_NAME[document["lv"]]
-    child = LEVELS[LEVELS.index(level) - 1]
-    for slot, totals in document["s"].items():
-        slot_start = level.slot_start(document["t"], slot)
-        if (not start or start <= slot_start) and (not end or child.end(slot_start) <= end):
-            yield Part(metric, label, slot_start, totals["c"], totals["n"])
+    window cuts is read from the document below) and, in a minute, the events of a second the
+    window cuts."""
+    metric, level, first = document["metric"], BY_NAME[document["lv"]], document["t"]
+    low, high = _slots_inside(level, first, start, end)
+    for slot, labels in document["s"].items():
+        if low <= int(slot) <= high:
+            slot_start = level.slot_start(first, slot)
+            for key, value in labels.items():
+                yield Part(metric, label_of(key) or NO_LABEL, slot_start, *slot_totals(value))
+    for slot, labels in document.get("e", {}).items():
+        if low <= int(slot) <= high:
+            continue  # counted by its slot
+        for key, events in labels.items():
+            for event in events.values():
+                if (not start or start <= event["d"]) and (not end or event["d"] < end):
+                    label = label_of(key) or NO_LABEL
+                    yield Part(metric, label, event["d"], event["v"], 1)
 
 
 async def _find(rollups: Collection, query: dict[str, Any]) -> list[dict[str, Any]]:
-    return await rollups.find(query, FIELDS, max_time_ms=MAX_QUERY_MS).to_list()
+    # Whole documents: a projection costs SecantusDB more than the fields it saves.
+    return await rollups.find(query, max_time_ms=MAX_QUERY_MS).to_list()
+
+
+async def _cut(
+    rollups: Collection, metrics: list[str], start: datetime | None, end: datetime | None
+) -> list[dict[str, Any]]:
+    """The documents of the periods the window cuts, with the events of the seconds it cuts."""
+    ids = [
+        Key(level, m, t).id for level, t in cuts(start, end) if level is not SECOND for m in metrics
+    ]
+    return await _find(rollups, {"_id": {"$in": ids}}) if ids else []
 
 
 async def parts(rollups: Collection, metric: str | None, window: Window) -> list[Part]:
     """Everything ``metric`` (every metric when None) counted inside ``window``, each event once."""
     start, end = _millisecond(window.start), _millisecond(window.end)
     try:
-        found = await _find(rollups, months(metric, start, end))
-        labelled = {(d["metric"], d["label"]) for d in found}
-        ids = [Key(level, m, label, t).id for level, t in cuts(start, end) for m, label in labelled]
-        if ids:
-            found += await _find(rollups, {"_id": {"$in": ids}})
+        if metric is None:
+            found = await _find(rollups, months(None, start, end))
+            found += await _cut(rollups, sorted({d["metric"] for d in found}), start, end)
+        else:
+            whole, cut = await asyncio.gather(
+                _find(rollups, months(metric, start, end)),
+                _cut(rollups, [metric], start, end),
+            )
+            found = whole + cut
     except PyMongoError as error:
         raise ServiceUnavailable("The metrics store is unavailable") from error
     return [part for document in found for part in _parts(document, start, end)]
@@ -109,7 +155,7 @@ def _sums(parts: list[Part], key: Any) -> dict[Any, list[int | float]]:
     sums: dict[Any, list[int | float]] = {}
     for part in parts:
         total = sums.setdefault(key(part), [0, 0])
-        total[0] += part.count
+        total[0] += part.total
         total[1] += part.events
     return sums
 
