@@ -203,46 +203,31 @@ def main() -> None:
                 f" {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
+
+            def compare(
+                name: str, service: tuple[str, list[str]], reference: tuple[str, list[str]],
+                goal: float | None,
+            ) -> None:  # fmt: skip
+                wrk.compare(name, service, reference, headers=athlete, goal=goal,
+                            seconds=SECONDS, rounds=ROUNDS)  # fmt: skip
+
+            def on_bare(paths: list[str]) -> tuple[str, list[str]]:
+                return bare, [f"/bare{path}" for path in paths]
+
             reads = [f"/trainings/{rng.randint(1, SMALL)}" for _ in range(500)]
-            wrk.compare(
-                f"GET /trainings/{{id}} with a token, {LARGE:,} trainings, against bare"
-                " Litestar + SQL",
-                (large, reads),
-                (bare, [f"/bare{path}" for path in reads]),
-                headers=athlete,
-                goal=0.8,
-                seconds=SECONDS,
-                rounds=ROUNDS,
-            )
-            wrk.compare(
+            against = f"{LARGE:,} trainings, against bare Litestar + SQL"
+            compare(f"GET /trainings/{{id}} with a token, {against}", (large, reads),
+                    on_bare(reads), 0.8)  # fmt: skip
+            compare(
                 "GET /trainings/{id} with a token, without the access log line (access.py,"
-                " unwrapped), against bare Litestar + SQL (a figure: what the line costs)",
-                (unlogged, reads),
-                (bare, [f"/bare{path}" for path in reads]),
-                headers=athlete,
-                seconds=SECONDS,
-                rounds=ROUNDS,
-            )
+                f" unwrapped), {against} (a figure: what the line costs)",
+                (unlogged, reads), on_bare(reads), None,
+            )  # fmt: skip
             at_small = shapes(SMALL)
             for name, paths in shapes(LARGE).items():
-                wrk.compare(
-                    f"GET {name}, {LARGE:,} trainings, against bare Litestar + SQL",
-                    (large, paths),
-                    (bare, [f"/bare{path}" for path in paths]),
-                    headers=athlete,
-                    goal=0.5,
-                    seconds=SECONDS,
-                    rounds=ROUNDS,
-                )
-                wrk.compare(
-                    f"GET {name}: {LARGE:,} trainings against {SMALL:,}",
-                    (large, paths),
-                    (small, at_small[name]),
-                    headers=athlete,
-                    goal=FLAT,
-                    seconds=SECONDS,
-                    rounds=ROUNDS,
-                )
+                compare(f"GET {name}, {against}", (large, paths), on_bare(paths), 0.5)
+                compare(f"GET {name}: {LARGE:,} trainings against {SMALL:,}", (large, paths),
+                        (small, at_small[name]), FLAT)  # fmt: skip
     finally:
         asyncio.run(clean_up())
     print(f"done in {time.monotonic() - started:.0f} s")

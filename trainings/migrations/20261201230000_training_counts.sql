@@ -49,6 +49,13 @@ CREATE TYPE training_change AS (
     change integer
 );
 
+-- The change a row of trainings makes when a statement adds it (1) or removes it (-1).
+CREATE FUNCTION counted_change(t trainings, change integer) RETURNS training_change
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT (t.id, t.trainer_id, t.type_id, t.difficulty_id, t.blocked, lower(t.title), change)
+        ::training_change
+$$;
+
 CREATE FUNCTION count_training_changes(changes training_change[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -95,19 +102,13 @@ END $$;
 
 CREATE FUNCTION trainings_counted_on_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM count_training_changes(ARRAY(
-        SELECT (id, trainer_id, type_id, difficulty_id, blocked, lower(title), 1)::training_change
-        FROM added
-    ));
+    PERFORM count_training_changes(ARRAY(SELECT counted_change(a, 1) FROM added a));
     RETURN NULL;
 END $$;
 
 CREATE FUNCTION trainings_counted_on_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM count_training_changes(ARRAY(
-        SELECT (id, trainer_id, type_id, difficulty_id, blocked, lower(title), -1)::training_change
-        FROM removed
-    ));
+    PERFORM count_training_changes(ARRAY(SELECT counted_change(r, -1) FROM removed r));
     RETURN NULL;
 END $$;
 
@@ -123,11 +124,9 @@ BEGIN
         RETURN NULL;
     END IF;
     PERFORM count_training_changes(ARRAY(
-        SELECT (id, trainer_id, type_id, difficulty_id, blocked, lower(title), 1)::training_change
-        FROM added
+        SELECT counted_change(a, 1) FROM added a
         UNION ALL
-        SELECT (id, trainer_id, type_id, difficulty_id, blocked, lower(title), -1)::training_change
-        FROM removed
+        SELECT counted_change(r, -1) FROM removed r
     ));
     RETURN NULL;
 END $$;
@@ -141,10 +140,7 @@ END $$;
 -- Rebuilds every count from the trainings themselves (this migration's backfill; a repair).
 CREATE FUNCTION recount_trainings() RETURNS void LANGUAGE sql AS $$
     TRUNCATE training_counts, training_title_counts, training_blocks;
-    SELECT count_training_changes(ARRAY(
-        SELECT (id, trainer_id, type_id, difficulty_id, blocked, lower(title), 1)::training_change
-        FROM trainings
-    ));
+    SELECT count_training_changes(ARRAY(SELECT counted_change(t, 1) FROM trainings t));
 $$;
 
 -- No write between the backfill and the triggers (the previous version may be serving).
@@ -173,6 +169,7 @@ DROP FUNCTION trainings_counted_on_update();
 DROP FUNCTION trainings_counted_on_delete();
 DROP FUNCTION trainings_counted_on_insert();
 DROP FUNCTION count_training_changes(training_change[]);
+DROP FUNCTION counted_change(trainings, integer);
 DROP TYPE training_change;
 DROP TABLE training_blocks;
 DROP TABLE training_title_counts;
