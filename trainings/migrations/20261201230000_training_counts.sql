@@ -49,13 +49,6 @@ CREATE TYPE training_change AS (
     change integer
 );
 
--- The change a row of trainings makes when a statement adds it (1) or removes it (-1).
-CREATE FUNCTION counted_change(t trainings, change integer) RETURNS training_change
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT (t.id, t.trainer_id, t.type_id, t.difficulty_id, t.blocked, lower(t.title), change)
-        ::training_change
-$$;
-
 CREATE FUNCTION count_training_changes(changes training_change[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -102,13 +95,19 @@ END $$;
 
 CREATE FUNCTION trainings_counted_on_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM count_training_changes(ARRAY(SELECT counted_change(a, 1) FROM added a));
+    PERFORM count_training_changes(ARRAY(
+        SELECT (id, trainer_id, type_id, difficulty_id, blocked, lower(title), 1)::training_change
+        FROM added
+    ));
     RETURN NULL;
 END $$;
 
 CREATE FUNCTION trainings_counted_on_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM count_training_changes(ARRAY(SELECT counted_change(r, -1) FROM removed r));
+    PERFORM count_training_changes(ARRAY(
+        SELECT (id, trainer_id, type_id, difficulty_id, blocked, lower(title), -1)::training_change
+        FROM removed
+    ));
     RETURN NULL;
 END $$;
 
@@ -124,9 +123,11 @@ BEGIN
         RETURN NULL;
     END IF;
     PERFORM count_training_changes(ARRAY(
-        SELECT counted_change(a, 1) FROM added a
+        SELECT (id, trainer_id, type_id, difficulty_id, blocked, lower(title), 1)::training_change
+        FROM added
         UNION ALL
-        SELECT counted_change(r, -1) FROM removed r
+        SELECT (id, trainer_id, type_id, difficulty_id, blocked, lower(title), -1)::training_change
+        FROM removed
     ));
     RETURN NULL;
 END $$;
@@ -140,7 +141,10 @@ END $$;
 -- Rebuilds every count from the trainings themselves (this migration's backfill; a repair).
 CREATE FUNCTION recount_trainings() RETURNS void LANGUAGE sql AS $$
     TRUNCATE training_counts, training_title_counts, training_blocks;
-    SELECT count_training_changes(ARRAY(SELECT counted_change(t, 1) FROM trainings t));
+    SELECT count_training_changes(ARRAY(
+        SELECT (id, trainer_id, type_id, difficulty_id, blocked, lower(title), 1)::training_change
+        FROM trainings
+    ));
 $$;
 
 -- No write between the backfill and the triggers (the previous version may be serving).
@@ -169,7 +173,6 @@ DROP FUNCTION trainings_counted_on_update();
 DROP FUNCTION trainings_counted_on_delete();
 DROP FUNCTION trainings_counted_on_insert();
 DROP FUNCTION count_training_changes(training_change[]);
-DROP FUNCTION counted_change(trainings, integer);
 DROP TYPE training_change;
 DROP TABLE training_blocks;
 DROP TABLE training_title_counts;
