@@ -31,7 +31,7 @@ from web3.exceptions import (
     Web3RPCError,
 )
 from web3.providers.eth_tester import AsyncEthereumTesterProvider
-from web3.types import RPCEndpoint
+from web3.types import RPCEndpoint, RPCResponse
 
 from payment.chain.errors import ChainUnavailable
 
@@ -74,6 +74,19 @@ class _NodeProvider(AsyncHTTPProvider):
             str(self.endpoint_uri), data=request_data, headers=self._headers
         ) as response:
             return await response.read()
+
+    async def make_batch_request(
+        self, batch_requests: list[tuple[RPCEndpoint, Any]]
+    ) -> list[RPCResponse] | RPCResponse:
+        """One HTTP request for many JSON-RPC calls (a JSON array), answered in their order."""
+        raw = await self._make_request(
+            RPCEndpoint("batch"), self.encode_batch_rpc_request(batch_requests)
+        )
+        response = self.decode_rpc_response(raw)
+        if not isinstance(response, list):
+            return response  # the node refused the batch as a whole
+        by_id = {answer.get("id"): answer for answer in response}
+        return [by_id.get(n, {}) for n in sorted(by_id)]  # ids are consecutive, in order
 
     async def disconnect(self) -> None:
         if self._session is not None:
@@ -147,11 +160,30 @@ def _checksum(address: str) -> str:
 
 
 def _revert_reason(error: Exception) -> str:
-    message = str(getattr(error, "message", None) or error)
+    return _reason(str(getattr(error, "message", None) or error))
+
+
+def _reason(message: str) -> str:
+    """The node's or the contract's own words in an error message."""
     for prefix in ("execution reverted: ", "execution reverted:"):
         if prefix in message:
             return message.split(prefix, 1)[1].strip(" '\"")
     return message
+
+
+def _known(reason: str) -> bool:
+    """The node already has this very transaction (a re-broadcast, or a lost answer)."""
+    return "already known" in reason.lower() or "already imported" in reason.lower()
+
+
+def _refusal(answer: RPCResponse) -> Rejected | None:
+    """One answer of a batch of broadcasts: None when the node has the transaction, or when
+    no answer came for it (as for a call left unanswered: its stored bytes go again later)."""
+    error = answer.get("error")
+    if error is None:
+        return None
+    reason = _reason(str(error.get("message", error) if isinstance(error, dict) else error))
+    return None if _known(reason) else Rejected(reason)
 
 
 def _is_tester_failure(error: Exception) -> bool:
@@ -289,13 +321,41 @@ class Chain:
             await self._request("eth_sendRawTransaction", "0x" + raw.hex())
         except Web3RPCError as error:
             reason = _revert_reason(error)
-            if "already known" in reason.lower() or "already imported" in reason.lower():
+            if _known(reason):
                 return
             raise Rejected(reason) from error
         except Exception as error:
             if _is_tester_failure(error) or isinstance(error, ValueError):
                 raise Rejected(_revert_reason(error)) from error
             raise
+
+    async def broadcast_all(self, raws: list[bytes]) -> list[Rejected | None]:
+        """Sends signed transactions in this order, all in one JSON-RPC batch (one round trip);
+        for each, None once the node has it, or the node's refusal. The node judges each on
+        its own, so a refused one does not stop the ones after it. ChainUnavailable when the
+        node could not be reached: any of them may have arrived. A node that refuses batches
+        (or eth-tester) gets them one by one; after an unreachable one, the rest count as
+        sent (their stored bytes are broadcast again later, as for an unanswered call)."""
+        provider = self.w3.provider
+        if len(raws) > 1 and isinstance(provider, _NodeProvider):
+            calls = [(RPCEndpoint("eth_sendRawTransaction"), ["0x" + raw.hex()]) for raw in raws]
+            answers = await self._node(provider.make_batch_request(calls))
+            if isinstance(answers, list) and len(answers) == len(raws):
+                return [_refusal(answer) for answer in answers]
+            log.warning("the node refused a batch of %d transactions: one by one", len(raws))
+        results: list[Rejected | None] = []
+        for n, raw in enumerate(raws):
+            try:
+                await self.broadcast(raw)
+            except Rejected as error:
+                results.append(error)
+                continue
+            except ChainUnavailable:
+                if n == 0:
+                    raise
+                return results + [None] * (len(raws) - n)
+            results.append(None)
+        return results
 
     async def receipt(self, tx_hash: str, confirmations: int) -> Receipt | None:
         """The receipt once the transaction has ``confirmations`` blocks, else None."""

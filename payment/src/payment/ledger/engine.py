@@ -92,6 +92,11 @@ async def _together(*calls: Awaitable[Any]) -> list[Any]:
     return results
 
 
+def _clash(error: Exception) -> bool:
+    """The node's refusal says another transaction has the nonce."""
+    return any(sign in str(error).lower() for sign in NONCE_CLASH)
+
+
 def _no_relay() -> None:
     """What `Engine.notify` does when no outbox relay runs in the process."""
 
@@ -112,6 +117,8 @@ class Engine:
     # Fault injection for the crash tests: called with the step name before a broadcast.
     before_broadcast: Callable[[str], None] | None = None
     _owner_low: bool = False
+    # By chain id: the owner's next nonce as this process last stored it (`_send_payouts`).
+    _owner_nonce: dict[int, int] = field(default_factory=dict)
     _payouts: Batches[_Send, _Result] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -281,8 +288,8 @@ class Engine:
 
     async def _send_payouts(self, batch: list[_Send]) -> list[_Result]:
         """One batch of the owner's payouts, under one hold of the owner's lock: the rows
-        still at their payout (the others are LOST) are claimed, signed with consecutive
-        nonces and recorded in one transaction, then broadcast in nonce order."""
+        still at their payout (the others are LOST) are signed with consecutive nonces and
+        recorded in one statement, then broadcast at once, in nonce order."""
         fees = await self.chain.fees()
         owner, chain_id = self.owner.address, await self.chain.chain_id()
         # The node's count is read while the lock is awaited: read before the lock it is as
@@ -290,28 +297,47 @@ class Engine:
         # another sender's may come at any moment (the node's refusal then tells of it).
         chain_nonce = asyncio.ensure_future(self.chain.pending_nonce(owner))
         results: list[_Result] = [(LOST, None)] * len(batch)
+        # A row submitted twice (by a request and by the tracker) is signed once: the first
+        # copy; the other is LOST (its caller reads the row again).
+        live = sorted({send.row.id: n for n, send in reversed(list(enumerate(batch)))}.values())
         try:
             async with self.pool.acquire() as conn, advisory_lock(conn, ACCOUNT_LOCK, owner):
-                async with conn.transaction():
-                    claimed = await ledger.claim(conn, [send.row.id for send in batch], "payout")
-                    live = [n for n, send in enumerate(batch) if send.row.id in claimed]
-                    if not live:
-                        return results
-                    first = await ledger.take_nonces(
-                        conn, chain_id, owner, await chain_nonce, len(live)
-                    )
-                    signed = [
+                node_nonce = await chain_nonce
+
+                async def signed_from(first: int) -> list[SignedTx]:
+                    return [
                         await self.chain.sign(
                             self.owner, {**batch[n].tx, **fees.fields(), "nonce": first + k}
                         )
                         for k, n in enumerate(live)
                     ]
-                    recorded = await ledger.mark_sent(
-                        conn,
-                        "payout",
-                        chain_id,
-                        [(batch[n].row.id, tx) for n, tx in zip(live, signed, strict=True)],
-                    )
+
+                # The stored nonce as this process last left it: if it still is (no other
+                # replica signed since), the rows and the nonce are recorded in one statement.
+                first = max(self._owner_nonce.get(chain_id, 0), node_nonce)
+                signed = await signed_from(first)
+                ids = [batch[n].row.id for n in live]
+                pairs = list(zip(ids, signed, strict=True))
+                recorded = await ledger.record_batch(
+                    conn, "payout", chain_id, owner, node_nonce, first, pairs
+                )
+                if recorded is None:  # another worker moved a row, or another replica signed
+                    async with conn.transaction():
+                        claimed = await ledger.claim(conn, ids, "payout")
+                        live = [n for n in live if batch[n].row.id in claimed]
+                        if not live:
+                            return results
+                        first = await ledger.take_nonces(
+                            conn, chain_id, owner, node_nonce, len(live)
+                        )
+                        signed = await signed_from(first)
+                        recorded = await ledger.mark_sent(
+                            conn,
+                            "payout",
+                            chain_id,
+                            [(batch[n].row.id, tx) for n, tx in zip(live, signed, strict=True)],
+                        )
+                self._owner_nonce[chain_id] = first + len(live)
                 sent = [
                     (batch[n], tx, recorded[batch[n].row.id])
                     for n, tx in zip(live, signed, strict=True)
@@ -333,25 +359,59 @@ class Engine:
         sent: list[tuple[_Send, SignedTx, Row]],
     ) -> list[_Result]:
         """Under the signer's lock: broadcasts recorded transactions in nonce order (``first``,
-        ``first + 1``, ...). The first refusal ends it: that nonce is free again, the refused
-        row is signed again (CLASHED: another sender took the nonce) or fails, and the rows
-        after it, never sent, go back to be signed anew (UNSENT). A SENT row comes with the
-        row as recorded; one the node could not be reached for stays recorded, and the
-        tracker broadcasts the same bytes again."""
+        ``first + 1``, ...), each run of equal ones (same value and gas: a node takes all or
+        none of them for any reason but their nonces) at once, in one round trip
+        (`Chain.broadcast_all`). A SENT row comes with the row as recorded; so does one whose
+        answer was lost (the node could not be reached): it stays recorded, and the tracker
+        broadcasts the same bytes again. The first refusal ends it: the refused row is signed
+        again (CLASHED: another sender took the nonce) or fails, the later rows of its run that
+        the node refused too and the runs after it go back to be signed anew (UNSENT), and a
+        later row of its run that the node took is SENT all the same (it is in the pool: its
+        stored bytes are the only ones ever sent for it)."""
         results: list[_Result] = []
-        for k, (send, signed, recorded) in enumerate(sent):
+        while sent:
+            shape = (sent[0][0].tx.get("value"), sent[0][0].tx.get("gas"))
+            size = next(
+                (k for k, (send, _, _) in enumerate(sent)
+                 if (send.tx.get("value"), send.tx.get("gas")) != shape),
+                len(sent),
+            )  # fmt: skip
+            run, sent = sent[:size], sent[size:]
             if self.before_broadcast is not None:
-                self.before_broadcast(send.row.step)
+                for send, _, _ in run:
+                    self.before_broadcast(send.row.step)
             try:
-                await self.chain.broadcast(signed.raw)
-            except Rejected as error:
-                rest = [later for later, _, _ in sent[k:]]
-                refused = await self._refused(conn, chain_id, signer, first + k, rest, error)
-                return results + [(outcome, None) for outcome in refused]
+                answers = await self.chain.broadcast_all([signed.raw for _, signed, _ in run])
             except ChainUnavailable:
-                log.warning("ledger %s: broadcast failed, the tracker will retry", send.row.id)
-                return results + [(SENT, row) for _, _, row in sent[k:]]
-            results.append((SENT, recorded))
+                log.warning("ledger %s: broadcast failed, the tracker will retry", run[0][0].row.id)
+                return results + [(SENT, row) for _, _, row in run + sent]
+            refused = [(k, error) for k, error in enumerate(answers) if error is not None]
+            if not refused:
+                results += [(SENT, row) for _, _, row in run]
+                first += size
+                continue
+            (head, error), later = refused[0], [k for k, _ in refused[1:]]
+            # The nonces from the refused one on are free again, but for the node's later ones
+            # of this run: no nonce below one of ours in the pool is signed again (that could
+            # replace it).
+            taken = [k for k, answer in enumerate(answers) if answer is None and k > head]
+            free_from = taken[-1] + 1 if taken else head
+            if any(not _clash(refusal) for k, refusal in refused if k < free_from):
+                log.error("ledger %s: a refused nonce below accepted ones", run[head][0].row.id)
+            outcome = await self._refused(
+                conn,
+                chain_id,
+                signer,
+                first + free_from,
+                run[head][0],
+                [run[k][0] for k in later] + [send for send, _, _ in sent],
+                error,
+            )
+            results += [
+                (SENT, row) if answer is None else (outcome if k == head else UNSENT, None)
+                for k, (answer, (_, _, row)) in enumerate(zip(answers, run, strict=True))
+            ]
+            return results + [(UNSENT, None)] * len(sent)
         return results
 
     async def _refused(
@@ -359,20 +419,22 @@ class Engine:
         conn: Connection,
         chain_id: int,
         signer: LocalAccount,
-        nonce: int,
-        sends: list[_Send],
+        next_nonce: int,
+        head: _Send,
+        later: list[_Send],
         error: Rejected,
-    ) -> list[str]:
-        """The node refused ``sends[0]`` (signed with ``nonce``); none of ``sends`` is in any
-        mempool, so none can ever land: their nonces are free again and their rows go back
-        to their step, except the refused one when it was no nonce clash or its last try."""
-        head = sends[0]
-        clash = any(sign in str(error).lower() for sign in NONCE_CLASH)
-        retry = clash and head.attempt < NONCE_ATTEMPTS
+    ) -> str:
+        """The node refused ``head``, then ``later`` (none of them is in any mempool, so none
+        can ever land): the signer's next nonce is ``next_nonce`` again and their rows go back
+        to their step, except ``head`` when it was no nonce clash or its last try (it fails).
+        CLASHED when ``head`` is to be signed again, else FAILED."""
+        retry = _clash(error) and head.attempt < NONCE_ATTEMPTS
         failed = False
         async with conn.transaction():
-            await ledger.set_next_nonce(conn, chain_id, signer.address, nonce)
-            for send in sends if retry else sends[1:]:
+            await ledger.set_next_nonce(conn, chain_id, signer.address, next_nonce)
+            if signer.address == self.owner.address:
+                self._owner_nonce[chain_id] = next_nonce
+            for send in [head, *later] if retry else later:
                 await ledger.unsend(conn, send.row.id, send.row.step, send.row.status)
             if not retry:
                 failed = await self._mark_failed(
@@ -380,7 +442,7 @@ class Engine:
                 )
         if failed:
             self.notify()
-        return [CLASHED if retry else FAILED] + [UNSENT] * (len(sends) - 1)
+        return CLASHED if retry else FAILED
 
     async def _check_receipt(self, row: Row, rebroadcast: bool) -> Row | None:
         """The row once it moved on (its transaction mined), None while it is pending."""

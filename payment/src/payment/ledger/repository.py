@@ -288,6 +288,61 @@ async def mark_sent(
     return {record["id"]: _row(record) for record in records}
 
 
+async def record_batch(
+    conn: Connection,
+    step: str,
+    chain_id: int,
+    signer: str,
+    chain_nonce: int,
+    first: int,
+    sent: list[tuple[int, SignedTx]],
+) -> dict[int, Row] | None:
+    """Records rows' signed transactions before they are broadcast (``step`` → ``step``_sent)
+    and the signer's next nonce past them, in one statement, if every row is still unfinished
+    at ``step`` and ``first`` is the nonce to sign with (the larger of the stored next nonce
+    and the node's count ``chain_nonce``); else nothing (None), and the caller claims the
+    rows and takes the nonces in a transaction (`claim`, `take_nonces`, `mark_sent`). The rows
+    as recorded, by id. Call it under the signer's advisory lock."""
+    column = {"deposit": "deposit", "payout": "payout"}[step]
+    records = await conn.fetch(
+        f"""
+        WITH live AS (
+            SELECT id FROM ledger
+            WHERE id = ANY($3::bigint[]) AND step = $1 AND status IN ('pending', 'submitted')
+            FOR UPDATE
+        ), go AS (
+            SELECT (SELECT count(*) FROM live) = cardinality($3::bigint[])
+               AND greatest((SELECT next_nonce FROM nonces WHERE chain_id = $2 AND address = $6),
+                            $7::bigint) = $8::bigint AS ok
+        ), sent AS (
+            UPDATE ledger SET step = $1 || '_sent', status = 'submitted',
+                   {column}_tx_hash = s.hash, {column}_raw_tx = s.raw, submitted_at = now(),
+                   chain_id = $2, updated_at = now()
+            FROM unnest($3::bigint[], $4::text[], $5::bytea[]) AS s (id, hash, raw)
+            WHERE ledger.id = s.id AND ledger.id IN (SELECT id FROM live)
+              AND (SELECT ok FROM go)
+            RETURNING {LEDGER_COLUMNS}
+        ), nonce AS (
+            INSERT INTO nonces (chain_id, address, next_nonce)
+            SELECT $2, $6, $8::bigint + cardinality($3::bigint[]) WHERE (SELECT ok FROM go)
+            ON CONFLICT (chain_id, address) DO UPDATE SET next_nonce = EXCLUDED.next_nonce
+        )
+        SELECT * FROM sent
+        """,
+        step,
+        chain_id,
+        [entry_id for entry_id, _ in sent],
+        [signed.tx_hash for _, signed in sent],
+        [signed.raw for _, signed in sent],
+        signer,
+        chain_nonce,
+        first,
+    )
+    if len(records) != len(sent):
+        return None
+    return {record["id"]: _row(record) for record in records}
+
+
 async def unsend(conn: Connection, entry_id: int, step: str, status: str) -> bool:
     """Undo ``mark_sent`` for a transaction the node refused (it can never land)."""
     changes = f"step = $2, status = $3, {step}_tx_hash = NULL, {step}_raw_tx = NULL"
