@@ -148,12 +148,15 @@ class Engine:
         self._owner_low = low
         return wei
 
-    async def run(self, entry_id: int, wait: float) -> Row:
-        """Drive the row until it is finished or ``wait`` seconds have passed."""
+    async def run(self, entry_id: int, wait: float, row: Row | None = None) -> Row:
+        """Drive the row until it is finished or ``wait`` seconds have passed; ``row`` is the
+        row as the caller just read it (else it is read first). Between polls the row is
+        the one the last step returned: every change is a compare-and-set, so a row another
+        worker moved meanwhile is only read again."""
         deadline = time.monotonic() + wait
         delay, last_step = self.receipt_poll, ""
         while True:
-            row = await self.step(entry_id)
+            row = await self.step(entry_id, row=row)
             if row.finished or time.monotonic() >= deadline:
                 return row
             # Poll fast right after a broadcast, then back off: many waiting requests must not
@@ -162,9 +165,11 @@ class Engine:
             last_step = row.step
             await asyncio.sleep(delay)
 
-    async def step(self, entry_id: int, rebroadcast: bool = False) -> Row:
-        """Advance the row as far as possible without waiting; returns it afterwards."""
-        row = await self._get(entry_id)
+    async def step(self, entry_id: int, rebroadcast: bool = False, row: Row | None = None) -> Row:
+        """Advance the row as far as possible without waiting; returns it afterwards. ``row``
+        is the row as last seen, if the caller has it (else it is read)."""
+        if row is None:
+            row = await self._get(entry_id)
         while not row.finished:
             if row.step in ("deposit", "payout"):
                 row = await self._submit(row) or await self._get(entry_id)
@@ -461,15 +466,11 @@ class Engine:
             if not receipt.succeeded:
                 await self._fail(conn, row, f"{stage} transaction {tx_hash} reverted")
                 moved = None
-            elif to != "done":  # one statement, no event: no transaction of its own
+            elif to != "done":
                 moved = await ledger.advance(conn, row.id, row.step, to)
-            else:
-                async with conn.transaction():
-                    moved = await ledger.advance(conn, row.id, row.step, to)
-                    if moved is not None:
-                        await outbox.enqueue(
-                            conn, events.SOURCE, events.PAYMENT_CONFIRMED_COUNT, row.kind
-                        )
+            else:  # the row and its event in one statement
+                event = outbox.event(events.SOURCE, events.PAYMENT_CONFIRMED_COUNT, row.kind)
+                moved = await ledger.confirm(conn, row.id, row.step, event)
                 if moved is not None:
                     self.notify()
             if moved is None:  # failed, or moved by another worker first: as it is now

@@ -1,5 +1,7 @@
 """SQL for ledger rows, nonces and deployments."""
 
+import json
+import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -8,10 +10,12 @@ import asyncpg
 
 from payment.chain.client import SignedTx
 from payment.db import Connection
+from payment.wallets.repository import WalletRow
 
 COLUMNS = """id, kind, idempotency_key, request_hash, sender_id, receiver_id, sender_address,
     receiver_address, amount_wei, status, step, deposit_tx_hash, deposit_raw_tx, payout_tx_hash,
     payout_raw_tx, submitted_at, failure_reason, created_at, updated_at, chain_id, refund_of"""
+COLUMN_NAMES = tuple(name.strip() for name in COLUMNS.split(","))
 # The same, qualified: for statements that join the ledger to other rows.
 LEDGER_COLUMNS = ", ".join(f"ledger.{name.strip()}" for name in COLUMNS.split(","))
 
@@ -60,8 +64,9 @@ class Row(NewEntry):
         return self.status in ("confirmed", "failed")
 
 
-def _row(record: asyncpg.Record) -> Row:
-    values = dict(record)
+def _row(record: asyncpg.Record, names: tuple[str, ...] | None = None) -> Row:
+    """The row of a record (of its columns ``names`` only, when it has others too)."""
+    values = dict(record) if names is None else {name: record[name] for name in names}
     values["amount_wei"] = int(values["amount_wei"])
     if values["chain_id"] is not None:
         values["chain_id"] = int(values["chain_id"])
@@ -123,6 +128,36 @@ async def get_by_key(conn: Connection, kind: str, owner: int, key: str) -> Row |
         key,
     )
     return _row(record) if record else None
+
+
+async def with_wallets(
+    conn: Connection, user_ids: list[int], kind: str, owner: int, key: str
+) -> tuple[dict[int, WalletRow], Row | None]:
+    """The wallets of these users that exist, by user id, and the row of (kind, key owner,
+    key) if there is one, in one query."""
+    records = await conn.fetch(
+        f"""
+        SELECT wallets.user_id AS wallet_user_id, wallets.address AS wallet_address,
+               wallets.sealed_key AS wallet_sealed_key, {LEDGER_COLUMNS}
+        FROM wallets
+        LEFT JOIN ledger
+            ON ledger.kind = $2 AND ledger.key_owner = $3 AND ledger.idempotency_key = $4
+        WHERE wallets.user_id = ANY($1::bigint[])
+        """,
+        user_ids,
+        kind,
+        owner,
+        key,
+    )
+    found = {
+        record["wallet_user_id"]: WalletRow(
+            record["wallet_user_id"], record["wallet_address"], bytes(record["wallet_sealed_key"])
+        )
+        for record in records
+    }
+    first = records[0] if records else None
+    row = _row(first, COLUMN_NAMES) if first is not None and first["id"] is not None else None
+    return found, row
 
 
 async def reserved_in_pool(conn: Connection, other_than: int) -> int:
@@ -365,6 +400,29 @@ async def advance(conn: Connection, entry_id: int, step: str, to: str) -> Row | 
     row as it is now, or None when another worker moved it first."""
     changes = "step = $3, status = CASE WHEN $3 = 'done' THEN 'confirmed' ELSE status END"
     return await _compare_and_set(conn, entry_id, step, changes, to)
+
+
+async def confirm(conn: Connection, entry_id: int, step: str, event: dict[str, Any]) -> Row | None:
+    """Confirms a row whose last transaction was mined (``step`` → done) with its event
+    (outbox.event's body) in the outbox, in one statement: the row as it is now, or None (and
+    no event) when another worker moved it first."""
+    record = await conn.fetchrow(
+        f"""
+        WITH moved AS (
+            UPDATE ledger SET step = 'done', status = 'confirmed', updated_at = now()
+            WHERE id = $1 AND step = $2 AND status IN ('pending', 'submitted')
+            RETURNING {COLUMNS}
+        ), event AS (
+            INSERT INTO outbox (id, payload) SELECT $3, $4::jsonb FROM moved
+        )
+        SELECT * FROM moved
+        """,
+        entry_id,
+        step,
+        uuid.UUID(str(event["id"])),
+        json.dumps(event),
+    )
+    return _row(record) if record else None
 
 
 async def fail(conn: Connection, entry_id: int, step: str, reason: str) -> bool:

@@ -20,7 +20,6 @@ from payment.ledger.engine import INSUFFICIENT, REFUNDABLE
 from payment.ledger.models import Entry, EntryPage, TopUpIn, TransferIn, WithdrawalIn
 from payment.ledger.repository import Filters, NewEntry, Row
 from payment.services import Services
-from payment.wallets import repository as wallets
 from payment.wallets.repository import WalletRow
 
 NO_TRANSACTION = "Non existent transaction"
@@ -84,13 +83,17 @@ def filters(
     )
 
 
-async def _wallets(conn: Connection, *user_ids: int) -> list[WalletRow]:
-    """The users' wallets, in one query; 404 for the first user without one."""
-    found = await wallets.get_many(conn, list(user_ids))
+async def _wallets(
+    services: Services, kind: str, owner: int, key: str, *user_ids: int
+) -> tuple[list[WalletRow], Row | None]:
+    """The users' wallets and the row of this key (kind, key owner, key) if a request made
+    it already, in one query; 404 for the first user without a wallet."""
+    async with connection(services.pool) as conn:
+        found, row = await ledger.with_wallets(conn, list(user_ids), kind, owner, key)
     for user_id in user_ids:
         if user_id not in found:
             raise NotFoundException(f"Non existent wallet for user {user_id}")
-    return [found[user_id] for user_id in user_ids]
+    return [found[user_id] for user_id in user_ids], row
 
 
 async def transfer(services: Services, key: str, body: TransferIn) -> Outcome:
@@ -98,13 +101,14 @@ async def transfer(services: Services, key: str, body: TransferIn) -> Outcome:
     if sender_id == receiver_id:
         raise ClientException("sender and receiver must be different users")
     wei = amount_wei(body.amount, services.settings.max_amount)
-    async with connection(services.pool) as conn:
-        sender, receiver = await _wallets(conn, sender_id, receiver_id)
+    (sender, receiver), row = await _wallets(
+        services, "transfer", sender_id, key, sender_id, receiver_id
+    )
     digest = request_hash(sender_id=sender_id, receiver_id=receiver_id, wei=wei)
     entry = NewEntry(
         "transfer", key, digest, sender_id, receiver_id, sender.address, receiver.address, wei
     )
-    return await execute(services, entry)
+    return await execute(services, entry, row)
 
 
 async def withdraw(services: Services, key: str, body: WithdrawalIn) -> Outcome:
@@ -114,8 +118,7 @@ async def withdraw(services: Services, key: str, body: WithdrawalIn) -> Outcome:
         raise ClientException("address is the payment contract itself")
     wei = amount_wei(body.amount, settings.max_amount)
     check_withdrawal(wei, to_wei(settings.min_withdrawal))
-    async with connection(services.pool) as conn:
-        [sender] = await _wallets(conn, user_id)
+    [sender], row = await _wallets(services, "withdrawal", user_id, key, user_id)
     digest = request_hash(user_id=user_id, address=target, wei=wei)
     entry = NewEntry("withdrawal", key, digest, user_id, None, sender.address, target, wei)
 
@@ -124,29 +127,30 @@ async def withdraw(services: Services, key: str, body: WithdrawalIn) -> Outcome:
         if await chain.has_code(target):
             raise ClientException("address is a contract: withdrawals go to plain accounts only")
 
-    return await execute(services, entry, before_insert=plain_account)
+    return await execute(services, entry, row, before_insert=plain_account)
 
 
 async def top_up(services: Services, key: str, body: TopUpIn) -> Outcome:
     user_id, wei = body.user_id, amount_wei(body.amount, services.settings.max_amount)
-    async with connection(services.pool) as conn:
-        [receiver] = await _wallets(conn, user_id)
+    [receiver], row = await _wallets(services, "top_up", user_id, key, user_id)
     digest = request_hash(user_id=user_id, wei=wei)
     contract = services.chain.contract_address
     entry = NewEntry("top_up", key, digest, None, user_id, contract, receiver.address, wei)
-    return await execute(services, entry)
+    return await execute(services, entry, row)
 
 
 async def execute(
-    services: Services, entry: NewEntry, before_insert: Callable[[], Awaitable[None]] | None = None
+    services: Services,
+    entry: NewEntry,
+    row: Row | None,
+    before_insert: Callable[[], Awaitable[None]] | None = None,
 ) -> Outcome:
-    """Insert the row (or find the one with this key) and drive it; a replay never sends
-    anything new, it only waits for the first request's row. ``before_insert`` checks a
-    new request only (a replay answers with the first request's row)."""
+    """Insert the row unless ``row``, the one with this key, was found, and drive it; a
+    replay never sends anything new, it only waits for the first request's row.
+    ``before_insert`` checks a new request only (a replay answers with the first request's
+    row)."""
     pool, chain, engine = services.pool, services.chain, services.engine
     wait = services.settings.request_wait
-    async with connection(pool) as conn:
-        row = await ledger.get_by_key(conn, entry.kind, entry.key_owner, entry.idempotency_key)
     replayed = row is not None
     if row is None:
         await chain.reachable()  # 503 before anything is recorded if the node is down
@@ -174,7 +178,7 @@ async def execute(
     if row.request_hash != entry.request_hash:
         raise Conflict("Idempotency-Key was already used with a different request")
     try:
-        row = await engine.run(row.id, wait)
+        row = await engine.run(row.id, wait, row)
     except ChainUnavailable:
         # The node went away mid-way: the row stays pending/submitted and the tracker
         # finishes it; the caller sees its current state (and may replay the key later).
@@ -191,7 +195,7 @@ async def _drive_refund(services: Services, row: Row) -> None:
         refund = await ledger.refund_of(conn, row.id)
     if refund is not None and not refund.finished:
         with suppress(ChainUnavailable):
-            await services.engine.run(refund.id, services.settings.request_wait)
+            await services.engine.run(refund.id, services.settings.request_wait, refund)
 
 
 async def _within_rate(conn: Connection, entry: NewEntry, per_hour: int) -> Row | None:

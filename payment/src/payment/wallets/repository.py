@@ -38,15 +38,3 @@ async def get(conn: Connection, user_id: int) -> WalletRow | None:
         "SELECT user_id, address, sealed_key FROM wallets WHERE user_id = $1", user_id
     )
     return _wallet(row) if row else None
-
-
-async def get_many(conn: Connection, user_ids: list[int]) -> dict[int, WalletRow]:
-    """The wallets of these users that exist, by user id."""
-    rows = await conn.fetch(
-        "SELECT user_id, address, sealed_key FROM wallets WHERE user_id = ANY($1::bigint[])",
-        user_ids,
-    )
-    return {
-        row["user_id"]: WalletRow(row["user_id"], row["address"], bytes(row["sealed_key"]))
-        for row in rows
-    }
