@@ -7,9 +7,16 @@ overlays/check_glue.py fails when one copy differs. Change every copy in one com
 
 `install(app)` wraps the whole ASGI handler rather than joining Litestar's middleware list,
 because Litestar runs that list only after routing: a 404 or a 405 would leave no line.
+
+Lines are kept in memory and written together, at most FLUSH_EVERY after the first of them, at
+once when MAX_PENDING wait, and at shutdown (`flush`): the images run with PYTHONUNBUFFERED=1,
+where every `sys.stdout.write` is a system call, which per line cost more than the request's
+own work. A line's `time` is when its request ended, so a reader still orders them; a crash
+loses at most FLUSH_EVERY of them.
 """
 
 import asyncio
+import atexit
 import contextlib
 import itertools
 import os
@@ -30,13 +37,48 @@ _RAW_HEADER = HEADER.lower().encode()
 # An id from outside is kept only if it is short and plain: it is logged and forwarded as is.
 _ACCEPTED = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 _encode = msgspec.json.Encoder().encode
-# Lines are written at once but flushed at most this often: a flush is a system call, which
-# per request would cost more than the line itself. A crash loses at most this much of the log.
-FLUSH_EVERY = 0.5  # seconds
+FLUSH_EVERY = 0.5  # seconds a line may wait to be written
+MAX_PENDING = 256  # lines (about 64 KiB): more are written at once
 # Generated ids: a random per-process prefix and a counter, 32 hex characters like nginx's,
 # unique across replicas without a system call per request.
 _PREFIX = os.urandom(8).hex()
 _SEQUENCE = itertools.count()
+
+
+_pending: list[str] = []
+_write_by = 0.0  # the monotonic time the oldest pending line must be written by
+_tail_due = False  # a timer will write what is pending (the last lines before a quiet spell)
+
+
+def flush() -> None:
+    """Writes the pending lines (the timer does, shutdown does; a test reading stdout may)."""
+    global _tail_due
+    _tail_due = False
+    if not _pending:
+        return
+    text = "".join(_pending)
+    _pending.clear()
+    with contextlib.suppress(OSError, ValueError):  # a broken stdout must not stop serving
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+atexit.register(flush)
+
+
+def _keep(line: str) -> None:
+    global _write_by, _tail_due
+    now = time.monotonic()
+    if not _pending:
+        _write_by = now + FLUSH_EVERY
+    _pending.append(line)
+    # Checked on every line, not only by the timer: a timer scheduled on a loop that has since
+    # closed (a test's) never fires.
+    if len(_pending) >= MAX_PENDING or now >= _write_by:
+        flush()
+    elif not _tail_due:
+        _tail_due = True
+        asyncio.get_running_loop().call_later(FLUSH_EVERY, flush)
 
 
 def _new_id() -> bytes:
@@ -97,17 +139,6 @@ class AccessLog:
     def __init__(self, app: ASGIApp) -> None:
         self._app = app
         self._clock = _Clock()
-        self._flush_due = False
-
-    def _flush_soon(self) -> None:
-        if not self._flush_due:
-            self._flush_due = True
-            asyncio.get_running_loop().call_later(FLUSH_EVERY, self._flush)
-
-    def _flush(self) -> None:
-        self._flush_due = False
-        with contextlib.suppress(OSError, ValueError):  # a broken stdout must not stop serving
-            sys.stdout.flush()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -148,11 +179,11 @@ class AccessLog:
             if current.caller_id is not None:
                 line["caller_id"] = current.caller_id
                 line["caller_role"] = current.caller_role
-            # Straight to stdout (the JSON log stream of logs.py): the logging module's handler
-            # machinery would cost more than the request itself.
-            sys.stdout.write(_encode(line).decode() + "\n")
-            self._flush_soon()
+            # To stdout (the JSON log stream of logs.py) but not through the logging module,
+            # whose handler machinery would cost more than the request itself.
+            _keep(_encode(line).decode() + "\n")
 
 
 def install(app: Litestar) -> None:
     app.asgi_handler = AccessLog(app.asgi_handler)
+    app.on_shutdown.append(flush)
