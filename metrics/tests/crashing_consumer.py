@@ -5,7 +5,9 @@ the project root, with the same ``METRICS_*`` environment as the real consumer.
 
 - ``ack``: the batch is in its minutes' documents, and Redis never hears of it;
 - ``hour``, ``day``, ``month``: the batch is acknowledged, and the first pass copying the
-  minutes' totals upwards has copied them into the levels below the one named.
+  minutes' totals upwards has copied them into the levels below the one named;
+- ``upgrade``: the upgrade of a 1.3.0 store (upgrade.py) has recorded and removed its first
+  batch of 1.3.0 documents, and recorded its second batch's events without removing them.
 """
 
 import os
@@ -14,12 +16,14 @@ from typing import Any
 from unittest import mock
 
 from metrics.consumer import __main__ as consumer_main
-from metrics.consumer import repository
+from metrics.consumer import repository, upgrade
 from metrics.consumer.worker import Consumer, DeadLetter
 from metrics.rollups import Key
 
 CRASH_AT = os.environ["CRASH_AT"]
 copy_totals = repository.copy_totals
+remove = upgrade.remove
+removals = 0
 
 
 class CrashBeforeAck(Consumer):
@@ -33,9 +37,19 @@ def crash_before_copying(key: Key, document: dict[str, Any]) -> Any:
     return copy_totals(key, document)
 
 
+async def crash_at_the_second_removal(rollups: Any, documents: list[dict[str, Any]]) -> int:
+    global removals
+    removals += 1
+    if removals == 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return await remove(rollups, documents)
+
+
 if __name__ == "__main__":
     if CRASH_AT == "ack":
         crash = mock.patch.object(consumer_main, "Consumer", CrashBeforeAck)
+    elif CRASH_AT == "upgrade":
+        crash = mock.patch.object(upgrade, "remove", crash_at_the_second_removal)
     else:
         crash = mock.patch.object(repository, "copy_totals", crash_before_copying)
     with crash:

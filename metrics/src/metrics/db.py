@@ -20,6 +20,9 @@ METRIC_INDEX = "lv_metric_t"
 NAMES_INDEX = "lv_t"
 # The minute documents whose totals are not yet copied upwards (only those carry `dirty`).
 DIRTY_INDEX = "dirty"
+# The documents of 1.3.0's layout, which alone have a `label` field (rollups.old_layout): sparse,
+# so it is empty once the upgrade (consumer/upgrade.py) is done, and finding one is one lookup.
+OLD_LAYOUT_INDEX = "old_layout"
 
 Collection = AsyncCollection[dict[str, object]]
 
@@ -52,6 +55,7 @@ async def ensure_indexes(collection: Collection) -> None:
     await collection.create_index([("lv", 1), ("metric", 1), ("t", 1)], name=METRIC_INDEX)
     await collection.create_index([("lv", 1), ("t", 1)], name=NAMES_INDEX)
     await collection.create_index("dirty", sparse=True, name=DIRTY_INDEX)
+    await collection.create_index("label", sparse=True, name=OLD_LAYOUT_INDEX)
 
 
 async def close_bounded(

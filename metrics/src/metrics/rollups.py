@@ -130,6 +130,14 @@ class Key:
         return cls(BY_NAME[document["lv"]], document["metric"], document["t"])
 
 
+def old_layout(document: dict[str, Any]) -> bool:
+    """A document of 1.3.0's layout, one per metric *and label* (``_id``
+    ``<level>|<metric>|<YYYY-MM-DDTHH:MM>|<label>``, with a ``label`` field, null for none), which
+    the upgrade (consumer/upgrade.py) converts and removes: no document of this layout has a
+    ``label`` field. Reads and the copies upwards pass over them."""
+    return "label" in document
+
+
 def minute_key(event: Event) -> Key:
     return Key(MINUTE, event.metric, MINUTE.start(event.date))
 

@@ -30,6 +30,7 @@ from metrics.rollups import (
     entry,
     event_path,
     group_by_minute,
+    old_layout,
     slot,
     sum_of,
     totals,
@@ -169,27 +170,35 @@ async def settle(collection: Collection, progress: Callable[[], object] = lambda
     ``progress`` is called after each chunk (the consumer's liveness, after a backfill)."""
     settled = 0
     while True:
-        minutes: list[dict[str, Any]] = (
-            await collection.find({"dirty": True}, [*KEY_FIELDS, "c", "n", "N"])
+        found: list[dict[str, Any]] = (
+            await collection.find({"dirty": True}, [*KEY_FIELDS, "label", "c", "n", "N"])
             .limit(CHUNK)
             .to_list()
         )
-        if not minutes:
+        if not found:
             return settled
+        # A minute of 1.3.0's layout left dirty (by a consumer of that version, still running in
+        # a rolling update or killed) is the upgrade's (upgrade.py): it is not copied, only
+        # marked clean here so that no pass reads it again.
+        old = [d["_id"] for d in found if old_layout(d)]
+        if old:
+            await collection.update_many({"_id": {"$in": old}}, {"$unset": {"dirty": ""}})
+        minutes = [d for d in found if not old_layout(d)]
         await _copy_up(collection, minutes)
         # Clean only if unchanged since read: what came meanwhile waits for the next pass. One
         # update per count read (the minutes of a chunk share a few).
         by_count: dict[int, list[str]] = {}
         for d in minutes:
             by_count.setdefault(d["N"], []).append(d["_id"])
-        await collection.bulk_write(
-            [
-                UpdateMany({"_id": {"$in": ids}, "N": n}, {"$unset": {"dirty": ""}})
-                for n, ids in by_count.items()
-            ],
-            ordered=False,
-        )
+        if by_count:
+            await collection.bulk_write(
+                [
+                    UpdateMany({"_id": {"$in": ids}, "N": n}, {"$unset": {"dirty": ""}})
+                    for n, ids in by_count.items()
+                ],
+                ordered=False,
+            )
         settled += len(minutes)
         progress()
-        if len(minutes) < CHUNK:
+        if len(found) < CHUNK:
             return settled

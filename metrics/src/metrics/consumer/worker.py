@@ -28,6 +28,7 @@ from metrics.consumer.backfill import backfill
 from metrics.consumer.repository import record, settle
 from metrics.consumer.services import ConsumerServices
 from metrics.consumer.status import RETRIES, ConsumerStatus
+from metrics.consumer.upgrade import upgrade
 from metrics.db import ensure_indexes
 from metrics.events import EVENT_FIELD, Event, Malformed, parse_entry
 
@@ -106,6 +107,7 @@ class Consumer:
         try:
             await self._retry("start", self._prepare)
             await self._retry("backfill", self._backfill)
+            await self._retry("upgrade", self._upgrade)
             await self._drain_own_pending()
             await self._loop()
             await self._settle(idle=True)
@@ -122,6 +124,7 @@ class Consumer:
             if clock() >= next_claim:
                 await self._claim_idle()
                 await self._retry("backfill", self._backfill)  # a count, unless it changed
+                await self._retry("upgrade", self._upgrade)  # a lookup, unless 1.3.0 wrote
                 next_claim = clock() + self.services.settings.consumer_claim_interval_seconds
             entries = await self._retry("read", self._read_new)
             if entries:
@@ -143,6 +146,15 @@ class Consumer:
             self.services.settings.consumer_batch_size,
             progress=lambda: self.status.tick("backfilling"),
         )
+
+    async def _upgrade(self) -> None:
+        """The rollups a consumer of 1.3.0 wrote, in the new layout (upgrade.py)."""
+        converted = await upgrade(
+            self.services.rollups,
+            self.services.settings.consumer_batch_size,
+            progress=lambda: self.status.tick("upgrading"),
+        )
+        self._unsettled = self._unsettled or converted > 0
 
     async def _create_group(self) -> None:
         try:

@@ -7,7 +7,8 @@ window cuts). That is two queries, each of a few documents whatever the labels: 
 range on the ``lv_metric_t`` index (``lv_t`` for the names) with `$gte`/`$lt` on ``t``; and the
 cut documents by ``_id``, with only the cut seconds' events (at the same time, for one metric;
 after the months, which name the metrics, for the names). What a read touches is bounded by the
-window, never by the number of events.
+window, never by the number of events. Documents of 1.3.0's layout, until the upgrade removes
+them, are passed over (rollups.old_layout).
 """
 
 import asyncio
@@ -33,6 +34,7 @@ from metrics.rollups import (
     Key,
     Level,
     label_of,
+    old_layout,
     slot_totals,
     storable,
 )
@@ -147,7 +149,15 @@ async def parts(rollups: Collection, metric: str | None, window: Window) -> list
             found = whole + cut
     except PyMongoError as error:
         raise ServiceUnavailable("The metrics store is unavailable") from error
-    return [part for document in found for part in _parts(document, start, end)]
+    # A month of 1.3.0's layout (the upgrade converts its events and removes it) is passed over:
+    # its events are counted once, from the new documents, when the upgrade has recorded them.
+    # The cut documents are found by `_id`s that no document of that layout has.
+    return [
+        part
+        for document in found
+        if not old_layout(document)
+        for part in _parts(document, start, end)
+    ]
 
 
 def _sums(parts: list[Part], key: Any) -> dict[Any, list[int | float]]:
