@@ -2,6 +2,8 @@
 serialise work across replicas, the `OUTAGES` that answer 503 and the `UNSTORABLE` values
 that answer 400."""
 
+import asyncio
+import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -12,6 +14,8 @@ from asyncpg.pool import PoolConnectionProxy
 from litestar.exceptions import NotFoundException
 
 from payment.errors import ServiceUnavailable
+
+log = logging.getLogger(__name__)
 
 Connection: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
 T = TypeVar("T")
@@ -101,3 +105,50 @@ async def advisory_lock(conn: Connection, namespace: int, name: str) -> AsyncIte
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1, hashtext($2))", namespace, name)
         _LOCKING[pid] -= 1
+
+
+# The releases `locked` left running, kept until they end (a task nobody refers to may vanish).
+_RELEASES: set[asyncio.Task[None]] = set()
+
+
+@asynccontextmanager
+async def locked(pool: asyncpg.Pool, namespace: int, name: str) -> AsyncIterator[Connection]:
+    """A pooled connection holding the session lock (namespace, name), as `advisory_lock`,
+    except that on a clean exit the lock is released and the connection goes back to the pool
+    in the background: the holder goes on at once (to the node, for its receipt), and the next
+    holder's wait for the lock ends in Postgres when the release has run. On an exception the
+    release is awaited."""
+    conn = await pool.acquire()
+    owned = True  # by this block, until the release takes it over
+    try:
+        pid = conn.get_server_pid()
+        _LOCKING[pid] += 1  # before the call: a cancelled wait may still have taken the lock
+        await conn.execute("SELECT pg_advisory_lock($1, hashtext($2))", namespace, name)
+        try:
+            yield conn
+        except BaseException:
+            await conn.execute("SELECT pg_advisory_unlock($1, hashtext($2))", namespace, name)
+            _LOCKING[pid] -= 1
+            raise
+        release = asyncio.create_task(_release(pool, conn, namespace, name))
+        _RELEASES.add(release)
+        release.add_done_callback(_RELEASES.discard)
+        owned = False
+    finally:
+        if owned:
+            await pool.release(conn)
+
+
+async def _release(
+    pool: asyncpg.Pool, conn: "PoolConnectionProxy[asyncpg.Record]", namespace: int, name: str
+) -> None:
+    """`locked`'s release: the unlock, then the connection back to the pool (whose reset
+    releases the lock if the unlock failed)."""
+    pid = conn.get_server_pid()
+    try:
+        await conn.execute("SELECT pg_advisory_unlock($1, hashtext($2))", namespace, name)
+        _LOCKING[pid] -= 1
+    except Exception:
+        log.warning("advisory lock release failed; the pool's reset releases it", exc_info=True)
+    finally:
+        await pool.release(conn)

@@ -42,7 +42,7 @@ from payment.chain.client import (
 )
 from payment.chain.errors import ChainUnavailable
 from payment.crypto import KeyBox
-from payment.db import ACCOUNT_LOCK, Connection, advisory_lock
+from payment.db import ACCOUNT_LOCK, Connection, locked
 from payment.ledger import repository as ledger
 from payment.ledger.batches import Batches
 from payment.ledger.repository import NewEntry, Row, SigningState
@@ -174,10 +174,9 @@ class Engine:
             if row.step in ("deposit", "payout"):
                 row = await self._submit(row) or await self._get(entry_id)
             else:
-                moved = await self._check_receipt(row, rebroadcast)
-                if moved is None:
-                    return row  # still pending: as it was read
-                row = moved
+                moved, row = await self._check_receipt(row, rebroadcast)
+                if not moved:
+                    return row  # still pending
         return row
 
     async def _get(self, entry_id: int) -> Row:
@@ -243,7 +242,7 @@ class Engine:
         the row and the wallet's next nonce are recorded in one statement."""
         address, fees = row.sender_address, await self.chain.fees()
         chain_id = await self.chain.chain_id()
-        async with self.pool.acquire() as conn, advisory_lock(conn, ACCOUNT_LOCK, address):
+        async with locked(self.pool, ACCOUNT_LOCK, address) as conn:
             balance, chain_nonce, signing = await _together(
                 self.chain.balance(address),
                 self.chain.pending_nonce(address),
@@ -306,7 +305,7 @@ class Engine:
         # copy; the other is LOST (its caller reads the row again).
         live = sorted({send.row.id: n for n, send in reversed(list(enumerate(batch)))}.values())
         try:
-            async with self.pool.acquire() as conn, advisory_lock(conn, ACCOUNT_LOCK, owner):
+            async with locked(self.pool, ACCOUNT_LOCK, owner) as conn:
                 node_nonce = await chain_nonce
 
                 async def signed_from(first: int) -> list[SignedTx]:
@@ -449,8 +448,9 @@ class Engine:
             self.notify()
         return CLASHED if retry else FAILED
 
-    async def _check_receipt(self, row: Row, rebroadcast: bool) -> Row | None:
-        """The row once it moved on (its transaction mined), None while it is pending."""
+    async def _check_receipt(self, row: Row, rebroadcast: bool) -> tuple[bool, Row]:
+        """Whether the row moved on (its transaction mined), and the row as it is now (while
+        it is pending: as it was, or as re-broadcast)."""
         stage = row.step.removesuffix("_sent")
         tx_hash = row.deposit_tx_hash if stage == "deposit" else row.payout_tx_hash
         raw = row.deposit_raw_tx if stage == "deposit" else row.payout_raw_tx
@@ -460,8 +460,8 @@ class Engine:
             if receipt is None:
                 age = time.time() - (row.submitted_at.timestamp() if row.submitted_at else 0)
                 if rebroadcast or age > self.rebroadcast_after:
-                    await self._rebroadcast(conn, row, raw)
-                return None
+                    return False, await self._rebroadcast(conn, row, raw)
+                return False, row
             to = NEXT_STEP[row.step]
             if not receipt.succeeded:
                 await self._fail(conn, row, f"{stage} transaction {tx_hash} reverted")
@@ -476,16 +476,17 @@ class Engine:
             if moved is None:  # failed, or moved by another worker first: as it is now
                 moved = await ledger.get(conn, row.id)
                 assert moved is not None, f"ledger row {row.id} vanished"
-            return moved
+            return True, moved
 
-    async def _rebroadcast(self, conn: Connection, row: Row, raw: bytes) -> None:
+    async def _rebroadcast(self, conn: Connection, row: Row, raw: bytes) -> Row:
+        """Broadcasts the stored bytes again; the row with its new ``submitted_at``."""
         log.info("ledger %s: broadcasting its %s transaction again", row.id, row.step)
         try:
             await self.chain.broadcast(raw)
         except Rejected as error:
             # "nonce too low" means it (or nothing else, as the nonce was ours) was mined.
             log.warning("ledger %s: re-broadcast refused: %s", row.id, error)
-        await ledger.mark_resent(conn, row.id)
+        return await ledger.mark_resent(conn, row.id) or row
 
     async def _fail(self, conn: Connection, row: Row, reason: str) -> None:
         """Fails the row in a transaction of its own, then wakes the relay for its event."""

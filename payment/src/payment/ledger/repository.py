@@ -391,8 +391,12 @@ async def unsend(conn: Connection, entry_id: int, step: str, status: str) -> boo
     return bool(done)
 
 
-async def mark_resent(conn: Connection, entry_id: int) -> None:
-    await conn.execute("UPDATE ledger SET submitted_at = now() WHERE id = $1", entry_id)
+async def mark_resent(conn: Connection, entry_id: int) -> Row | None:
+    """The row, its stored transaction broadcast again just now."""
+    record = await conn.fetchrow(
+        f"UPDATE ledger SET submitted_at = now() WHERE id = $1 RETURNING {COLUMNS}", entry_id
+    )
+    return _row(record) if record else None
 
 
 async def advance(conn: Connection, entry_id: int, step: str, to: str) -> Row | None:
