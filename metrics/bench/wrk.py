@@ -7,7 +7,9 @@ overlays/check_glue.py fails when one copy differs. Change every copy in one com
 
 A comparison is only meaningful within one run on one machine: `compare` measures the candidate
 and its reference alternately, `rounds` times each, and reports the median of each side, so a
-neighbour's load on the machine weighs on both sides alike.
+neighbour's load on the machine weighs on both sides alike. Where both sides were started by
+`serve`, it also prints the server's CPU time per request (from /proc, every thread of the
+process): a neighbour that takes the CPU away lowers the rate but not what a request costs.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class Figures:
     p99_ms: float
     requests: int
     errors: int  # socket errors, timeouts and non-2xx/3xx answers
+    cpu_us: float | None = None  # the server's CPU time per request, when `serve` started it
 
     def line(self) -> str:
         return (
@@ -65,6 +68,17 @@ def ensure_wrk() -> str:
     if not found:
         sys.exit("the benchmark needs wrk (Debian: apt-get install wrk)")
     return found
+
+
+# Base URL → pid of the servers `serve` runs, so that `wrk` can read what they spent.
+_SERVERS: dict[str, int] = {}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system time of a process so far, every thread (fields 14 and 15 of
+    /proc/<pid>/stat, after the parenthesised name, which may hold spaces)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -124,6 +138,8 @@ def wrk(
     )
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
         file.write(script)
+    pid = _SERVERS.get(base_url)
+    cpu_before = cpu_seconds(pid) if pid else 0.0
     try:
         done = subprocess.run(
             [
@@ -147,6 +163,7 @@ def wrk(
     if not found:
         raise RuntimeError(f"wrk printed no figures:\n{done.stdout}\n{done.stderr}")
     requests, failed, bad, p50, p90, p99, duration_us = (int(g) for g in found.groups())
+    cpu_us = (cpu_seconds(pid) - cpu_before) * 1e6 / requests if pid and requests else None
     return Figures(
         requests_per_second=requests / (duration_us / 1e6),
         p50_ms=p50 / 1000,
@@ -154,10 +171,12 @@ def wrk(
         p99_ms=p99 / 1000,
         requests=requests,
         errors=failed + bad,
+        cpu_us=cpu_us,
     )
 
 
 def _median(runs: list[Figures]) -> Figures:
+    cpu = [r.cpu_us for r in runs if r.cpu_us is not None]
     return Figures(
         requests_per_second=statistics.median(r.requests_per_second for r in runs),
         p50_ms=statistics.median(r.p50_ms for r in runs),
@@ -165,6 +184,7 @@ def _median(runs: list[Figures]) -> Figures:
         p99_ms=statistics.median(r.p99_ms for r in runs),
         requests=sum(r.requests for r in runs),
         errors=sum(r.errors for r in runs),
+        cpu_us=statistics.median(cpu) if len(cpu) == len(runs) else None,
     )
 
 
@@ -180,7 +200,9 @@ def compare(
     seconds: float = SECONDS,
     connections: int = CONNECTIONS,
 ) -> float:
-    """Prints both sides (median of `rounds` alternating runs each) and candidate/reference."""
+    """Prints both sides (median of `rounds` alternating runs each) and candidate/reference; and,
+    when `serve` runs both servers, their CPU time per request and its ratio (reference/candidate:
+    a rate the candidate would reach beside the reference's with the CPU to itself)."""
     ours: list[Figures] = []
     theirs: list[Figures] = []
     for _ in range(rounds):
@@ -199,6 +221,11 @@ def compare(
     print(f"  service    {a.line()}")
     print(f"  reference  {b.line()}")
     print(f"  ratio {ratio:.2f}" + (f"  (goal ≥ {goal:.2f})" if goal is not None else ""))
+    if a.cpu_us and b.cpu_us:
+        print(
+            f"  CPU per request: service {a.cpu_us:.0f} µs, reference {b.cpu_us:.0f} µs,"
+            f" ratio {b.cpu_us / a.cpu_us:.2f}"
+        )
     sys.stdout.flush()
     return ratio
 
@@ -250,10 +277,12 @@ def serve(
             stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
+    _SERVERS[base] = process.pid
     try:
         wait_ready(base + ready_path, process, log)
         yield base
     finally:
+        del _SERVERS[base]
         process.terminate()
         try:
             process.wait(timeout=30)
