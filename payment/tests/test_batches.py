@@ -13,7 +13,7 @@ from payment.chain.client import Chain, Rejected, SignedTx
 from payment.crypto import KeyBox
 from payment.db import create_pool
 from payment.ledger import repository as ledger
-from payment.ledger.engine import CLASHED, NONCE_CLASH, SENT, Engine, _Send
+from payment.ledger.engine import CLASHED, LOST, NONCE_CLASH, SENT, Engine, _Send
 from payment.ledger.repository import NewEntry
 from tests.helpers import DATABASE_URL, ENCRYPTION_KEY, funded_owner, private_anvil, rpc
 
@@ -107,6 +107,34 @@ async def test_a_later_payout_the_node_took_after_a_refused_one_stays_sent() -> 
                 assert int(rpc("eth_getBalance", receiver, "latest", url=node), 16) == 10**15
         finally:
             # The rows stay, on a chain id no app of the session works on (the ledger only grows).
+            async with pool.acquire() as conn:
+                await conn.execute("DELETE FROM nonces WHERE chain_id = $1", CHAIN_ID)
+            await pool.close()
+            await chain.close()
+
+
+async def test_a_payout_in_a_batch_twice_is_signed_and_sent_once() -> None:
+    """Its request and the tracker may both hand a row to the same batch: one transaction,
+    one payment; the second copy's caller finds the row moved on."""
+    with private_anvil(chain_id=CHAIN_ID) as node:
+        owner = funded_owner(node)
+        chain = Chain.connect(node, 10, Decimal(1))
+        pool = await create_pool(DATABASE_URL, 1, 4)
+        engine = Engine(pool, chain, KeyBox(ENCRYPTION_KEY), owner)
+        receiver = Account.create().address
+        try:
+            entry = NewEntry("gas_grant", f"twice-{receiver}", "h", None, 10**9, owner.address,
+                             receiver, 10**15)  # fmt: skip
+            async with pool.acquire() as conn:
+                row = await ledger.insert(conn, entry, CHAIN_ID)
+            assert row is not None
+            send = _Send(row, await engine._payout(row), 1)
+            outcomes = await engine._send_payouts([send, send])
+            assert [outcome for outcome, _ in outcomes] == [SENT, LOST]
+            assert (await engine.run(row.id, 30)).status == "confirmed"
+            assert int(rpc("eth_getTransactionCount", owner.address, "pending", url=node), 16) == 1
+            assert int(rpc("eth_getBalance", receiver, "latest", url=node), 16) == 10**15
+        finally:
             async with pool.acquire() as conn:
                 await conn.execute("DELETE FROM nonces WHERE chain_id = $1", CHAIN_ID)
             await pool.close()
