@@ -5,6 +5,7 @@ authentication only issues tokens with both claims, so the forged ones are signe
 key of the test's own, published by a tiny JWKS server on a free port that the verifier (and an
 app pointed at it) fetch over real HTTP, as they fetch authentication's."""
 
+import asyncio
 import json
 import threading
 import time
@@ -162,6 +163,29 @@ async def test_a_remembered_token_of_a_user_blocked_since_is_refused(
         finally:
             await redis.srem(BLOCKED_USERS_KEY, "125")
         assert (await verifier.verify(presented)).id == 125  # unblocked: accepted again
+
+
+class CountingRedis(Redis):
+    """The real Redis client, counting the blocked-set reads it sends."""
+
+    reads = 0
+
+    async def smembers(self, name: str) -> Any:  # type: ignore[override]
+        self.reads += 1
+        return await super().smembers(name)
+
+
+async def test_requests_that_find_the_blocked_set_stale_at_once_share_one_read(
+    forger: Forger, redis: Redis
+) -> None:
+    now = int(time.time())
+    presented = f"Bearer {forger.sign(id=126, iat=now, exp=now + 600)}"
+    counting = CountingRedis(connection_pool=redis.connection_pool)
+    async with httpx.AsyncClient() as http:
+        verifier = _verifier(forger, counting, http, blocked_max_age=60)
+        callers = await asyncio.gather(*(verifier.verify(presented) for _ in range(50)))
+    assert {caller.id for caller in callers} == {126}
+    assert counting.reads == 1
 
 
 async def test_a_remembered_token_whose_key_was_withdrawn_is_refused(

@@ -92,6 +92,7 @@ class TokenVerifier:
         self._blocked: frozenset[int] = frozenset()
         self._blocked_fetched = -math.inf
         self._lock = asyncio.Lock()
+        self._blocked_lock = asyncio.Lock()
         # token → (exp as a Unix time, kid, caller), in insertion order (oldest first)
         self._verified: dict[str, tuple[float, str, Caller]] = {}
 
@@ -112,15 +113,25 @@ class TokenVerifier:
             self._keys = {k["kid"]: (k["alg"], jwk.construct(k)) for k in keys}
             self._keys_fetched = time.monotonic()
 
+    def _blocked_stale(self) -> bool:
+        return time.monotonic() - self._blocked_fetched > self._blocked_max_age
+
     async def _blocked_users(self) -> frozenset[int]:
-        if time.monotonic() - self._blocked_fetched > self._blocked_max_age:
-            try:
-                members = await self._redis.smembers(BLOCKED_USERS_KEY)
-                self._blocked = frozenset(int(m) for m in members)
-                self._blocked_fetched = time.monotonic()
-            except RedisError as error:
-                # Keep the last known set: a Redis blip must not log everybody out.
-                log.warning("blocked-users refresh failed: %s", error)
+        if self._blocked_stale():
+            # One read per period, however many requests find the set stale at once: the
+            # others wait for it rather than each sending its own SMEMBERS.
+            async with self._blocked_lock:
+                if self._blocked_stale():
+                    try:
+                        members = await self._redis.smembers(BLOCKED_USERS_KEY)
+                        self._blocked = frozenset(int(m) for m in members)
+                        self._blocked_fetched = time.monotonic()
+                    except RedisError as error:
+                        # Keep the last known set: a Redis blip must not log everybody out.
+                        # Tried again a period later, so that requests do not queue here
+                        # behind one failing read after another.
+                        self._blocked_fetched = time.monotonic()
+                        log.warning("blocked-users refresh failed: %s", error)
         return self._blocked
 
     async def _is_blocked(self, user_id: int) -> bool:
