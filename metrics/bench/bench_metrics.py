@@ -6,9 +6,10 @@ consumer against the server's raw write rate, printed in one run as ratios.
    BENCH_SPAN_DAYS days (1), half over the five back-office counters and half over three other
    metrics. The seed writes the rollup documents straight into the store, in bulk: the very
    documents the consumer's write leaves for those events (`metrics.rollups.documents`; a test
-   checks both agree), so a million events take one or two minutes, not the consumer's hour.
-   One day makes every minute of every label hold events at 1 000 000: the documents a window's
-   ends cut are as full as they get, which is the read's worst case.
+   checks both agree), so a million events (about 640 000 documents, mostly seconds) take a
+   few minutes, not the consumer's hour. One day makes every minute of every label hold events
+   at 1 000 000: the documents a window's ends cut are as full as they get, which is the read's
+   worst case.
 2. Serves the service on each database (bench/wrk.py `serve`, the entry point's settings) and,
    for each shape of `GET /metrics` the API accepts (no window, each `interval`, a `from` date, a
    `to` date, date-times that cut a minute at both ends, with and without `interval`, empty
@@ -30,7 +31,7 @@ Uses a stream of its own in Redis db 4, the MongoDB databases `fiufit_bench_metr
 the end), and the running authentication service for an admin token. Figures depend on the
 machine; this prints them and asserts nothing.
 
-    make bench                                                  # about 5 minutes
+    make bench                                                  # about 15 minutes
     BENCH_LARGE=100000 BENCH_SECONDS=2 BENCH_ROUNDS=1 BENCH_CONSUMER_ROUNDS=1 make bench
 """
 

@@ -3,9 +3,9 @@
 kill is real, the write is the production one). Run as ``python -m tests.crashing_consumer`` from
 the project root, with the same ``METRICS_*`` environment as the real consumer.
 
-- ``ack``: the batch is in its minutes' documents, and Redis never hears of it;
-- ``hour``, ``day``, ``month``: the batch is acknowledged, and the first pass copying the
-  minutes' totals upwards has copied them into the levels below the one named;
+- ``ack``: the batch is in its seconds' documents, and Redis never hears of it;
+- ``minute``, ``hour``, ``day``, ``month``: the batch is acknowledged, and the first pass copying
+  the seconds' totals upwards has copied them into the levels below the one named;
 - ``upgrade``: the upgrade of a 1.3.0 store (upgrade.py) has recorded and removed its first
   batch of 1.3.0 documents, and recorded its second batch's events without removing them.
 """

@@ -27,7 +27,7 @@ from redis.exceptions import RedisError
 
 from metrics.db import Collection
 from metrics.events import Event, event_json
-from metrics.rollups import LEVELS, MINUTE, label_of, totals
+from metrics.rollups import LEVELS, SECOND, label_of, totals
 from metrics.settings import Settings
 
 REDIS_URL = "redis://127.0.0.1:6379/4"
@@ -178,9 +178,9 @@ async def group_done(redis: Redis) -> bool:
 
 
 async def stored_events(rollups: Collection) -> int:
-    """How many events the minute documents hold."""
+    """How many events the second documents hold."""
     cursor = await rollups.aggregate(
-        [{"$match": {"lv": MINUTE.name}}, {"$group": {"_id": None, "n": {"$sum": "$N"}}}]
+        [{"$match": {"lv": SECOND.name}}, {"$group": {"_id": None, "n": {"$sum": "$N"}}}]
     )
     rows = await cursor.to_list()
     return int(rows[0]["n"]) if rows else 0
@@ -191,13 +191,13 @@ async def stored(rollups: Collection, count: int) -> bool:
 
 
 async def settled(rollups: Collection) -> bool:
-    """Every minute's totals are copied upwards (no document is left dirty)."""
+    """Every second's totals are copied upwards (no document is left dirty)."""
     return await rollups.count_documents({"dirty": True}) == 0
 
 
 async def level_totals(rollups: Collection) -> dict[str, tuple[int | float, int]]:
     """Each level's sum and event count over all its documents: once every write has been
-    copied upwards, all four are the same."""
+    copied upwards, all five are the same."""
     sums: dict[str, tuple[int | float, int]] = {level.name: (0, 0) for level in LEVELS}
     async for document in rollups.find({"lv": {"$in": list(sums)}}):
         level = str(document["lv"])
@@ -207,11 +207,10 @@ async def level_totals(rollups: Collection) -> dict[str, tuple[int | float, int]
 
 
 def stored_entries(document: dict[str, Any]) -> Iterator[tuple[str | None, dict[str, Any]]]:
-    """A minute document's events, with their labels."""
-    for labels in document["e"].values():
-        for key, events in labels.items():
-            for stored in events.values():
-                yield label_of(key), stored
+    """A second document's events, with their labels."""
+    for key, events in document["e"].items():
+        for stored in events.values():
+            yield label_of(key), stored
 
 
 async def counted_once(rollups: Collection, count: int) -> None:

@@ -40,18 +40,18 @@ async def test_events_are_stored_once_and_acknowledged(
     await eventually(lambda: _settled(redis, consumer))
     assert consumer.status.stored == 120 and consumer.status.dead_lettered == 0
     await counted_once(rollups, 120)
-    # Each event is kept in its minute's document, under its second, label and id, as it was
-    # published; the sums of each second, label and the minute beside them.
-    document = await rollups.find_one({"lv": "minute"})
+    # Each event is kept in its second's document, under its label and id, as it was
+    # published; the sums of each label and the second beside them.
+    document = await rollups.find_one({"lv": "second"})
     assert document is not None
-    assert set(document) == {"_id", "lv", "metric", "t", "e", "s", "c", "n", "N"}
+    assert set(document) == {"_id", "lv", "metric", "t", "e", "c", "n", "N"}
     events = list(stored_entries(document))
     assert document["metric"] == "test_count" and document["N"] == len(events)
     assert sum(document["n"].values()) == sum(document["c"].values()) == len(events)
     label, entry = events[0]
     assert label in {"l0", "l1", "l2"} and set(entry) == {"d", "v", "s"}
     assert entry["v"] == 1 and entry["s"] == "metrics" and isinstance(entry["d"], datetime)
-    assert document["t"] == entry["d"].replace(second=0, microsecond=0)
+    assert document["t"] == entry["d"].replace(microsecond=0)
 
 
 async def test_a_republished_event_is_counted_once(

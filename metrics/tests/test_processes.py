@@ -1,7 +1,7 @@
 """``metrics-consumer`` as a real process: kill -9 at any moment, SIGTERM, and outages.
 
 Every test ends with the same question: is each published event counted exactly once, in its
-minute's document and in every hour, day and month above it?
+second's document and in every minute, hour, day and month above it?
 """
 
 import random
@@ -16,7 +16,7 @@ from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 
 from metrics.db import Collection
-from metrics.rollups import BY_NAME, LEVELS, MINUTE
+from metrics.rollups import BY_NAME, LEVELS, SECOND
 from tests.helpers import (
     MONGO_DB,
     ROLLUPS,
@@ -39,18 +39,18 @@ from tests.helpers import (
 Start = Callable[..., ConsumerProcess]
 
 
-@pytest.mark.parametrize("crash_at", ["ack", "hour", "day", "month"])
+@pytest.mark.parametrize("crash_at", ["ack", "minute", "hour", "day", "month"])
 async def test_killed_in_the_middle_of_a_write_then_restarted_counts_once(
     crash_at: str, rollups: Collection, redis: Redis, consumer_processes: Start
 ) -> None:
     await publish_events(redis, 30)
     crashing = consumer_processes("tests.crashing_consumer", CRASH_AT=crash_at)
     assert await crashing.wait_exit() == -signal.SIGKILL
-    # The batch is in its minutes, and in the levels below `crash_at` ("ack": none, and Redis
+    # The batch is in its seconds, and in the levels below `crash_at` ("ack": none, and Redis
     # never heard of the batch; otherwise the ack went and the copies upwards were under way).
     copied = [] if crash_at == "ack" else LEVELS[: LEVELS.index(BY_NAME[crash_at])]
     assert await level_totals(rollups) == {
-        level.name: (30, 30) if level is MINUTE or level in copied else (0, 0) for level in LEVELS
+        level.name: (30, 30) if level is SECOND or level in copied else (0, 0) for level in LEVELS
     }
     assert await pending(redis) == (30 if crash_at == "ack" else 0)
     restarted = consumer_processes()

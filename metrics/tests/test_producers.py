@@ -129,7 +129,7 @@ async def test_what_the_services_publish_reaches_the_back_office(
     # Every event as it was published: source, name and label, each counted once with value 1.
     stored = Counter(
         (entry["s"], document["metric"], label, entry["v"])
-        for document in await rollups.find({"lv": "minute"}).to_list()
+        for document in await rollups.find({"lv": "second"}).to_list()
         for label, entry in stored_entries(document)
     )
     assert stored == Counter((*row, 1) for row in PUBLISHED)

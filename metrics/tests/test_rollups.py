@@ -207,4 +207,6 @@ async def test_the_start_is_inclusive_and_the_end_exclusive_on_each_kind_of_boun
     assert await repository.counts_by_label(rollups, "m", Window(start, end)) == [
         {"label": "total", "count": 2}
     ]
-    assert await level_totals(rollups) == {lv: (4, 4) for lv in ("minute", "hour", "day", "month")}
+    assert await level_totals(rollups) == {
+        lv: (4, 4) for lv in ("second", "minute", "hour", "day", "month")
+    }

@@ -101,6 +101,9 @@ def test_periods_slots_and_keys() -> None:
     key = Key(MINUTE, "user_login_count", starts[0])
     assert key.id == "minute|user_login_count|2026-12-31T23:59"
     assert key.parent().parent().parent() == Key(MONTH, "user_login_count", starts[3])
+    second = Key(SECOND, "user_login_count", moment.replace(microsecond=0))
+    assert second.id == "second|user_login_count|2026-12-31T23:59:59"
+    assert second.parent() == key
 
 
 @pytest.mark.parametrize("label", [None, "using_idp", "a.b", "$where", "São Paulo", "x" * 200])

@@ -20,7 +20,7 @@ from metrics.counters import repository
 from metrics.counters.models import Window
 from metrics.db import Collection
 from metrics.events import Event, event_json
-from metrics.rollups import LEVELS, MINUTE
+from metrics.rollups import LEVELS, SECOND
 from tests import v130
 from tests.helpers import (
     ConsumerProcess,
@@ -228,10 +228,9 @@ async def test_killed_in_the_middle_of_the_upgrade_then_restarted_counts_once(
 
 
 async def recorded_ids(rollups: Collection) -> list[str]:
-    """The ids the minute documents of the new layout hold (each once: a list, not a set)."""
+    """The ids the second documents of the new layout hold (each once: a list, not a set)."""
     ids: list[str] = []
-    async for document in rollups.find({"lv": MINUTE.name}):
-        seconds: dict[str, dict[str, dict[str, object]]] = document["e"]  # type: ignore[assignment]
-        if "label" not in document:
-            ids += [i for labels in seconds.values() for e in labels.values() for i in e]
+    async for document in rollups.find({"lv": SECOND.name}):
+        labels: dict[str, dict[str, object]] = document["e"]  # type: ignore[assignment]
+        ids += [i for events in labels.values() for i in events]
     return ids

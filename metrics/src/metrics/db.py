@@ -18,7 +18,8 @@ from metrics.settings import Settings
 # SecantusDB's compound-index scan drops the documents equal to a `$lte` bound.
 METRIC_INDEX = "lv_metric_t"
 NAMES_INDEX = "lv_t"
-# The minute documents whose totals are not yet copied upwards (only those carry `dirty`).
+# The second documents whose totals are not yet copied upwards (only those carry `dirty`, and
+# 1.3.0 minutes a consumer of that version left so).
 DIRTY_INDEX = "dirty"
 # The documents of 1.3.0's layout, which alone have a `label` field (rollups.old_layout): sparse,
 # so it is empty once the upgrade (consumer/upgrade.py) is done, and finding one is one lookup.

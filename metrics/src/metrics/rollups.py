@@ -1,25 +1,24 @@
 """How the counters are stored (README, "How the counters work"): one collection of rollup
-documents, each one metric over one period of one of four levels, its labels inside.
+documents, each one metric over one period of one of five levels, its labels inside.
 
 A label is a field name in the documents: its URL-safe base64 (``label_key``; ``~`` for no
 label), so that any label is a safe name and reads back exactly.
 
-- A **minute** document holds the minute's events themselves, by second, label and id
-  (``e: {"17": {lk: {id: {d, v, s}}}}``: date, value, source), the sum and count of each
-  second and label (``s: {"17": {lk: {c, n}}}``), of each label (``c: {lk: …}``,
-  ``n: {lk: …}``) and the minute's count (``N``). The write that adds an event to the sums is
-  the write that records its id, and it is refused when the id is already there: a redelivered
-  event never counts twice, whatever died when.
-- An **hour**, **day** or **month** document holds, per minute, hour or day of its period and
-  per label, a slot (``s: {"05": {lk: {c, n}}}``, or ``{lk: n}`` when the sum is the count, as
-  for every counter of ones): a copy of the totals of the document below. A slot only moves
-  forward (to a larger ``n``, and ``n`` grows with every change below), so copying is
-  idempotent and two consumers copying at once settle on the latest totals.
+- A **second** document holds the second's events themselves, by label and id
+  (``e: {lk: {id: {d, v, s}}}``: date, value, source), the sum and count of each label
+  (``c: {lk: …}``, ``n: {lk: …}``) and the second's count (``N``). The write that adds an event
+  to the sums is the write that records its id, and it is refused when the id is already there:
+  a redelivered event never counts twice, whatever died when.
+- A **minute**, **hour**, **day** or **month** document holds, per second, minute, hour or day
+  of its period and per label, a slot (``s: {"05": {lk: {c, n}}}``, or ``{lk: n}`` when the sum
+  is the count, as for every counter of ones): a copy of the totals of the document below. A
+  slot only moves forward (to a larger ``n``, and ``n`` grows with every change below), so
+  copying is idempotent and two consumers copying at once settle on the latest totals.
 
 A read sums the slots of the month documents that lie inside its window and descends, at each
-end of the window only, to the day, hour and minute documents the window cuts through, and to
-the events of the second it cuts: what it reads depends on the window, never on the number of
-events or of labels.
+end of the window only, to the day, hour, minute and second documents the window cuts through:
+what it reads depends on the window (and on the events of the one second an end cuts), never on
+the number of events of the minutes, hours and days around it.
 """
 
 import base64
@@ -59,7 +58,7 @@ def label_of(key: str) -> str | None:
 @dataclass(frozen=True)
 class Level:
     """A period length, named as the datetime field that counts its periods. ``child`` names
-    the level its slots are periods of (None for seconds, the smallest, which hold events)."""
+    the level its slots are periods of (None for seconds, the smallest, which hold the events)."""
 
     name: str
     child: str | None
@@ -100,7 +99,9 @@ MINUTE = Level("minute", "second")
 HOUR = Level("hour", "minute")
 DAY = Level("day", "hour")
 MONTH = Level("month", "day")
-LEVELS = (MINUTE, HOUR, DAY, MONTH)  # the stored ones; each is copied into the next one's slots
+# The stored levels: the events are recorded in the seconds, and each level is copied into the
+# next one's slots.
+LEVELS = (SECOND, MINUTE, HOUR, DAY, MONTH)
 PARENT = dict(pairwise(LEVELS))
 CHILD = {MINUTE: SECOND, HOUR: MINUTE, DAY: HOUR, MONTH: DAY}
 BY_NAME = {level.name: level for level in LEVELS}
@@ -116,6 +117,8 @@ class Key:
 
     @property
     def id(self) -> str:
+        if self.level is SECOND:
+            return f"{self.level.name}|{self.metric}|{self.start:%Y-%m-%dT%H:%M:%S}"
         return f"{self.level.name}|{self.metric}|{self.start:%Y-%m-%dT%H:%M}"
 
     def fields(self) -> dict[str, Any]:
@@ -138,13 +141,13 @@ def old_layout(document: dict[str, Any]) -> bool:
     return "label" in document
 
 
-def minute_key(event: Event) -> Key:
-    return Key(MINUTE, event.metric, MINUTE.start(event.date))
+def second_key(event: Event) -> Key:
+    return Key(SECOND, event.metric, SECOND.start(event.date))
 
 
 def event_path(event_id: str, event: Event) -> str:
-    """Where a minute document keeps an event: under its second, label and id."""
-    return f"e.{MINUTE.slot(event.date)}.{label_key(event.label)}.{event_id}"
+    """Where a second document keeps an event: under its label and id."""
+    return f"e.{label_key(event.label)}.{event_id}"
 
 
 def entry(event: Event) -> dict[str, Any]:
@@ -170,8 +173,8 @@ def slot_totals(value: int | dict[str, Any]) -> tuple[int | float, int]:
 
 
 def totals(document: dict[str, Any]) -> dict[str, tuple[int | float, int]]:
-    """A document's sum and event count per label key: its own for a minute, its slots' above."""
-    if document["lv"] == MINUTE.name:
+    """A document's sum and event count per label key: its own for a second, its slots' above."""
+    if document["lv"] == SECOND.name:
         return {key: (c, document["n"][key]) for key, c in document["c"].items()}
     sums: dict[str, tuple[int | float, int]] = {}
     for labels in document["s"].values():
@@ -189,11 +192,11 @@ def grouped(events: dict[str, Event], by: Any) -> dict[str, dict[str, Event]]:
     return groups
 
 
-def group_by_minute(events: Iterable[Event]) -> dict[Key, dict[str, Event]]:
-    """The events of each minute document, by id (a repeated id counts once: the first)."""
+def group_by_second(events: Iterable[Event]) -> dict[Key, dict[str, Event]]:
+    """The events of each second document, by id (a repeated id counts once: the first)."""
     groups: dict[Key, dict[str, Event]] = {}
     for event in events:
-        groups.setdefault(minute_key(event), {}).setdefault(event.id, event)
+        groups.setdefault(second_key(event), {}).setdefault(event.id, event)
     return groups
 
 
@@ -201,31 +204,20 @@ def by_label(events: dict[str, Event]) -> dict[str, dict[str, Event]]:
     return grouped(events, lambda event: label_key(event.label))
 
 
-def by_second_and_label(events: dict[str, Event]) -> dict[tuple[str, str], dict[str, Event]]:
-    return {
-        (second, key): those
-        for second, in_second in grouped(events, lambda e: MINUTE.slot(e.date)).items()
-        for key, those in by_label(in_second).items()
-    }
-
-
 def documents(events: Iterable[Event]) -> Iterator[dict[str, Any]]:
     """Every rollup document that recording ``events`` into an empty collection leaves, built in
     memory (the benchmark seeds with it; a test checks it against the consumer's writes)."""
     level_documents: dict[Key, dict[str, Any]] = {}
-    for key, group in group_by_minute(events).items():
-        document: dict[str, Any] = {"_id": key.id, **key.fields(), "e": {}, "s": {}}
-        for (second, label), those in by_second_and_label(group).items():
-            document["e"].setdefault(second, {})[label] = {i: entry(e) for i, e in those.items()}
-            document["s"].setdefault(second, {})[label] = {
-                "c": sum_of(those.values()),
-                "n": len(those),
-            }
+    for key, group in group_by_second(events).items():
         labels = by_label(group).items()
-        document["c"] = {label: sum_of(those.values()) for label, those in labels}
-        document["n"] = {label: len(those) for label, those in labels}
-        document["N"] = len(group)
-        level_documents[key] = document
+        level_documents[key] = {
+            "_id": key.id,
+            **key.fields(),
+            "e": {label: {i: entry(e) for i, e in those.items()} for label, those in labels},
+            "c": {label: sum_of(those.values()) for label, those in labels},
+            "n": {label: len(those) for label, those in labels},
+            "N": len(group),
+        }
     for level in LEVELS[1:]:
         yield from level_documents.values()
         parents: dict[Key, dict[str, Any]] = {}

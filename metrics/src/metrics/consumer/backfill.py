@@ -9,7 +9,7 @@ all again only when that number has changed: a consumer of the old version still
 a rolling update, or a restored dump.
 
 The consumer runs it at start-up and then every METRICS_CONSUMER_CLAIM_INTERVAL_SECONDS, with
-its claims (worker.py), and copies the minutes upwards as it does after batches;
+its claims (worker.py), and copies the seconds upwards as it does after batches;
 ``python -m metrics.consumer.backfill`` runs it by hand, from the start whatever its progress
 says, then copies.
 """

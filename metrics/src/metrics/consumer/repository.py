@@ -1,16 +1,17 @@
 """The consumer's writes into the rollups (rollups.py), each event counted exactly once.
 
-``record`` (a batch, before its ack): each minute document gets its new events in one update that
+``record`` (a batch, before its ack): each second document gets its new events in one update that
 records their ids, adds their values to its sums and marks the document ``dirty``, refused (a
 duplicate-key error on the upsert) when one of the ids is there already; a refused update is
 split into what is there and what is not, and the rest written. A replayed batch adds nothing.
 
-``settle`` (every second or so, and when the stream is idle): the dirty minute documents'
-totals are copied upwards, minute → hour → day → month, each slot only forward, and a document
-is marked clean only if nothing was added to it since it was read. A crash anywhere leaves
-documents dirty for the next pass, by this consumer or another; copies are idempotent, so passes
-may overlap. Until a pass has run, a read misses the newest events of the whole days it sums
-(never counts one twice); the events of the minutes a window cuts are read directly.
+``settle`` (every second or so, and when the stream is idle): the dirty second documents'
+totals are copied upwards, second → minute → hour → day → month, each slot only forward, and a
+document is marked clean only if nothing was added to it since it was read. A crash anywhere
+leaves documents dirty for the next pass, by this consumer or another; copies are idempotent, so
+passes may overlap. Until a pass has run, a read misses the newest events of the whole seconds,
+minutes, hours and days it sums (never counts one twice); the events of the seconds a window cuts
+are read directly.
 """
 
 from collections.abc import Callable, Sequence
@@ -26,10 +27,9 @@ from metrics.rollups import (
     LEVELS,
     Key,
     by_label,
-    by_second_and_label,
     entry,
     event_path,
-    group_by_minute,
+    group_by_second,
     old_layout,
     slot,
     sum_of,
@@ -37,7 +37,7 @@ from metrics.rollups import (
 )
 
 DUPLICATE_KEY = 11000
-# Dirty minute documents copied upwards at a time.
+# Dirty second documents copied upwards at a time.
 CHUNK = 1000
 KEY_FIELDS = ["lv", "metric", "t"]
 
@@ -49,15 +49,12 @@ class WriteResult:
 
 
 def add_events(key: Key, events: dict[str, Event]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The upsert (filter, update) that records ``events`` (by id) in ``key``'s minute document
+    """The upsert (filter, update) that records ``events`` (by id) in ``key``'s second document
     and adds them to its sums, unless one of them is there already."""
     paths = {event_path(event_id, event): event for event_id, event in events.items()}
     sums: dict[str, int | float] = {"N": len(events)}
     for label, those in by_label(events).items():
         sums.update({f"c.{label}": sum_of(those.values()), f"n.{label}": len(those)})
-    for (second, label), those in by_second_and_label(events).items():
-        sums.update({f"s.{second}.{label}.c": sum_of(those.values())})
-        sums.update({f"s.{second}.{label}.n": len(those)})
     return (
         {"_id": key.id, **{path: {"$exists": False} for path in paths}},
         {
@@ -114,14 +111,14 @@ async def _bulk(collection: Collection, operations: list[UpdateOne]) -> list[int
 
 
 async def _add_remaining(collection: Collection, key: Key, events: dict[str, Event]) -> int:
-    """A refused minute update: write the events that are not there yet. Returns how many.
+    """A refused second update: write the events that are not there yet. Returns how many.
     Each refusal means another writer stored some of them (or created the document): the loop
     ends within as many turns as there are events, and two."""
     for _ in range(len(events) + 2):
         paths = {event_path(i, event): 1 for i, event in events.items()}
         found: dict[str, Any] | None = await collection.find_one({"_id": key.id}, paths)
-        seconds = (found or {}).get("e", {}).values()
-        present = {i for labels in seconds for ids in labels.values() for i in ids}
+        labels = (found or {}).get("e", {}).values()
+        present = {i for ids in labels for i in ids}
         events = {i: event for i, event in events.items() if i not in present}
         if not events:
             return 0
@@ -134,10 +131,10 @@ async def _add_remaining(collection: Collection, key: Key, events: dict[str, Eve
 
 
 async def record(collection: Collection, batch: Sequence[Event]) -> WriteResult:
-    """Record each event of ``batch`` once in its minute, however often it came before."""
+    """Record each event of ``batch`` once in its second, however often it came before."""
     if not batch:
         return WriteResult(0, 0)
-    groups = list(group_by_minute(batch).items())
+    groups = list(group_by_second(batch).items())
     operations = [UpdateOne(*add_events(key, events), upsert=True) for key, events in groups]
     refused = set(await _bulk(collection, operations))
     stored = 0
@@ -149,10 +146,10 @@ async def record(collection: Collection, batch: Sequence[Event]) -> WriteResult:
     return WriteResult(stored, len(batch) - stored)
 
 
-async def _copy_up(collection: Collection, minutes: list[dict[str, Any]]) -> None:
-    """Copy these minute documents' totals into their hours, then those into their days, and
-    those into their months."""
-    documents = minutes
+async def _copy_up(collection: Collection, seconds: list[dict[str, Any]]) -> None:
+    """Copy these second documents' totals into their minutes, then those into their hours,
+    those into their days, and those into their months."""
+    documents = seconds
     for level in LEVELS[1:]:
         parents = {d["_id"]: Key.of(d).parent() for d in documents}
         operations = [op for d in documents for op in copy_totals(parents[d["_id"]], d)]
@@ -166,7 +163,7 @@ async def _copy_up(collection: Collection, minutes: list[dict[str, Any]]) -> Non
 
 
 async def settle(collection: Collection, progress: Callable[[], object] = lambda: None) -> int:
-    """Copy every dirty minute document upwards and mark it clean; returns how many.
+    """Copy every dirty second document upwards and mark it clean; returns how many.
     ``progress`` is called after each chunk (the consumer's liveness, after a backfill)."""
     settled = 0
     while True:
@@ -183,12 +180,12 @@ async def settle(collection: Collection, progress: Callable[[], object] = lambda
         old = [d["_id"] for d in found if old_layout(d)]
         if old:
             await collection.update_many({"_id": {"$in": old}}, {"$unset": {"dirty": ""}})
-        minutes = [d for d in found if not old_layout(d)]
-        await _copy_up(collection, minutes)
+        seconds = [d for d in found if not old_layout(d)]
+        await _copy_up(collection, seconds)
         # Clean only if unchanged since read: what came meanwhile waits for the next pass. One
-        # update per count read (the minutes of a chunk share a few).
+        # update per count read (the seconds of a chunk share a few).
         by_count: dict[int, list[str]] = {}
-        for d in minutes:
+        for d in seconds:
             by_count.setdefault(d["N"], []).append(d["_id"])
         if by_count:
             await collection.bulk_write(
@@ -198,7 +195,7 @@ async def settle(collection: Collection, progress: Callable[[], object] = lambda
                 ],
                 ordered=False,
             )
-        settled += len(minutes)
+        settled += len(seconds)
         progress()
         if len(found) < CHUNK:
             return settled

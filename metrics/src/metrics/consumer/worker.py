@@ -1,15 +1,15 @@
 """The consumer loop: at-least-once delivery from the stream, idempotent writes, so every event
 is counted exactly once whatever crashes.
 
-Order of work for a batch: parse every entry, record the valid events in their minutes' rollup
+Order of work for a batch: parse every entry, record the valid events in their seconds' rollup
 documents (each refuses an id it holds: repository.py), then in one Redis transaction dead-letter
 the malformed entries and XACK the whole batch. A crash before the ack leaves the entries
 pending: this consumer re-reads them at start-up (same name), or another consumer claims them
 once idle (XAUTOCLAIM). The write makes the replay harmless.
 
 Every SETTLE_INTERVAL while batches keep coming, and whenever the stream is idle, the consumer
-copies the new minutes' totals up to their hours, days and months (``settle``): one pass for
-many batches. What a crash leaves uncopied stays marked, and the next pass copies it.
+copies the new seconds' totals up to their minutes, hours, days and months (``settle``): one
+pass for many batches. What a crash leaves uncopied stays marked, and the next pass copies it.
 """
 
 import asyncio
@@ -246,7 +246,7 @@ class Consumer:
             await pipe.execute()
 
     async def _settle(self, idle: bool) -> None:
-        """Copy the new minutes upwards, when the stream is idle or SETTLE_INTERVAL has passed."""
+        """Copy the new seconds upwards, when the stream is idle or SETTLE_INTERVAL has passed."""
         clock = asyncio.get_running_loop().time
         if not self._unsettled or not (idle or clock() - self._settled_at >= SETTLE_INTERVAL):
             return

@@ -1,13 +1,14 @@
 """The counters' reads over the rollups (rollups.py): the counters' repository.
 
 A window ``[start, end)`` is answered from the month documents that meet it (their day slots
-inside it) and, only where an end of the window cuts a day, an hour or a minute, from the one
-document of that period (its slots inside the window, and a minute's events of the second the
-window cuts). That is two queries, each of a few documents whatever the labels: the months, a
-range on the ``lv_metric_t`` index (``lv_t`` for the names) with `$gte`/`$lt` on ``t``; and the
-cut documents by ``_id``, with only the cut seconds' events (at the same time, for one metric;
-after the months, which name the metrics, for the names). What a read touches is bounded by the
-window, never by the number of events. Documents of 1.3.0's layout, until the upgrade removes
+inside it) and, only where an end of the window cuts a day, an hour, a minute or a second, from
+the one document of that period (its slots inside the window; a second's events inside it).
+That is two queries, each of a few documents whatever the labels: the months, a range on the
+``lv_metric_t`` index (``lv_t`` for the names) with `$gte`/`$lt` on ``t``; and the cut
+documents by ``_id`` (at the same time, for one metric; after the months, which name the
+metrics, for the names). What a read touches is bounded by the window (a slot per label and
+second, minute, hour or day of a cut period, and the events of the one second each end cuts),
+never by the number of events. Documents of 1.3.0's layout, until the upgrade removes
 them, are passed over (rollups.old_layout).
 """
 
@@ -100,23 +101,42 @@ def _parts(
     document: dict[str, Any], start: datetime | None, end: datetime | None
 ) -> Iterator[Part]:
     """What of one document lies inside ``[start, end)``: the slots wholly inside (a slot the
-    window cuts is read from the document below) and, in a minute, the events of a second the
-    window cuts."""
+    window cuts is read from the document below) or, in a second, the events inside. Below a
+    month, a document lies inside one UTC day, hence inside one bucket of every interval: its
+    slots are summed per label (one part each, dated at the document's start)."""
     metric, level, first = document["metric"], BY_NAME[document["lv"]], document["t"]
-    low, high = _slots_inside(level, first, start, end)
-    for slot, labels in document["s"].items():
-        if low <= int(slot) <= high:
-            slot_start = level.slot_start(first, slot)
-            for key, value in labels.items():
-                yield Part(metric, label_of(key) or NO_LABEL, slot_start, *slot_totals(value))
-    for slot, labels in document.get("e", {}).items():
-        if low <= int(slot) <= high:
-            continue  # counted by its slot
-        for key, events in labels.items():
+    sums: dict[str, list[int | float]] = {}
+    if level is SECOND:
+        for key, events in document["e"].items():
             for event in events.values():
                 if (not start or start <= event["d"]) and (not end or event["d"] < end):
-                    label = label_of(key) or NO_LABEL
-                    yield Part(metric, label, event["d"], event["v"], 1)
+                    total = sums.setdefault(key, [0, 0])
+                    total[0] += event["v"]
+                    total[1] += 1
+    elif level is MONTH:  # a day each
+        low, high = _slots_inside(level, first, start, end)
+        for slot, labels in document["s"].items():
+            if low <= int(slot) <= high:  # else outside, or cut: read from the document below
+                slot_start = level.slot_start(first, slot)
+                for key, value in labels.items():
+                    yield Part(metric, label_of(key) or NO_LABEL, slot_start, *slot_totals(value))
+    else:
+        low, high = _slots_inside(level, first, start, end)
+        for slot, labels in document["s"].items():
+            if not low <= int(slot) <= high:
+                continue  # outside, or cut: read from the document below
+            for key, value in labels.items():
+                label_sums = sums.get(key)
+                if label_sums is None:
+                    label_sums = sums[key] = [0, 0]
+                if type(value) is int:  # a bare count: the sum is the count (rollups.slot)
+                    label_sums[0] += value
+                    label_sums[1] += value
+                else:
+                    label_sums[0] += value["c"]
+                    label_sums[1] += value["n"]
+    for key, (summed, counted) in sums.items():
+        yield Part(metric, label_of(key) or NO_LABEL, first, summed, int(counted))
 
 
 async def _find(rollups: Collection, query: dict[str, Any]) -> list[dict[str, Any]]:
@@ -127,10 +147,8 @@ async def _find(rollups: Collection, query: dict[str, Any]) -> list[dict[str, An
 async def _cut(
     rollups: Collection, metrics: list[str], start: datetime | None, end: datetime | None
 ) -> list[dict[str, Any]]:
-    """The documents of the periods the window cuts, with the events of the seconds it cuts."""
-    ids = [
-        Key(level, m, t).id for level, t in cuts(start, end) if level is not SECOND for m in metrics
-    ]
+    """The documents of the periods the window cuts: days, hours, minutes and seconds."""
+    ids = [Key(level, m, t).id for level, t in cuts(start, end) for m in metrics]
     return await _find(rollups, {"_id": {"$in": ids}}) if ids else []
 
 
