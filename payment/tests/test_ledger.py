@@ -75,6 +75,9 @@ async def test_the_kept_counts_are_the_ledgers_by_kind(
         body = (await client.get("/payment/transactions", params=params)).json()
         assert body["total"] == n
     assert entry["kind"] == "top_up"
+    # A delete (a down migration's, an operator's) subtracts what it removed.
+    await db.execute("DELETE FROM ledger WHERE id = $1", entry["id"])
+    assert await db.fetchval("SELECT movements FROM ledger_counts WHERE kind = 'top_up'") == 1
     await db.execute("TRUNCATE wallets, ledger, outbox")
     assert await db.fetchval("SELECT count(*) FROM ledger_counts") == 0
 
