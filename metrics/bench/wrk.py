@@ -263,9 +263,12 @@ def serve(
     log = Path(tempfile.gettempdir()) / f"bench-{name}-{port}.log"
     module, _, attribute = factory.partition(":")
     unwrap = "" if access_log else "app.asgi_handler = app.asgi_handler._app; "
+    # As the entry points do (`freeze_startup_objects`), for the service and its reference
+    # alike: what is alive once the app has started is frozen out of the garbage collector.
+    freeze = "app.on_startup.append(lambda: (gc.collect(), gc.freeze())); "
     code = (
-        f"import importlib, uvicorn; app = getattr(importlib.import_module({module!r}), "
-        f"{attribute!r})(); {unwrap}uvicorn.run(app, host='127.0.0.1', port={port}, "
+        f"import gc, importlib, uvicorn; app = getattr(importlib.import_module({module!r}), "
+        f"{attribute!r})(); {unwrap}{freeze}uvicorn.run(app, host='127.0.0.1', port={port}, "
         "log_config=None, access_log=False, timeout_keep_alive=75, timeout_graceful_shutdown=5)"
     )
     with log.open("wb") as out:

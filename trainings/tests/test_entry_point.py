@@ -1,0 +1,37 @@
+"""The console script serves the app it built, and once that app has started, freezes what is
+then alive out of the garbage collector. The settings, the app and uvicorn are replaced here:
+the wiring is what is tested (test_settings starts the real console script)."""
+
+import gc
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from litestar import Litestar
+
+from trainings import __main__ as entry_point
+
+
+def test_the_served_app_freezes_the_startup_objects_once_started(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    built = Litestar()
+    served: list[Any] = []
+    settings = SimpleNamespace(host="127.0.0.1", port=0)
+    monkeypatch.setattr(entry_point, "load_settings", lambda *_: settings)
+    monkeypatch.setattr(
+        entry_point, "create_app", lambda given: built if given is settings else None
+    )
+    monkeypatch.setattr(entry_point.uvicorn, "run", lambda app, **_: served.append(app))
+    entry_point.main()
+    assert served == [built]
+    assert entry_point.freeze_startup_objects in built.on_startup
+
+
+def test_freezing_moves_the_live_objects_out_of_the_collector() -> None:
+    gc.unfreeze()
+    try:
+        entry_point.freeze_startup_objects()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
