@@ -36,6 +36,7 @@ GLUE: dict[str, tuple[str, ...]] = {
 TEST_GLUE: dict[str, tuple[str, ...]] = {
     "database.py": ("users", "payment", "trainings", "goals"),
     "fuzz.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),
+    "test_entry_point.py": ("authentication", "payment", "users", "trainings", "goals", "metrics"),
 }
 
 # benchmark glue (inside bench/) → the services that carry it

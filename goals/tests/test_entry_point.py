@@ -1,15 +1,22 @@
 """The console script serves the app it built, and once that app has started, freezes what is
 then alive out of the garbage collector. The settings, the app and uvicorn are replaced here:
-the wiring is what is tested (test_settings starts the real console script)."""
+the wiring is what is tested (test_settings starts the real console script).
+
+Declared glue (ARCHITECTURE.md): identical in every service, which it finds as the one package
+under src/ with a console script; overlays/check_glue.py fails when one copy differs."""
 
 import gc
+import importlib
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from litestar import Litestar
 
-from goals import __main__ as entry_point
+SRC = Path(__file__).resolve().parents[1] / "src"
+PACKAGE = next(SRC.glob("*/__main__.py")).parent.name
+entry_point = importlib.import_module(f"{PACKAGE}.__main__")
 
 
 def test_the_served_app_freezes_the_startup_objects_once_started(
