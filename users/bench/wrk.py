@@ -263,9 +263,13 @@ def serve(
     log = Path(tempfile.gettempdir()) / f"bench-{name}-{port}.log"
     module, _, attribute = factory.partition(":")
     unwrap = "" if access_log else "app.asgi_handler = app.asgi_handler._app; "
-    # As the entry points do (`freeze_startup_objects`), for the service and its reference
-    # alike: what is alive once the app has started is frozen out of the garbage collector.
-    freeze = "app.on_startup.append(lambda: (gc.collect(), gc.freeze())); "
+    # As the entry points do (`tune_garbage_collector`), for the service and its reference
+    # alike: what is alive once the app has started is frozen out of the garbage collector, and
+    # young collections wait for 10,000 objects.
+    freeze = (
+        "app.on_startup.append(lambda: (gc.collect(), gc.freeze(),"
+        " gc.set_threshold(10_000, *gc.get_threshold()[1:]))); "
+    )
     code = (
         f"import gc, importlib, uvicorn; app = getattr(importlib.import_module({module!r}), "
         f"{attribute!r})(); {unwrap}{freeze}uvicorn.run(app, host='127.0.0.1', port={port}, "

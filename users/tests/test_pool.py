@@ -35,6 +35,8 @@ from tests.helpers import (
     sign_up,
 )
 from users.app import create_app
+from users.db import BUSY, Pool, open_pool
+from users.errors import ServiceUnavailable
 
 
 def free_port() -> int:
@@ -194,3 +196,41 @@ async def test_waiting_for_a_connection_ends_in_503(make_actor: Any) -> None:
             client.blocking_portal.call(pool.release, held)
         again = await client.get(f"/users/{actor.id}", headers=actor.headers)
         assert again.status_code == 200
+
+
+async def test_one_timer_ends_every_wait_past_its_deadline_and_spares_the_served() -> None:
+    """The pool's timer (db.Pool): waits queued behind a held connection all end in 503 at their
+    deadline, leaving the pool whole; a wait that got its connection is never cancelled later,
+    however long it keeps it."""
+    raw = await open_pool(DATABASE_URL, 1, 1)
+    pool = Pool(raw, 0.2)
+    try:
+        async with pool.acquire() as held:
+            waits = [asyncio.create_task(_read_one(pool)) for _ in range(3)]
+            outcomes = await asyncio.wait_for(
+                asyncio.gather(*waits, return_exceptions=True), DEADLINE
+            )
+            assert [type(o) for o in outcomes] == [ServiceUnavailable] * 3
+            assert all(o.detail == BUSY for o in outcomes if isinstance(o, ServiceUnavailable))
+            assert await held.fetchval("SELECT 1") == 1
+        assert not pool._waits and pool._timer is None  # nothing left armed
+
+        async def keep_past_the_deadline() -> int:
+            async with pool.acquire() as conn:
+                await asyncio.sleep(0.6)  # three timeouts: the timer must not reach a served wait
+                return int(await conn.fetchval("SELECT 2"))
+
+        kept = asyncio.create_task(keep_past_the_deadline())
+        waiting = asyncio.create_task(_read_one(pool))  # queues behind it, and times out
+        assert await asyncio.wait_for(kept, DEADLINE) == 2
+        with pytest.raises(ServiceUnavailable):
+            await asyncio.wait_for(waiting, DEADLINE)
+        assert await asyncio.wait_for(_read_one(pool), DEADLINE) == 1
+        assert asyncio.current_task().cancelling() == 0  # type: ignore[union-attr]
+    finally:
+        await pool.close()
+
+
+async def _read_one(pool: Pool) -> int:
+    async with pool.acquire() as conn:
+        return int(await conn.fetchval("SELECT 1"))

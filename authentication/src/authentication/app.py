@@ -139,7 +139,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             render_plugins=[SwaggerRenderPlugin(path="/")],
         ),
         request_class=JSONRequest,
-        before_send=[allow_every_method()],
         exception_handlers=exception_handlers(),
         # Request bodies are read strictly, as the contract types them (a JSON integer, a JSON
         # boolean): authentication's callers are FiuFit services, which send nothing else.
@@ -152,5 +151,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # Internal service: every operation but the public ones (health, JWKS) needs X-Service-Token.
     openapi.document(app, openapi.SERVICE_TOKEN)
     _add_links(app, accounts.LINKS, images.LINKS)
+    allow_every_method(app)  # OPTIONS answers only
     access.install(app)  # outermost: every request gets its line, 404s too
     return app

@@ -162,7 +162,6 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             render_plugins=[SwaggerRenderPlugin(path="/")],
         ),
         request_class=JSONRequest,
-        before_send=[allow_every_method()],
         exception_handlers=exception_handlers(
             OUTAGES, summarise_validation=True, unstorable=UNSTORABLE
         ),
@@ -172,5 +171,6 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     )
     openapi.document(app, openapi.BEARER, extra=contract.EXTRA)
     contract.complete(app)
+    allow_every_method(app)  # OPTIONS answers only
     access.install(app)  # outermost: every request gets its line, 404s too
     return app

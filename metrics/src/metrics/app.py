@@ -92,12 +92,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             render_plugins=[SwaggerRenderPlugin(path="/")],
         ),
         request_class=JSONRequest,
-        before_send=[allow_every_method()],
         exception_handlers=exception_handlers(),
         logging_config=None,  # keep the JSON lines configured above
     )
     # The callers are the back office's admins, with their JWT; health and readiness are public.
     openapi.document(app, openapi.BEARER)
     contract.complete(app)
+    allow_every_method(app)  # OPTIONS answers only
     access.install(app)  # outermost: every request gets its line, 404s too
     return app

@@ -172,7 +172,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OUTAGES, "Database unavailable", unstorable=UNSTORABLE
         ),
         request_class=BoundedRequest,  # a JSON body nests at most inputs.MAX_DEPTH levels
-        before_send=[allow_every_method()],
         request_max_body_size=64 * 1024,
         logging_config=None,  # logs.py owns the handlers (JSON lines)
     )
@@ -180,5 +179,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # readiness are public.
     openapi.document(app, openapi.SERVICE_TOKEN)
     contract.complete(app, settings)
+    allow_every_method(app)  # OPTIONS answers only
     access.install(app)  # outermost: every request gets its line, 404s too
     return app

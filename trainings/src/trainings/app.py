@@ -163,11 +163,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         exception_handlers=exception_handlers(OUTAGES, unstorable=UNSTORABLE),
         request_class=JSONRequest,
-        before_send=[allow_every_method()],
         # base64 inflates by a third; the decoded size limit is checked by the storage.
         request_max_body_size=settings.max_image_bytes * 4 // 3 + 64 * 1024,
     )
     openapi.document(app, contract.SCHEMES)
     contract.complete(app)
+    allow_every_method(app)  # OPTIONS answers only
     access.install(app)  # outermost: every request gets its line, 404s too
     return app

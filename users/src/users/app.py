@@ -220,11 +220,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OUTAGES, "The database is unavailable", unstorable=UNSTORABLE
         ),
         request_class=JSONRequest,
-        before_send=[allow_every_method()],
         request_max_body_size=settings.max_body_bytes,
         logging_config=None,  # keep the JSON lines configured above
     )
     openapi.document(app, openapi.BEARER)
     contract.complete(app)
+    allow_every_method(app)  # OPTIONS answers only
     access.install(app)  # outermost: every request gets its line, 404s too
     return app

@@ -3,15 +3,16 @@
 - `JSONRequest`, the app's `request_class`: a JSON body nested deeper than the decoder follows
   (thousands of `[`: msgspec raises RecursionError) is the caller's 400, `TOO_DEEP`, where it
   would otherwise be a 500. A service may subclass it to refuse more before decoding.
-- `allow_every_method()`, a `before_send` hook: the `Allow` of an OPTIONS answer lists every
-  method its path serves. Litestar builds a path's OPTIONS handler with the path's first
-  handlers, and keeps that handler when it adds the path's other handlers (litestar#4169,
-  fixed in Litestar 3), so its `Allow` named the first ones only (`OPTIONS, PATCH` on a path
-  that GET serves too). Routes whose paths differ only in their parameters' names
+- `allow_every_method(app)`, installed on the app's ASGI handler: the `Allow` of an OPTIONS
+  answer lists every method its path serves. Litestar builds a path's OPTIONS handler with the
+  path's first handlers, and keeps that handler when it adds the path's other handlers
+  (litestar#4169, fixed in Litestar 3), so its `Allow` named the first ones only (`OPTIONS,
+  PATCH` on a path that GET serves too). Routes whose paths differ only in their parameters' names
   (`/{user_id:int}`, `/{goal_id:int}`) are one path for HTTP, and their methods are listed
   together. The 405 answers to an undeclared method read the route's own methods and are
   right. A CORS preflight (with `Origin`) is answered by the CORS middleware before any route,
-  and is left alone.
+  and is left alone. Only OPTIONS requests pass through the fix: a `before_send` hook would
+  wrap every message of every request.
 """
 
 import re
@@ -22,7 +23,7 @@ from litestar import Litestar, Request
 from litestar.datastructures import MutableScopeHeaders
 from litestar.exceptions import ClientException
 from litestar.routes import HTTPRoute
-from litestar.types import BeforeMessageSendHookHandler, Message, Scope
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 TOO_DEEP = "The JSON body is nested too deeply"
 
@@ -55,23 +56,37 @@ def _paths_of(app: Litestar) -> dict[str, str]:
     return {path: ", ".join(sorted(served)) for path, served in methods.items()}
 
 
-def allow_every_method() -> BeforeMessageSendHookHandler:
-    """A `before_send` hook for one app: the `Allow` of an OPTIONS answer lists every method of
-    its path (read from the app's routes on first use, when they are all registered)."""
-    paths: dict[str, str] = {}
+class _EveryMethodAllowed:
+    """The app's ASGI handler, with the `Allow` of its OPTIONS answers completed."""
 
-    async def hook(message: Message, scope: Scope) -> None:
-        if message["type"] != "http.response.start" or scope.get("method") != "OPTIONS":
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+        self._paths: dict[str, str] = {}  # read from the app's routes on first use
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope.get("method") != "OPTIONS":
+            await self._app(scope, receive, send)
             return
+
+        async def send_with_allow(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                self._complete(message, scope)
+            await send(message)
+
+        await self._app(scope, receive, send_with_allow)
+
+    def _complete(self, message: Message, scope: Scope) -> None:
         handler: Any = scope.get("route_handler")
         if handler is None or handler.http_methods != {"OPTIONS"}:
             return
-        if not paths:
-            paths.update(_paths_of(scope["litestar_app"]))
-        allow = next(
-            (paths[key] for path in handler.paths if (key := _http_path(path)) in paths), None
-        )
+        if not self._paths:
+            self._paths.update(_paths_of(scope["litestar_app"]))
+        keys = (_http_path(path) for path in handler.paths)
+        allow = next((self._paths[key] for key in keys if key in self._paths), None)
         if allow is not None:
             MutableScopeHeaders.from_message(message)["Allow"] = allow
 
-    return hook
+
+def allow_every_method(app: Litestar) -> None:
+    """Installs the fix on `app`'s ASGI handler (before access.install, which stays outermost)."""
+    app.asgi_handler = _EveryMethodAllowed(app.asgi_handler)
