@@ -1,3 +1,4 @@
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -80,6 +81,54 @@ async def test_the_kept_counts_are_the_ledgers_by_kind(
     assert await db.fetchval("SELECT movements FROM ledger_counts WHERE kind = 'top_up'") == 1
     await db.execute("TRUNCATE wallets, ledger, outbox")
     assert await db.fetchval("SELECT count(*) FROM ledger_counts") == 0
+
+
+async def test_the_kept_amounts_count_the_movements_at_or_above_a_minimum(
+    client: Client, db: asyncpg.Connection
+) -> None:
+    alice, bob = await wallet(client), await wallet(client)
+    entries = [await top_up(client, alice["user_id"], amount) for amount in ("0.1", "0.1", "0.3")]
+    moved = await client.post(
+        "/payment/transfers",
+        json={"sender_id": alice["user_id"], "receiver_id": bob["user_id"], "amount": "0.3"},
+        headers=key(),
+    )
+    assert moved.status_code == 201
+
+    async def kept_matches_the_ledger() -> None:
+        counted = await db.fetch(
+            "SELECT amount_wei, kind, count(*) AS n FROM ledger GROUP BY 1, 2 ORDER BY 1, 2"
+        )
+        kept = await db.fetch(
+            "SELECT amount_wei, kind, movements AS n FROM ledger_amounts ORDER BY 1, 2"
+        )
+        assert [tuple(r) for r in kept] == [tuple(r) for r in counted]
+
+    await kept_matches_the_ledger()
+    for params in (
+        {"min_amount": "0"},
+        {"min_amount": "0.1"},
+        {"min_amount": "0.2"},
+        {"min_amount": "0.3"},
+        {"min_amount": "0.30000001"},
+        {"min_amount": "0.3", "kind": "top_up"},
+        {"min_amount": "0.1", "kind": "transfer"},
+    ):
+        where = "amount_wei >= $1"
+        args: list[Any] = [int(Decimal(params["min_amount"]) * 10**18)]
+        if "kind" in params:
+            where, args = where + " AND kind = $2", [*args, params["kind"]]
+        expected = await db.fetchval(f"SELECT count(*) FROM ledger WHERE {where}", *args)
+        body = (await client.get("/payment/transactions", params=params)).json()
+        assert body["total"] == expected, params
+    # A delete subtracts, and an amount none of whose movements is left is gone.
+    await db.execute("DELETE FROM ledger WHERE id = $1", entries[2]["id"])
+    await kept_matches_the_ledger()
+    await db.execute("DELETE FROM ledger WHERE id = ANY($1)", [e["id"] for e in entries[:2]])
+    await kept_matches_the_ledger()
+    assert not await db.fetchval("SELECT count(*) FROM ledger_amounts WHERE movements = 0")
+    await db.execute("TRUNCATE wallets, ledger, outbox")
+    assert await db.fetchval("SELECT count(*) FROM ledger_amounts") == 0
 
 
 async def test_listing_pages_newest_first_with_filters(client: Client) -> None:

@@ -503,16 +503,24 @@ async def page(
       counted on the same indexes: the cost is the party's own rows, not the ledger's;
     - with no party, the page is an index-only walk of the primary key (or of kind's or
       status's index) to the offset, then only the page's rows are read; the count of every
-      row, or of a kind, is kept by triggers in ledger_counts (the ledger only grows); a
-      status or a minimum amount is counted on its index.
+      row, or of a kind, is kept by triggers in ledger_counts (the ledger only grows); under
+      a minimum amount (and a kind) it sums the rows of ledger_amounts at or above it, one per
+      distinct amount and kind; a status is counted on its index.
     """
     party = _party(filters)
     if party is None:
         where, args = _where(filters)
         skip, take = f"${len(args) + 1}", f"${len(args) + 2}"
         ids = f"SELECT id FROM ledger {where} ORDER BY id DESC OFFSET {skip} LIMIT {take}"
-        if filters.status is not None or filters.min_wei is not None:
+        if filters.status is not None:
             counted, count_args = f"SELECT count(*) FROM ledger {where}", args
+        elif filters.min_wei is not None:
+            counted = "SELECT coalesce(sum(movements), 0) FROM ledger_amounts"
+            counted += " WHERE amount_wei >= $1"
+            count_args = [filters.min_wei]
+            if filters.kind is not None:
+                counted += " AND kind = $2"
+                count_args.append(filters.kind)
         elif filters.kind is not None:
             counted = "SELECT coalesce(sum(movements), 0) FROM ledger_counts WHERE kind = $1"
             count_args = [filters.kind]
