@@ -2,8 +2,7 @@
 most `USERS_DATABASE_POOL_TIMEOUT` seconds, then answers 503 instead of queueing for ever."""
 
 import asyncio
-from collections import deque
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 import asyncpg
 
@@ -48,82 +47,39 @@ async def open_pool(dsn: str, min_size: int, max_size: int) -> asyncpg.Pool:
     return pool
 
 
-class _Wait:
-    """One request waiting for a connection, until `deadline` (the loop's clock)."""
-
-    __slots__ = ("deadline", "expired", "task")
-
-    def __init__(self, deadline: float, task: "asyncio.Task[Any] | None") -> None:
-        self.deadline = deadline
-        self.task = task  # None once the wait is over
-        self.expired = False
-
-
 class Pool:
     """What requests use. Rule: release the connection before calling another service or
-    waiting on anything but Postgres (a remote call inside `acquire()` starves the pool).
-
-    Every wait for a connection is bounded, by one timer for the whole pool rather than one per
-    request: the waits queue in arrival order, so in deadline order, and the timer, armed for the
-    oldest, cancels every wait past its deadline and re-arms for the next. `asyncio.timeout`
-    would arm and cancel a timer on every request, about 5% of a cheap read's CPU."""
+    waiting on anything but Postgres (a remote call inside `acquire()` starves the pool)."""
 
     def __init__(self, pool: asyncpg.Pool, timeout: float) -> None:
         self.raw = pool
-        self.timeout = timeout
-        self._waits: deque[_Wait] = deque()
-        self._timer: asyncio.TimerHandle | None = None
+        self._timeout = timeout
 
     def acquire(self) -> "_Acquisition":
-        return _Acquisition(self)
+        return _Acquisition(self.raw, self._timeout)
 
     async def close(self) -> None:
         await self.raw.close()
 
-    def _begin(self) -> _Wait:
-        loop = asyncio.get_running_loop()
-        wait = _Wait(loop.time() + self.timeout, asyncio.current_task())
-        self._waits.append(wait)
-        if self._timer is None:
-            self._timer = loop.call_at(wait.deadline, self._expire)
-        return wait
-
-    def _expire(self) -> None:
-        self._timer = None
-        waits = self._waits
-        now = asyncio.get_running_loop().time()
-        while waits and (waits[0].task is None or waits[0].deadline <= now):
-            wait = waits.popleft()
-            if wait.task is not None:
-                wait.expired = True
-                wait.task.cancel()
-        if waits:
-            self._timer = asyncio.get_running_loop().call_at(waits[0].deadline, self._expire)
-
 
 class _Acquisition:
     """`async with pool.acquire() as conn`, on every request: a plain class rather than a
-    generator-based context manager, and the wait bounded by the pool's timer rather than
-    asyncpg's own `acquire(timeout=)`, which runs the wait in a task of its own."""
+    generator-based context manager, and the wait bounded by `asyncio.timeout`, because
+    asyncpg's own `acquire(timeout=)` runs the wait in a task of its own."""
 
-    __slots__ = ("_conn", "_pool")
+    __slots__ = ("_conn", "_pool", "_timeout")
 
-    def __init__(self, pool: Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, timeout: float) -> None:
         self._pool = pool
+        self._timeout = timeout
 
     async def __aenter__(self) -> "PoolConnectionProxy[asyncpg.Record]":
-        wait = self._pool._begin()
         try:
-            self._conn: PoolConnectionProxy[asyncpg.Record] = await self._pool.raw.acquire()
-        except asyncio.CancelledError:
-            if not wait.expired:
-                raise
-            if wait.task is not None:
-                wait.task.uncancel()  # the timer's cancellation ends here, as a 503
-            raise ServiceUnavailable(BUSY, headers={"Retry-After": "1"}) from None
-        finally:
-            wait.task = None
+            async with asyncio.timeout(self._timeout):
+                self._conn: PoolConnectionProxy[asyncpg.Record] = await self._pool.acquire()
+        except TimeoutError as error:
+            raise ServiceUnavailable(BUSY, headers={"Retry-After": "1"}) from error
         return self._conn
 
     async def __aexit__(self, *_: object) -> None:
-        await self._pool.raw.release(self._conn)
+        await self._pool.release(self._conn)
