@@ -514,13 +514,9 @@ async def page(
         ids = f"SELECT id FROM ledger {where} ORDER BY id DESC OFFSET {skip} LIMIT {take}"
         if filters.status is not None:
             counted, count_args = f"SELECT count(*) FROM ledger {where}", args
-        elif filters.min_wei is not None:
-            counted = "SELECT coalesce(sum(movements), 0) FROM ledger_amounts"
-            counted += " WHERE amount_wei >= $1"
-            count_args = [filters.min_wei]
-            if filters.kind is not None:
-                counted += " AND kind = $2"
-                count_args.append(filters.kind)
+        elif filters.min_wei is not None:  # ledger_amounts has the ledger's amount and kind
+            counted = f"SELECT coalesce(sum(movements), 0) FROM ledger_amounts {where}"
+            count_args = args
         elif filters.kind is not None:
             counted = "SELECT coalesce(sum(movements), 0) FROM ledger_counts WHERE kind = $1"
             count_args = [filters.kind]
