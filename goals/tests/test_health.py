@@ -27,6 +27,21 @@ async def test_healthcheck_reports_uptime_without_a_token(client: Client) -> Non
         assert isinstance(response.json()["uptime"], float)
 
 
+async def test_cors_headers_answer_an_origin_only(client: Client) -> None:
+    """Requests without `Origin` skip the CORS middleware (protocol.py); one with an allowed
+    origin still gets its headers."""
+    plain = await client.get("/goals/readiness/")
+    assert plain.status_code == 200
+    assert not any(name.startswith("access-control-") for name in plain.headers)
+    origin = "https://fiufit-backoffice.vercel.app"
+    allowed = await client.get("/goals/readiness/", headers={"Origin": origin})
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == origin
+    refused = await client.get("/goals/readiness/", headers={"Origin": "https://evil.example.com"})
+    assert refused.status_code == 200
+    assert "access-control-allow-origin" not in refused.headers
+
+
 async def test_readiness_checks_postgres_redis_and_authentication(client: Client) -> None:
     response = await client.get("/goals/readiness/")
     assert response.status_code == 200, response.text

@@ -44,6 +44,23 @@ async def test_unknown_route_is_a_json_404(anonymous: Client) -> None:
     assert response.status_code == 404 and "detail" in response.json()
 
 
+async def test_cors_headers_answer_an_origin_only(anonymous: Client) -> None:
+    """Requests without `Origin` skip the CORS middleware (protocol.py); one with an allowed
+    origin still gets its headers."""
+    plain = await anonymous.get("/metrics/readiness/")
+    assert plain.status_code == 200
+    assert not any(name.startswith("access-control-") for name in plain.headers)
+    origin = "https://fiufit-backoffice.vercel.app"
+    allowed = await anonymous.get("/metrics/readiness/", headers={"Origin": origin})
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == origin
+    refused = await anonymous.get(
+        "/metrics/readiness/", headers={"Origin": "https://evil.example.com"}
+    )
+    assert refused.status_code == 200
+    assert "access-control-allow-origin" not in refused.headers
+
+
 async def test_cors_allows_the_back_office_and_localhost(anonymous: Client) -> None:
     for origin in ("https://fiufit-backoffice.vercel.app", "http://localhost:3000"):
         response = await anonymous.options(

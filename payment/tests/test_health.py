@@ -2,6 +2,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from importlib.metadata import version
 
 import pytest
 from prometheus_client import REGISTRY
@@ -120,3 +121,8 @@ async def test_request_metrics_keep_litestar_s_series(client: Client) -> None:
     for _ in range(3):
         assert (await client.get("/payment/healthcheck/")).status_code == 200
     assert counted() == before + 3
+
+
+async def test_the_document_names_the_package_version(client: Client) -> None:
+    schema = (await client.get("/payment/documentation/openapi.json")).json()
+    assert schema["info"]["version"] == version("fiufit-payment")

@@ -227,3 +227,20 @@ async def test_missing_training_is_404(client: Client) -> None:
     response = await client.get("/trainings/987654")
     assert response.status_code == 404
     assert response.json() == {"detail": "Training not found."}
+
+
+async def test_no_token_is_a_401_whatever_the_body(client: Client) -> None:
+    """`authenticate` runs before the body is read: an anonymous caller learns nothing about
+    what they sent."""
+    for body in (b"{not json", b'{"title": 5, "difficulty": "Impossible"}'):
+        response = await client.post(
+            "/trainings", content=body, headers={"Content-Type": "application/json"}
+        )
+        assert response.status_code == 401, response.text
+
+
+async def test_public_reads_ignore_a_bad_token(client: Client) -> None:
+    bad = {"Authorization": "Bearer not-a-jwt"}
+    for path in ("/trainings", "/trainings/types/", "/trainings/documentation/openapi.json"):
+        response = await client.get(path, headers=bad)
+        assert response.status_code == 200, (path, response.text)

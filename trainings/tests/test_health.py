@@ -2,6 +2,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from importlib.metadata import version
 from typing import Any
 
 import pytest
@@ -128,6 +129,21 @@ async def test_cors_preflight_allows_the_back_office(client: Client, origin: str
     assert response.headers["access-control-allow-origin"] == origin
 
 
+async def test_cors_headers_answer_an_origin_only(client: Client) -> None:
+    """Requests without `Origin` skip the CORS middleware (protocol.py): the answer is the same
+    without its headers, and one with an allowed origin still gets them."""
+    plain = await client.get("/trainings/types/")
+    assert plain.status_code == 200
+    assert not any(name.startswith("access-control-") for name in plain.headers)
+    origin = "https://fiufit-backoffice.vercel.app"
+    allowed = await client.get("/trainings/types/", headers={"Origin": origin})
+    assert allowed.status_code == 200 and allowed.json() == plain.json()
+    assert allowed.headers["access-control-allow-origin"] == origin
+    refused = await client.get("/trainings/types/", headers={"Origin": "https://evil.example.com"})
+    assert refused.status_code == 200
+    assert "access-control-allow-origin" not in refused.headers
+
+
 async def test_cors_preflight_rejects_other_origins(client: Client) -> None:
     response = await client.options(
         "/trainings",
@@ -175,3 +191,8 @@ async def test_unknown_routes_and_bad_ids_are_json_4xx(client: Client) -> None:
         assert 400 <= response.status_code < 500, path
         body: Any = response.json()
         assert "detail" in body
+
+
+async def test_the_document_names_the_package_version(client: Client) -> None:
+    schema = (await client.get("/trainings/documentation/openapi.json")).json()
+    assert schema["info"]["version"] == version("fiufit-trainings")

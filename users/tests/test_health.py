@@ -51,6 +51,23 @@ async def test_cors_allows_the_back_office(client: Client, origin: str) -> None:
     assert response.headers["access-control-allow-origin"] == origin
 
 
+async def test_cors_headers_answer_an_origin_only(client: Client) -> None:
+    """Requests without `Origin` skip the CORS middleware (protocol.py): the answer is the same
+    without its headers, and one with an allowed origin still gets them."""
+    path = "/users/locations/"
+    plain = await client.get(path)
+    assert plain.status_code == 200
+    assert not any(name.startswith("access-control-") for name in plain.headers)
+    origin = "https://fiufit-backoffice.vercel.app"
+    allowed = await client.get(path, headers={"Origin": origin})
+    assert allowed.status_code == 200 and allowed.json() == plain.json()
+    assert allowed.headers["access-control-allow-origin"] == origin
+    assert allowed.headers["access-control-allow-credentials"] == "true"
+    refused = await client.get(path, headers={"Origin": "https://evil.example.com"})
+    assert refused.status_code == 200
+    assert "access-control-allow-origin" not in refused.headers
+
+
 @pytest.mark.parametrize("origin", ["https://evil.example.com", "https://vercel.app.evil.com"])
 async def test_cors_refuses_other_origins(client: Client, origin: str) -> None:
     response = await client.options(

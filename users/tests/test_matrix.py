@@ -82,3 +82,29 @@ async def test_matrix(
             continue
         response = await client.request(method, path, json=payload(), headers=headers)
         assert response.status_code == status, (headers, response.text)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/users/1/followers?offset=-1&limit=zero", None),
+        ("GET", "/users?latitude=500", None),
+        ("PATCH", "/users/1", {"height": "tall", "birth_date": "yesterday"}),
+        ("POST", "/users/deposit", {"amount": -1}),
+    ],
+)
+async def test_no_token_is_a_401_whatever_else_is_wrong(
+    client: Client, method: str, path: str, body: Any
+) -> None:
+    """`authenticate` runs before the parameters and the body are read: an anonymous caller
+    learns nothing about what they sent."""
+    response = await client.request(method, path, json=body)
+    assert response.status_code == 401, response.text
+    bad = await client.request(method, path, json=body, headers={"Authorization": "Bearer x"})
+    assert bad.status_code == 401, bad.text
+
+
+async def test_public_routes_ignore_a_bad_token(client: Client) -> None:
+    for path in ("/users/locations/", "/users/healthcheck/", "/users/documentation/openapi.json"):
+        response = await client.get(path, headers={"Authorization": "Bearer not-a-token"})
+        assert response.status_code == 200, (path, response.text)

@@ -13,7 +13,6 @@ import httpx
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
-from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Link, OpenAPIResponse
@@ -21,7 +20,7 @@ from litestar.plugins.prometheus import PrometheusConfig
 from litestar.plugins.pydantic import PydanticPlugin
 from prometheus_client import start_http_server
 
-from authentication import __version__, access, openapi
+from authentication import __version__, access, openapi, protocol
 from authentication.accounts import routes as accounts
 from authentication.accounts.firebase import FirebaseAuth
 from authentication.accounts.routes import AccountController
@@ -33,8 +32,8 @@ from authentication.images.routes import ImageController
 from authentication.images.storage import ImageStore
 from authentication.logs import configure_logging
 from authentication.prometheus import RequestMetrics
-from authentication.protocol import JSONRequest, allow_every_method
-from authentication.services import Services, provide_services
+from authentication.security import ApiRequest
+from authentication.services import Services
 from authentication.settings import Settings, check_environment, get_settings
 from authentication.tokens.keys import SigningKey, generate_private_pem, load_signing_key
 from authentication.tokens.routes import TokenController
@@ -128,7 +127,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[HealthController, TokenController, AccountController, ImageController],
         lifespan=[lifespan],
-        dependencies={"services": Provide(provide_services, sync_to_thread=False)},
         state=State({"started_at": time.monotonic()}),
         middleware=[prometheus.middleware],
         cors_config=CORSConfig(allow_origins=settings.cors_allowed_origins),
@@ -138,7 +136,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             path="/auth/documentation",
             render_plugins=[SwaggerRenderPlugin(path="/")],
         ),
-        request_class=JSONRequest,
+        request_class=ApiRequest,
         exception_handlers=exception_handlers(),
         # Request bodies are read strictly, as the contract types them (a JSON integer, a JSON
         # boolean): authentication's callers are FiuFit services, which send nothing else.
@@ -151,6 +149,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # Internal service: every operation but the public ones (health, JWKS) needs X-Service-Token.
     openapi.document(app, openapi.SERVICE_TOKEN)
     _add_links(app, accounts.LINKS, images.LINKS)
-    allow_every_method(app)  # OPTIONS answers only
+    protocol.install(app)  # CORS only with an Origin; OPTIONS answers completed
     access.install(app)  # outermost: every request gets its line, 404s too
     return app

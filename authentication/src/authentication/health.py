@@ -15,15 +15,20 @@ from litestar.response import Response
 
 from authentication.openapi import PUBLIC
 from authentication.readiness import Readiness
-from authentication.services import provide_services
+from authentication.services import Services
+
+
+def _services(request: Request[Any, Any, Any]) -> Services:
+    services: Services = request.app.state.services
+    return services
 
 
 async def _firebase_auth(request: Request[Any, Any, Any]) -> None:
-    await provide_services(request).firebase_auth.ping()
+    await _services(request).firebase_auth.ping()
 
 
 async def _storage(request: Request[Any, Any, Any]) -> None:
-    await provide_services(request).images.ping()
+    await _services(request).images.ping()
 
 
 READINESS = Readiness(

@@ -1,10 +1,8 @@
 """Everything the routes use, opened in the lifespan and reached through `request.app.state`."""
 
 from dataclasses import dataclass
-from typing import Any
 
 import anyio
-from litestar import Request
 
 from authentication.accounts.firebase import FirebaseAuth
 from authentication.images.storage import ImageStore
@@ -24,10 +22,3 @@ class Services:
     # Decoding an upload holds its pixels in memory (up to AUTH_MAX_IMAGE_PIXELS x 4 bytes):
     # this many at a time per process bounds what a burst of uploads can take.
     image_decoders: anyio.CapacityLimiter
-
-
-def provide_services(request: Request[Any, Any, Any]) -> Services:
-    """Sync on purpose (`sync_to_thread=False`): an async provider makes Litestar open a task
-    group for every request."""
-    services: Services = request.app.state.services
-    return services

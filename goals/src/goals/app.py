@@ -11,14 +11,13 @@ import httpx
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
-from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig
 from prometheus_client import start_http_server
 from redis.asyncio import Redis
 
-from goals import __version__, access, contract, openapi
+from goals import __version__, access, contract, openapi, protocol
 from goals.catalogue.routes import CatalogueController
 from goals.clock import Clock, system_clock
 from goals.db import OUTAGES, UNSTORABLE, open_pool
@@ -30,9 +29,8 @@ from goals.logs import configure_logging
 from goals.outbox import OutboxRelay
 from goals.progress.routes import ProgressController
 from goals.prometheus import RequestMetrics
-from goals.protocol import JSONRequest, allow_every_method
-from goals.security import provide_caller
-from goals.services import Services, provide_services
+from goals.security import ApiRequest, authenticate
+from goals.services import Services
 from goals.settings import Settings, get_settings
 from goals.storage import Storage
 from goals.tokens import TokenVerifier
@@ -142,10 +140,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     app = Litestar(
         route_handlers=[HealthController, CatalogueController, GoalController, ProgressController],
         lifespan=[lifespan],
-        dependencies={
-            "services": Provide(provide_services, sync_to_thread=False),
-            "caller": Provide(provide_caller, sync_to_thread=False),
-        },
+        before_request=authenticate,
         state=State({"settings": settings, "started_at": time.monotonic()}),
         middleware=[prometheus.middleware],
         cors_config=CORSConfig(
@@ -161,7 +156,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             path="/goals/documentation",
             render_plugins=[SwaggerRenderPlugin(path="/")],
         ),
-        request_class=JSONRequest,
+        request_class=ApiRequest,
         exception_handlers=exception_handlers(
             OUTAGES, summarise_validation=True, unstorable=UNSTORABLE
         ),
@@ -171,6 +166,6 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     )
     openapi.document(app, openapi.BEARER, extra=contract.EXTRA)
     contract.complete(app)
-    allow_every_method(app)  # OPTIONS answers only
+    protocol.install(app)  # CORS only with an Origin; OPTIONS answers completed
     access.install(app)  # outermost: every request gets its line, 404s too
     return app

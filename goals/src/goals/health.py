@@ -16,20 +16,25 @@ from litestar.response import Response
 
 from goals.openapi import PUBLIC
 from goals.readiness import Readiness
-from goals.services import provide_services
+from goals.services import Services
+
+
+def _services(request: Request[Any, Any, Any]) -> Services:
+    services: Services = request.app.state.services
+    return services
 
 
 async def _postgres(request: Request[Any, Any, Any]) -> None:
-    async with provide_services(request).pool.acquire(timeout=2) as conn:
+    async with _services(request).pool.acquire(timeout=2) as conn:
         await conn.fetchval("SELECT 1")
 
 
 async def _redis(request: Request[Any, Any, Any]) -> None:
-    await provide_services(request).redis.ping()
+    await _services(request).redis.ping()
 
 
 async def _authentication(request: Request[Any, Any, Any]) -> None:
-    services = provide_services(request)
+    services = _services(request)
     response = await services.http.get(f"{services.settings.auth_url}/auth/healthcheck/")
     response.raise_for_status()
 

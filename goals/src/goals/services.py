@@ -1,11 +1,10 @@
-"""Everything the routes use, opened in the lifespan and reached through `request.app.state`."""
+"""Everything the routes use, opened in the lifespan, kept on `app.state` and read as
+`request.services` (security.ApiRequest)."""
 
 from dataclasses import dataclass
-from typing import Any
 
 import asyncpg
 import httpx
-from litestar import Request
 from redis.asyncio import Redis
 
 from goals.clock import Clock
@@ -27,10 +26,3 @@ class Services:
     verifier: TokenVerifier
     # Every timestamp and window comes from it; tests pass one they move.
     clock: Clock
-
-
-def provide_services(request: Request[Any, Any, Any]) -> Services:
-    """Sync on purpose (`sync_to_thread=False`): an async provider makes Litestar open a task
-    group for every request."""
-    services: Services = request.app.state.services
-    return services

@@ -9,7 +9,6 @@ import httpx
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
-from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig
@@ -17,15 +16,15 @@ from prometheus_client import start_http_server
 from pymongo.errors import PyMongoError
 from redis.asyncio import Redis
 
-from metrics import __version__, access, contract, openapi
+from metrics import __version__, access, contract, openapi, protocol
 from metrics.counters.routes import CountersController
 from metrics.db import close_bounded, ensure_indexes, mongo_client, rollups
 from metrics.errors import exception_handlers
 from metrics.health import HealthController
 from metrics.logs import configure_logging
 from metrics.prometheus import RequestMetrics
-from metrics.protocol import JSONRequest, allow_every_method
-from metrics.services import Services, provide_services
+from metrics.security import ApiRequest
+from metrics.services import Services
 from metrics.settings import Settings, get_settings
 from metrics.tokens import TokenVerifier
 
@@ -77,7 +76,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[HealthController, CountersController],
         lifespan=[lifespan],
-        dependencies={"services": Provide(provide_services, sync_to_thread=False)},
         state=State({"settings": settings, "started_at": time.monotonic()}),
         middleware=[prometheus.middleware],
         cors_config=CORSConfig(
@@ -91,13 +89,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             path="/metrics/documentation",
             render_plugins=[SwaggerRenderPlugin(path="/")],
         ),
-        request_class=JSONRequest,
+        request_class=ApiRequest,
         exception_handlers=exception_handlers(),
         logging_config=None,  # keep the JSON lines configured above
     )
     # The callers are the back office's admins, with their JWT; health and readiness are public.
     openapi.document(app, openapi.BEARER)
     contract.complete(app)
-    allow_every_method(app)  # OPTIONS answers only
+    protocol.install(app)  # CORS only with an Origin; OPTIONS answers completed
     access.install(app)  # outermost: every request gets its line, 404s too
     return app

@@ -16,7 +16,7 @@ from litestar.response import Response
 
 from metrics.openapi import PUBLIC
 from metrics.readiness import Readiness
-from metrics.services import provide_services
+from metrics.services import Services
 
 State = Literal["ok", "unavailable"]
 
@@ -36,12 +36,17 @@ class ReadinessAnswer(TypedDict):
     checks: Checks
 
 
+def _services(request: Request[Any, Any, Any]) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
 async def _mongodb(request: Request[Any, Any, Any]) -> None:
-    await provide_services(request).mongo.admin.command("ping")
+    await _services(request).mongo.admin.command("ping")
 
 
 async def _redis(request: Request[Any, Any, Any]) -> None:
-    await provide_services(request).redis.ping()
+    await _services(request).redis.ping()
 
 
 READINESS = Readiness("metrics", required={"mongodb": _mongodb}, soft={"redis": _redis})

@@ -1,9 +1,7 @@
 """Everything the routes use, opened in the lifespan and reached through `request.app.state`."""
 
 from dataclasses import dataclass
-from typing import Any
 
-from litestar import Request
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 
@@ -19,10 +17,3 @@ class Services:
     rollups: Collection  # the counters' collection of `mongo` (rollups.py)
     redis: Redis
     verifier: TokenVerifier
-
-
-def provide_services(request: Request[Any, Any, Any]) -> Services:
-    """Sync on purpose (`sync_to_thread=False`): an async provider makes Litestar open a task
-    group for every request."""
-    services: Services = request.app.state.services
-    return services

@@ -11,14 +11,13 @@ from contextlib import asynccontextmanager, suppress
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
-from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig
 from prometheus_client import start_http_server
 from redis.asyncio import Redis
 
-from payment import __version__, access, contract, errors, openapi
+from payment import __version__, access, contract, errors, openapi, protocol
 from payment.amounts import to_wei
 from payment.chain.client import Chain
 from payment.chain.deploy import ensure_contract, fund_tester_owner, owner_account
@@ -26,15 +25,14 @@ from payment.chain.errors import ChainUnavailable
 from payment.crypto import KeyBox
 from payment.db import OUTAGES, UNSTORABLE, create_pool
 from payment.health import HealthController
-from payment.inputs import BoundedRequest
 from payment.ledger.engine import Engine
 from payment.ledger.routes import MovementController
 from payment.ledger.tracker import reconcile, track_forever
 from payment.logs import configure_logging
 from payment.outbox import OutboxRelay
 from payment.prometheus import RequestMetrics
-from payment.protocol import allow_every_method
-from payment.services import Services, provide_services
+from payment.security import ApiRequest
+from payment.services import Services
 from payment.settings import Settings, get_settings, warn_deprecated_env
 from payment.wallets.routes import WalletController
 
@@ -155,7 +153,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[HealthController, WalletController, MovementController],
         lifespan=[lifespan],
-        dependencies={"services": Provide(provide_services, sync_to_thread=False)},
         state=State({"settings": settings, "started_at": time.monotonic()}),
         middleware=[prometheus.middleware],
         cors_config=CORSConfig(
@@ -171,7 +168,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=errors.exception_handlers(
             OUTAGES, "Database unavailable", unstorable=UNSTORABLE
         ),
-        request_class=BoundedRequest,  # a JSON body nests at most inputs.MAX_DEPTH levels
+        request_class=ApiRequest,  # a JSON body nests at most inputs.MAX_DEPTH levels
         request_max_body_size=64 * 1024,
         logging_config=None,  # logs.py owns the handlers (JSON lines)
     )
@@ -179,6 +176,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # readiness are public.
     openapi.document(app, openapi.SERVICE_TOKEN)
     contract.complete(app, settings)
-    allow_every_method(app)  # OPTIONS answers only
+    protocol.install(app)  # CORS only with an Origin; OPTIONS answers completed
     access.install(app)  # outermost: every request gets its line, 404s too
     return app

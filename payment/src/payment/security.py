@@ -6,6 +6,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 
+from payment.inputs import BoundedRequest
 from payment.services import Services
 
 SERVICE_TOKEN_HEADER = "X-Service-Token"
@@ -20,3 +21,15 @@ async def require_service_token(connection: ASGIConnection, _: BaseRouteHandler)
     presented = connection.headers.get(SERVICE_TOKEN_HEADER, "")
     if not hmac.compare_digest(presented.encode(), expected.encode()):
         raise NotAuthorizedException("Missing or wrong service credential")
+
+
+class ApiRequest(BoundedRequest):
+    """Every route's request (the app's `request_class`): handlers read `request.services`
+    instead of a Litestar dependency, whose resolution (a signature model for the provider, a
+    cleanup group, a second validation of the handler's arguments) cost more than this
+    attribute read."""
+
+    @property
+    def services(self) -> Services:
+        services: Services = self.scope["litestar_app"].state.services
+        return services

@@ -1,10 +1,8 @@
 """Everything the routes use, opened in the lifespan and reached through `request.app.state`."""
 
 from dataclasses import dataclass
-from typing import Any
 
 import asyncpg
-from litestar import Request
 from redis.asyncio import Redis
 
 from payment.chain.client import Chain
@@ -25,10 +23,3 @@ class Services:
     engine: Engine
     # The credential the users service presents in X-Service-Token (security.py checks it).
     service_token: str
-
-
-def provide_services(request: Request[Any, Any, Any]) -> Services:
-    """Sync on purpose (`sync_to_thread=False`): an async provider makes Litestar open a task
-    group for every request."""
-    services: Services = request.app.state.services
-    return services

@@ -1,3 +1,5 @@
 """FiuFit trainings service."""
 
-__version__ = "1.1.0"
+from importlib.metadata import version
+
+__version__ = version("fiufit-trainings")

@@ -10,14 +10,13 @@ import httpx
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
-from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig
 from prometheus_client import start_http_server
 from redis.asyncio import Redis
 
-from trainings import __version__, access, contract, openapi
+from trainings import __version__, access, contract, openapi, protocol
 from trainings.catalogue.routes import CatalogueController
 from trainings.catalogue.service import load_catalogue
 from trainings.db import OUTAGES, UNSTORABLE, open_pool
@@ -27,9 +26,8 @@ from trainings.health import HealthController
 from trainings.logs import configure_logging
 from trainings.outbox import OutboxRelay
 from trainings.prometheus import RequestMetrics
-from trainings.protocol import JSONRequest, allow_every_method
-from trainings.security import provide_caller
-from trainings.services import Services, provide_services
+from trainings.security import ApiRequest, authenticate
+from trainings.services import Services
 from trainings.settings import Settings, get_settings, warn_deprecated_env
 from trainings.storage import Storage
 from trainings.tokens import TokenVerifier
@@ -141,10 +139,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             FavouriteController,
         ],
         lifespan=[lifespan],
-        dependencies={
-            "services": Provide(provide_services, sync_to_thread=False),
-            "caller": Provide(provide_caller),
-        },
+        before_request=authenticate,
         state=State({"settings": settings, "started_at": time.monotonic()}),
         middleware=[prometheus.middleware],
         logging_config=None,  # keep the JSON logs configured above
@@ -162,12 +157,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             render_plugins=[SwaggerRenderPlugin(path="/")],
         ),
         exception_handlers=exception_handlers(OUTAGES, unstorable=UNSTORABLE),
-        request_class=JSONRequest,
+        request_class=ApiRequest,
         # base64 inflates by a third; the decoded size limit is checked by the storage.
         request_max_body_size=settings.max_image_bytes * 4 // 3 + 64 * 1024,
     )
     openapi.document(app, contract.SCHEMES)
     contract.complete(app)
-    allow_every_method(app)  # OPTIONS answers only
+    protocol.install(app)  # CORS only with an Origin; OPTIONS answers completed
     access.install(app)  # outermost: every request gets its line, 404s too
     return app

@@ -1,10 +1,9 @@
-"""Everything the routes use, opened in the lifespan and reached through `request.app.state`."""
+"""Everything the routes use, opened in the lifespan, kept on `app.state` and read as
+`request.services` (security.ApiRequest)."""
 
 from dataclasses import dataclass
-from typing import Any
 
 import asyncpg
-from litestar import Request
 from redis.asyncio import Redis
 
 from trainings.catalogue.service import Catalogue
@@ -23,10 +22,3 @@ class Services:
     relay: OutboxRelay
     verifier: TokenVerifier
     catalogue: Catalogue
-
-
-def provide_services(request: Request[Any, Any, Any]) -> Services:
-    """Sync on purpose (`sync_to_thread=False`): an async provider makes Litestar open a task
-    group for every request."""
-    services: Services = request.app.state.services
-    return services

@@ -11,7 +11,6 @@ import httpx
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
-from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -20,7 +19,7 @@ from prometheus_client import start_http_server
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 
-from users import __version__, access, blocking, contract, openapi
+from users import __version__, access, blocking, contract, openapi, protocol
 from users.accounts.routes import AccountController
 from users.admins.routes import AdminController, ModerationController
 from users.admins.service import bootstrap_admin
@@ -37,10 +36,9 @@ from users.outbox import OutboxRelay
 from users.profiles.avatar import AVATAR_WORDING
 from users.profiles.routes import ProfileController
 from users.prometheus import RequestMetrics
-from users.protocol import JSONRequest, allow_every_method
 from users.ratelimit import Limit, RateLimiter
-from users.security import provide_caller
-from users.services import Services, provide_services
+from users.security import ApiRequest, authenticate
+from users.services import Services
 from users.settings import Settings, get_settings
 from users.storage import Storage
 from users.tokens import TokenVerifier
@@ -197,10 +195,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ModerationController,
         ],
         lifespan=[lifespan],
-        dependencies={
-            "services": Provide(provide_services, sync_to_thread=False),
-            "caller": Provide(provide_caller),
-        },
+        before_request=authenticate,
         state=State({"settings": settings, "started_at": time.monotonic()}),
         middleware=[prometheus.middleware],
         cors_config=CORSConfig(
@@ -219,12 +214,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=exception_handlers(
             OUTAGES, "The database is unavailable", unstorable=UNSTORABLE
         ),
-        request_class=JSONRequest,
+        request_class=ApiRequest,
         request_max_body_size=settings.max_body_bytes,
         logging_config=None,  # keep the JSON lines configured above
     )
     openapi.document(app, openapi.BEARER)
     contract.complete(app)
-    allow_every_method(app)  # OPTIONS answers only
+    protocol.install(app)  # CORS only with an Origin; OPTIONS answers completed
     access.install(app)  # outermost: every request gets its line, 404s too
     return app

@@ -1,9 +1,8 @@
-"""Everything the routes use, opened in the lifespan and reached through `request.app.state`."""
+"""Everything the routes use, opened in the lifespan, kept on `app.state` and read as
+`request.services` (security.ApiRequest)."""
 
 from dataclasses import dataclass
-from typing import Any
 
-from litestar import Request
 from redis.asyncio import Redis
 
 from users.clients.auth import AuthClient
@@ -29,10 +28,3 @@ class Services:
     relay: OutboxRelay
     verifier: TokenVerifier
     limiter: RateLimiter
-
-
-def provide_services(request: Request[Any, Any, Any]) -> Services:
-    """Sync on purpose (`sync_to_thread=False`): an async provider makes Litestar open a task
-    group for every request."""
-    services: Services = request.app.state.services
-    return services

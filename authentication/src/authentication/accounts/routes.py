@@ -5,7 +5,6 @@ from urllib.parse import quote
 
 from litestar import Controller, delete, patch, post
 from litestar.datastructures import ResponseHeader
-from litestar.di import NamedDependency
 from litestar.openapi.spec import Link
 from litestar.params import HeaderParameter, JSONBody, PathParameter
 from litestar.response import Response
@@ -23,8 +22,7 @@ from authentication.accounts.models import (
     PasswordReset,
 )
 from authentication.errors import Conflict, TooManyRequests
-from authentication.security import require_service_token
-from authentication.services import Services
+from authentication.security import ApiRequest, require_service_token
 
 Uid = Annotated[
     str,
@@ -69,44 +67,38 @@ class AccountController(Controller):
             )
         ],
     )
-    async def create(
-        self, data: JSONBody[AccountCreate], services: NamedDependency[Services]
-    ) -> Response[Account]:
-        account = await service.create(services, data)
+    async def create(self, data: JSONBody[AccountCreate], request: ApiRequest) -> Response[Account]:
+        account = await service.create(request.services, data)
         return Response(
             account, status_code=201, headers={"Location": f"{self.path}/{quote(account.id)}"}
         )
 
     @post("/login", status_code=200, raises=[TooManyRequests])
-    async def login(
-        self, data: JSONBody[PasswordLogin], services: NamedDependency[Services]
-    ) -> Account:
-        return await service.login(services, data)
+    async def login(self, data: JSONBody[PasswordLogin], request: ApiRequest) -> Account:
+        return await service.login(request.services, data)
 
     @post("/login/google", status_code=200)
     async def login_with_google(
         self,
         data: JSONBody[GoogleLogin],
-        services: NamedDependency[Services],
+        request: ApiRequest,
         authorization: GoogleCredential = "",
     ) -> GoogleAccount:
         """The Google credential arrives raw in Authorization, as the mobile app sends it."""
-        return await service.login_with_google(services, authorization, data.email)
+        return await service.login_with_google(request.services, authorization, data.email)
 
     @post("/password-reset", status_code=202)
-    async def password_reset(
-        self, data: JSONBody[PasswordReset], services: NamedDependency[Services]
-    ) -> None:
+    async def password_reset(self, data: JSONBody[PasswordReset], request: ApiRequest) -> None:
         """202 whether or not the e-mail is an account's (no account enumeration)."""
-        await service.send_password_reset(services, data.email)
+        await service.send_password_reset(request.services, data.email)
 
     @patch("/{uid:str}")
     async def set_status(
-        self, uid: Uid, data: JSONBody[AccountUpdate], services: NamedDependency[Services]
+        self, uid: Uid, data: JSONBody[AccountUpdate], request: ApiRequest
     ) -> AccountState:
         """Disabling also revokes the account's refresh tokens (an admin blocked the user)."""
-        return await service.set_status(services, uid, data)
+        return await service.set_status(request.services, uid, data)
 
     @delete("/{uid:str}", status_code=204)
-    async def remove(self, uid: Uid, services: NamedDependency[Services]) -> None:
-        await service.delete(services, uid)
+    async def remove(self, uid: Uid, request: ApiRequest) -> None:
+        await service.delete(request.services, uid)

@@ -3,15 +3,13 @@
 from typing import Annotated
 
 from litestar import Controller, delete, get, put
-from litestar.di import NamedDependency
 from litestar.openapi.spec import Example, Link
 from litestar.params import JSONBody, PathParameter
 
 from authentication.images import service
 from authentication.images.models import Image, ImageCreate, ImageData
 from authentication.images.validation import NAME_IN_PATH, check_object_name
-from authentication.security import require_service_token
-from authentication.services import Services
+from authentication.security import ApiRequest, require_service_token
 
 # check_object_name enforces the pattern (400 "Invalid object name"); the contract states it.
 Name = Annotated[
@@ -44,15 +42,15 @@ class ImageController(Controller):
     guards = [require_service_token]
 
     @put("/{name:path}")
-    async def upload(
-        self, name: Name, data: JSONBody[ImageCreate], services: NamedDependency[Services]
-    ) -> Image:
-        return await service.upload(services, check_object_name(name.strip("/")), data.image)
+    async def upload(self, name: Name, data: JSONBody[ImageCreate], request: ApiRequest) -> Image:
+        return await service.upload(
+            request.services, check_object_name(name.strip("/")), data.image
+        )
 
     @get("/{name:path}")
-    async def download(self, name: Name, services: NamedDependency[Services]) -> ImageData:
-        return await service.download(services, check_object_name(name.strip("/")))
+    async def download(self, name: Name, request: ApiRequest) -> ImageData:
+        return await service.download(request.services, check_object_name(name.strip("/")))
 
     @delete("/{name:path}", status_code=204)
-    async def remove(self, name: Name, services: NamedDependency[Services]) -> None:
-        await service.remove(services, check_object_name(name.strip("/")))
+    async def remove(self, name: Name, request: ApiRequest) -> None:
+        await service.remove(request.services, check_object_name(name.strip("/")))

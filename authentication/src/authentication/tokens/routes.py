@@ -1,15 +1,13 @@
 """Issuing tokens (internal), decoding them (compatibility), and the public JWKS."""
 
-from typing import Annotated, Any, cast
+from typing import Annotated, cast
 
-from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency
+from litestar import Controller, get, post
 from litestar.params import Body, HeaderParameter
 from litestar.response import Response
 
 from authentication.openapi import PUBLIC
-from authentication.security import require_service_token
-from authentication.services import Services, provide_services
+from authentication.security import ApiRequest, require_service_token
 from authentication.tokens import service
 from authentication.tokens.models import (
     TOKEN_CREATE_VARIANTS,
@@ -37,22 +35,20 @@ class TokenController(Controller):
     async def issue(
         self,
         data: Annotated[TokenCreate, Body(schema_extra={"one_of": TOKEN_CREATE_VARIANTS})],
-        services: NamedDependency[Services],
+        request: ApiRequest,
     ) -> Token:
-        return service.issue(services, data)
+        return service.issue(request.services, data)
 
     @get("/credentials", guards=[require_service_token])
     async def credentials(
-        self, services: NamedDependency[Services], authorization: Authorization = ""
+        self, request: ApiRequest, authorization: Authorization = ""
     ) -> Credentials:
-        return service.credentials(services, authorization)
+        return service.credentials(request.services, authorization)
 
     @get("/.well-known/jwks.json", opt=PUBLIC)
-    async def jwks(self, request: Request[Any, Any, Any]) -> Response[Jwks]:
-        """The bag is read off the request, not injected: on this public read, the cheapest of
-        the service, Litestar's dependency resolution would cost more than the handler."""
+    async def jwks(self, request: ApiRequest) -> Response[Jwks]:
         # Verifiers cache this; a rotation keeps the previous key published for a day.
         return Response(
-            cast(Jwks, service.jwks(provide_services(request))),
+            cast(Jwks, service.jwks(request.services)),
             headers={"Cache-Control": "public, max-age=300"},
         )

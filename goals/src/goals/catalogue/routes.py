@@ -1,15 +1,14 @@
-from litestar import get
-from litestar.di import NamedDependency
+from litestar import Controller, get
 
 from goals.catalogue import service
 from goals.catalogue.models import Metric
-from goals.security import AuthenticatedController
-from goals.services import Services
+from goals.security import ApiRequest
 
 
-class CatalogueController(AuthenticatedController):
+class CatalogueController(Controller):
+    path = "/goals"
     tags = ("catalogue",)
 
     @get("/metrics", summary="The metrics a goal can be set against (any valid token)")
-    async def metrics(self, services: NamedDependency[Services]) -> list[Metric]:
-        return await service.metrics(services)
+    async def metrics(self, request: ApiRequest) -> list[Metric]:
+        return await service.metrics(request.services)

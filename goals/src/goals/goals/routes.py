@@ -1,7 +1,6 @@
 from typing import Annotated
 
-from litestar import delete, get, patch, post
-from litestar.di import NamedDependency
+from litestar import Controller, delete, get, patch, post
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import JSONBody, QueryParameter
 
@@ -9,7 +8,7 @@ from goals.goals import service
 from goals.goals.models import Goal, GoalCreate, GoalUpdate
 from goals.goals.service import MAX_LIST
 from goals.params import GoalId, UserId
-from goals.security import AuthenticatedController
+from goals.security import ApiRequest
 from goals.services import Services
 from goals.tokens import Caller
 
@@ -20,7 +19,8 @@ async def _require_owner(services: Services, caller: Caller, goal_id: int, detai
         raise PermissionDeniedException(detail)  # an admin may read goals, never change them
 
 
-class GoalController(AuthenticatedController):
+class GoalController(Controller):
+    path = "/goals"
     tags = ("goals",)
 
     @get(
@@ -37,44 +37,44 @@ class GoalController(AuthenticatedController):
     async def list_goals(
         self,
         user_id: UserId,
-        caller: NamedDependency[Caller],
-        services: NamedDependency[Services],
+        request: ApiRequest,
         offset: Annotated[int, QueryParameter(ge=0, le=2**31 - 1, description="Goals to skip")] = 0,
         limit: Annotated[
             int, QueryParameter(ge=1, le=MAX_LIST, description=f"At most {MAX_LIST}")
         ] = MAX_LIST,
     ) -> list[Goal]:
-        caller.require_self_or_admin(user_id)
-        return await service.list_goals(services, user_id, offset, limit)
+        request.caller.require_self_or_admin(user_id)
+        return await service.list_goals(request.services, user_id, offset, limit)
 
     @post("/{user_id:int}", status_code=201, summary="Set a goal (only as yourself)")
     async def create_goal(
         self,
         user_id: UserId,
         data: JSONBody[GoalCreate],
-        caller: NamedDependency[Caller],
-        services: NamedDependency[Services],
+        request: ApiRequest,
     ) -> Goal:
-        caller.require_self(user_id)
-        return await service.create(services, user_id, data)
+        request.caller.require_self(user_id)
+        return await service.create(request.services, user_id, data)
 
     @patch("/{goal_id:int}", summary="Edit a goal or record progress (its owner)")
     async def update_goal(
         self,
         goal_id: GoalId,
         data: JSONBody[GoalUpdate],
-        caller: NamedDependency[Caller],
-        services: NamedDependency[Services],
+        request: ApiRequest,
     ) -> Goal:
-        await _require_owner(services, caller, goal_id, "Only the goal's owner may change it")
-        return await service.update(services, caller.id, goal_id, data)
+        await _require_owner(
+            request.services, request.caller, goal_id, "Only the goal's owner may change it"
+        )
+        return await service.update(request.services, request.caller.id, goal_id, data)
 
     @delete("/{goal_id:int}", status_code=204, summary="Delete a goal (its owner)")
     async def delete_goal(
         self,
         goal_id: GoalId,
-        caller: NamedDependency[Caller],
-        services: NamedDependency[Services],
+        request: ApiRequest,
     ) -> None:
-        await _require_owner(services, caller, goal_id, "Only the goal's owner may delete it")
-        await service.delete(services, caller.id, goal_id)
+        await _require_owner(
+            request.services, request.caller, goal_id, "Only the goal's owner may delete it"
+        )
+        await service.delete(request.services, request.caller.id, goal_id)

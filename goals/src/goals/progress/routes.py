@@ -1,19 +1,17 @@
 from typing import Annotated
 
-from litestar import get
-from litestar.di import NamedDependency
+from litestar import Controller, get
 from litestar.params import QueryParameter
 
 from goals.params import MetricPath, UserId
 from goals.progress import service
 from goals.progress.models import Progress
 from goals.progress.window import DEFAULT_DAYS, MAX_DAYS, MIN_DAYS
-from goals.security import AuthenticatedController
-from goals.services import Services
-from goals.tokens import Caller
+from goals.security import ApiRequest
 
 
-class ProgressController(AuthenticatedController):
+class ProgressController(Controller):
+    path = "/goals"
     tags = ("progress",)
 
     @get(
@@ -24,9 +22,8 @@ class ProgressController(AuthenticatedController):
         self,
         user_id: UserId,
         metric: MetricPath,
-        caller: NamedDependency[Caller],
-        services: NamedDependency[Services],
+        request: ApiRequest,
         days: Annotated[int, QueryParameter(ge=MIN_DAYS, le=MAX_DAYS)] = DEFAULT_DAYS,
     ) -> Progress:
-        caller.require_self_or_admin(user_id)
-        return await service.metric_progress(services, user_id, metric, days)
+        request.caller.require_self_or_admin(user_id)
+        return await service.metric_progress(request.services, user_id, metric, days)

@@ -3,7 +3,6 @@
 from typing import Annotated
 
 from litestar import Controller, get
-from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from metrics.counters import service
@@ -18,8 +17,7 @@ from metrics.counters.models import (
     parse_metric_name,
     query_string,
 )
-from metrics.security import admin_only
-from metrics.services import Services
+from metrics.security import ApiRequest, admin_only
 
 _WINDOW = "years 1000 to 9998; an empty value is no bound"
 From = Annotated[
@@ -58,7 +56,7 @@ class CountersController(Controller):
     )
     async def counts(
         self,
-        services: NamedDependency[Services],
+        request: ApiRequest,
         name: Annotated[
             str,
             QueryParameter(
@@ -78,13 +76,13 @@ class CountersController(Controller):
     ) -> list[LabelCount]:
         metric = parse_metric_name(name)
         window = Window.parse(date_from, date_to)
-        return await service.counts(services, metric, window, parse_interval(interval))
+        return await service.counts(request.services, metric, window, parse_interval(interval))
 
     @get("/names/", summary="The metric names stored, with their totals")
     async def names(
         self,
-        services: NamedDependency[Services],
+        request: ApiRequest,
         date_from: From = None,
         date_to: To = None,
     ) -> list[MetricName]:
-        return await service.names(services, Window.parse(date_from, date_to))
+        return await service.names(request.services, Window.parse(date_from, date_to))

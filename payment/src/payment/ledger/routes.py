@@ -3,7 +3,6 @@
 from typing import Annotated, Any
 
 from litestar import Controller, get, post
-from litestar.di import NamedDependency
 from litestar.exceptions import ClientException, NotFoundException, TooManyRequestsException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromQuery, HeaderParameter, JSONBody, PathParameter, QueryParameter
@@ -14,8 +13,7 @@ from payment.inputs import ADDRESS, ID_MAX, MIN_AMOUNT
 from payment.ledger import service
 from payment.ledger.models import Entry, EntryPage, Kind, Status, TopUpIn, TransferIn, WithdrawalIn
 from payment.ledger.service import Outcome
-from payment.security import require_service_token
-from payment.services import Services
+from payment.security import ApiRequest, require_service_token
 
 # Required, 1 to 200 characters: the check is idempotency_key()'s, with its own 400 (the
 # document says so: contract.py).
@@ -67,10 +65,10 @@ class MovementController(Controller):
     async def transfer(
         self,
         data: JSONBody[TransferIn],
-        services: NamedDependency[Services],
+        request: ApiRequest,
         key: IdempotencyKey = None,
     ) -> Response[Entry]:
-        return respond(await service.transfer(services, idempotency_key(key), data))
+        return respond(await service.transfer(request.services, idempotency_key(key), data))
 
     @post(
         "/withdrawals",
@@ -81,10 +79,10 @@ class MovementController(Controller):
     async def withdraw(
         self,
         data: JSONBody[WithdrawalIn],
-        services: NamedDependency[Services],
+        request: ApiRequest,
         key: IdempotencyKey = None,
     ) -> Response[Entry]:
-        return respond(await service.withdraw(services, idempotency_key(key), data))
+        return respond(await service.withdraw(request.services, idempotency_key(key), data))
 
     @post(
         "/top-ups",
@@ -95,15 +93,15 @@ class MovementController(Controller):
     async def top_up(
         self,
         data: JSONBody[TopUpIn],
-        services: NamedDependency[Services],
+        request: ApiRequest,
         key: IdempotencyKey = None,
     ) -> Response[Entry]:
-        return respond(await service.top_up(services, idempotency_key(key), data))
+        return respond(await service.top_up(request.services, idempotency_key(key), data))
 
     @get("/transactions")
     async def transactions(
         self,
-        services: NamedDependency[Services],
+        request: ApiRequest,
         # schema_extra: the bounds as the integers the code compares with (Litestar writes
         # floats, and 2**63 - 1 as a float is 2**63, which the code refuses).
         offset: Annotated[
@@ -140,7 +138,7 @@ class MovementController(Controller):
         ] = None,
     ) -> EntryPage:
         return await service.transactions(
-            services,
+            request.services,
             offset,
             limit,
             address=address,
@@ -155,6 +153,6 @@ class MovementController(Controller):
         self,
         # Any integer is routed here; one beyond the ids is a 404 (db.found), as an unknown one.
         entry_id: Annotated[int, PathParameter(schema_extra={"minimum": 1, "maximum": ID_MAX})],
-        services: NamedDependency[Services],
+        request: ApiRequest,
     ) -> Entry:
-        return await service.transaction(services, entry_id)
+        return await service.transaction(request.services, entry_id)

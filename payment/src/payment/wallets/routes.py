@@ -3,14 +3,12 @@
 from typing import Annotated
 
 from litestar import Controller, get, post
-from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, PathParameter
 from litestar.response import Response
 
 from payment.inputs import ID_MAX
-from payment.security import require_service_token
-from payment.services import Services
+from payment.security import ApiRequest, require_service_token
 from payment.wallets import service
 from payment.wallets.models import BalanceOut, WalletIn, WalletOut
 
@@ -32,19 +30,17 @@ class WalletController(Controller):
         description="Creates the user's wallet (201), or answers the one it has (200).",
         responses={200: ResponseSpec(WalletOut, description="The user's wallet existed already")},
     )
-    async def create(
-        self, data: JSONBody[WalletIn], services: NamedDependency[Services]
-    ) -> Response[WalletOut]:
-        wallet, created = await service.create(services, data.user_id)
+    async def create(self, data: JSONBody[WalletIn], request: ApiRequest) -> Response[WalletOut]:
+        wallet, created = await service.create(request.services, data.user_id)
         if not created:
             return Response(wallet, status_code=200)
         location = f"/payment/wallets/{wallet.user_id}"
         return Response(wallet, status_code=201, headers={"Location": location})
 
     @get("/{user_id:int}")
-    async def read(self, user_id: UserPath, services: NamedDependency[Services]) -> WalletOut:
-        return await service.read(services, user_id)
+    async def read(self, user_id: UserPath, request: ApiRequest) -> WalletOut:
+        return await service.read(request.services, user_id)
 
     @get("/{user_id:int}/balance")
-    async def balance(self, user_id: UserPath, services: NamedDependency[Services]) -> BalanceOut:
-        return await service.balance(services, user_id)
+    async def balance(self, user_id: UserPath, request: ApiRequest) -> BalanceOut:
+        return await service.balance(request.services, user_id)

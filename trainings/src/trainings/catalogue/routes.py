@@ -1,12 +1,11 @@
 """Reference data the clients fill their pickers with (no token needed)."""
 
 from litestar import Controller, get
-from litestar.di import NamedDependency
 
 from trainings.catalogue import service
 from trainings.catalogue.models import Exercises, Names
 from trainings.openapi import PUBLIC
-from trainings.services import Services
+from trainings.security import ApiRequest
 
 
 class CatalogueController(Controller):
@@ -14,13 +13,13 @@ class CatalogueController(Controller):
     tags = ("catalogue",)
 
     @get("/types/", opt=PUBLIC)
-    async def types(self, services: NamedDependency[Services]) -> Names:
-        return service.type_names(services.catalogue)
+    async def types(self, request: ApiRequest) -> Names:
+        return service.type_names(request.services.catalogue)
 
     @get("/difficulties/", opt=PUBLIC)
-    async def difficulties(self, services: NamedDependency[Services]) -> Names:
-        return service.difficulty_names(services.catalogue)
+    async def difficulties(self, request: ApiRequest) -> Names:
+        return service.difficulty_names(request.services.catalogue)
 
     @get("/exercises/", opt=PUBLIC)
-    async def exercises(self, services: NamedDependency[Services]) -> Exercises:
-        return service.exercise_list(services.catalogue)
+    async def exercises(self, request: ApiRequest) -> Exercises:
+        return service.exercise_list(request.services.catalogue)

@@ -2,7 +2,6 @@
 the user's own: checked first in each handler."""
 
 from litestar import Controller, delete, get, post, put
-from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import JSONBody
 
@@ -10,8 +9,7 @@ from trainings.errors import Conflict
 from trainings.favourites import service
 from trainings.favourites.models import FavouriteCreate, Rating, RatingUpdate
 from trainings.openapi import PUBLIC
-from trainings.services import Services
-from trainings.tokens import Caller
+from trainings.security import ApiRequest
 from trainings.trainings import service as trainings
 from trainings.trainings.models import TrainingPage
 from trainings.trainings.routes import Id, Limit, Offset
@@ -24,54 +22,51 @@ class FavouriteController(Controller):
     @get("/", opt=PUBLIC)
     async def favourites(
         self,
-        services: NamedDependency[Services],
+        request: ApiRequest,
         user_id: Id,
         offset: Offset = 0,
         limit: Limit = 10,
     ) -> TrainingPage:
-        return await service.favourites(services, user_id, offset, limit)
+        return await service.favourites(request.services, user_id, offset, limit)
 
     @post("/", status_code=204, raises=[Conflict])
     async def add(
         self,
-        services: NamedDependency[Services],
-        caller: NamedDependency[Caller],
+        request: ApiRequest,
         user_id: Id,
         data: JSONBody[FavouriteCreate],
     ) -> None:
-        caller.require_self(user_id)
-        await service.add(services, user_id, data.training_id)
+        request.caller.require_self(user_id)
+        await service.add(request.services, user_id, data.training_id)
 
     @delete("/{training_id:int}", status_code=204)
     async def remove(
         self,
-        services: NamedDependency[Services],
-        caller: NamedDependency[Caller],
+        request: ApiRequest,
         user_id: Id,
         training_id: Id,
     ) -> None:
-        caller.require_self(user_id)
-        await service.remove(services, user_id, training_id)
+        request.caller.require_self(user_id)
+        await service.remove(request.services, user_id, training_id)
 
     @put("/{training_id:int}", status_code=204)
     async def rate(
         self,
-        services: NamedDependency[Services],
-        caller: NamedDependency[Caller],
+        request: ApiRequest,
         user_id: Id,
         training_id: Id,
         data: JSONBody[RatingUpdate],
     ) -> None:
-        caller.require_self(user_id)
-        if await trainings.trainer_of(services, training_id) == user_id:
+        request.caller.require_self(user_id)
+        if await trainings.trainer_of(request.services, training_id) == user_id:
             raise PermissionDeniedException("Trainers cannot rate their own trainings")
-        await service.rate(services, user_id, training_id, data.rate)
+        await service.rate(request.services, user_id, training_id, data.rate)
 
     @get("/{training_id:int}/rating", opt=PUBLIC)
     async def rating(
         self,
-        services: NamedDependency[Services],
+        request: ApiRequest,
         user_id: Id,
         training_id: Id,
     ) -> Rating:
-        return await service.rating(services, user_id, training_id)
+        return await service.rating(request.services, user_id, training_id)

@@ -4,14 +4,12 @@ from typing import Annotated
 
 from litestar import Controller, Response, get, patch, post
 from litestar.datastructures import ResponseHeader
-from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from trainings import inputs
 from trainings.openapi import PUBLIC
-from trainings.services import Services
-from trainings.tokens import Caller
+from trainings.security import ApiRequest
 from trainings.trainings import service
 from trainings.trainings.models import Training, TrainingCreate, TrainingPage, TrainingUpdate
 from trainings.trainings.service import MAX_LIMIT
@@ -52,7 +50,7 @@ class TrainingController(Controller):
     @get("/", opt=PUBLIC)
     async def search(
         self,
-        services: NamedDependency[Services],
+        request: ApiRequest,
         title: Annotated[
             str | None,
             QueryParameter(
@@ -85,7 +83,7 @@ class TrainingController(Controller):
         limit: Limit = 10,
     ) -> TrainingPage:
         return await service.search(
-            services,
+            request.services,
             title=title,
             training_type=training_type,
             difficulty=difficulty,
@@ -108,35 +106,35 @@ class TrainingController(Controller):
     )
     async def create(
         self,
-        services: NamedDependency[Services],
-        caller: NamedDependency[Caller],
+        request: ApiRequest,
         data: JSONBody[TrainingCreate],
     ) -> Response[Training]:
-        if not caller.is_trainer:
+        if not request.caller.is_trainer:
             raise PermissionDeniedException("Only trainers create trainings")
-        training = await service.create(services, caller.id, data)
+        training = await service.create(request.services, request.caller.id, data)
         return Response(
             training, status_code=201, headers={"Location": f"/trainings/{training.id}"}
         )
 
     @get("/{training_id:int}", opt=PUBLIC)
-    async def read(self, services: NamedDependency[Services], training_id: Id) -> Training:
-        return await service.get(services, training_id)
+    async def read(self, request: ApiRequest, training_id: Id) -> Training:
+        return await service.get(request.services, training_id)
 
     @patch("/{training_id:int}")
     async def edit(
         self,
-        services: NamedDependency[Services],
-        caller: NamedDependency[Caller],
+        request: ApiRequest,
         training_id: Id,
         data: JSONBody[TrainingUpdate],
     ) -> Training:
         # Each role has its part of the body; the other fields are ignored (but, as the document
         # says, they name the catalogue's types, difficulties and exercises whoever sends them).
-        owner = await service.trainer_of(services, training_id)
-        if caller.is_admin:
-            service.check_names(services.catalogue, data.content())
-            return await service.moderate(services, training_id, data.moderation())
-        if caller.is_trainer and caller.is_user(owner):
-            return await service.update(services, caller.id, training_id, data.content())
+        owner = await service.trainer_of(request.services, training_id)
+        if request.caller.is_admin:
+            service.check_names(request.services.catalogue, data.content())
+            return await service.moderate(request.services, training_id, data.moderation())
+        if request.caller.is_trainer and request.caller.is_user(owner):
+            return await service.update(
+                request.services, request.caller.id, training_id, data.content()
+            )
         raise PermissionDeniedException("Only the training's trainer or an admin may edit it")

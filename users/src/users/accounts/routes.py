@@ -2,10 +2,9 @@
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, post
+from litestar import Controller, post
 from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import ResponseHeader
-from litestar.di import NamedDependency
 from litestar.exceptions import ClientException, NotAuthorizedException
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from litestar.response import Response
@@ -20,8 +19,7 @@ from users.accounts.models import (
 from users.errors import TooManyRequests
 from users.openapi import PUBLIC
 from users.profiles.models import User
-from users.security import limit_login, limit_recovery, limit_signup
-from users.services import Services
+from users.security import ApiRequest, limit_login, limit_recovery, limit_signup
 
 # Documented as security schemes (contract.py): the Google credential, or the Bearer re-login.
 Authorization = Annotated[
@@ -56,15 +54,14 @@ class AccountController(Controller):
     )
     async def sign_up_with_google(
         self,
-        request: Request[Any, Any, Any],
+        request: ApiRequest,
         data: JSONBody[GoogleSignUp],
-        services: NamedDependency[Services],
         authorization: Authorization = None,
     ) -> Response[User]:
         """The raw Google credential in Authorization; its verified e-mail must be `email`."""
-        await limit_signup(request, services, data.email)
+        await limit_signup(request, request.services, data.email)
         credential = _google_credential(authorization)
-        return created(await service.sign_up_with_google(services, data, credential))
+        return created(await service.sign_up_with_google(request.services, data, credential))
 
     @post(
         "/login",
@@ -74,17 +71,18 @@ class AccountController(Controller):
     )
     async def login(
         self,
-        request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
+        request: ApiRequest,
         data: JSONBody[TokenRelogin],
         authorization: Authorization = None,
     ) -> LoginReply:
         """E-mail and password; or, with a valid Bearer token, the 2023 token re-login."""
-        await limit_login(request, services, data.email)
+        await limit_login(request, request.services, data.email)
         if data.email is not None and data.password is not None:
-            token, user_id = await service.login_with_password(services, data.email, data.password)
+            token, user_id = await service.login_with_password(
+                request.services, data.email, data.password
+            )
         elif authorization:
-            token, user_id = await service.login_with_token(services, authorization)
+            token, user_id = await service.login_with_token(request.services, authorization)
         else:
             raise NotAuthorizedException(service.INVALID_CREDENTIALS)
         return LoginReply(token=token, id=user_id)
@@ -97,15 +95,16 @@ class AccountController(Controller):
     )
     async def login_with_google(
         self,
-        request: Request[Any, Any, Any],
+        request: ApiRequest,
         data: JSONBody[GoogleLogin],
-        services: NamedDependency[Services],
         authorization: Authorization = None,
     ) -> Response[Any]:
-        await limit_login(request, services, data.email)
+        await limit_login(request, request.services, data.email)
         credential = _google_credential(authorization)
         try:
-            token, user_id = await service.login_with_google(services, credential, data.email)
+            token, user_id = await service.login_with_google(
+                request.services, credential, data.email
+            )
         except service.UnknownGoogleUser:
             return Response({"detail": service.NO_IDP_USER}, status_code=404)
         return Response(LoginReply(token=token, id=user_id).model_dump())
@@ -114,16 +113,15 @@ class AccountController(Controller):
     async def recover(
         self,
         username: FromPath[str],
-        request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
+        request: ApiRequest,
     ) -> Response[dict[str, str]]:
         """Always 202 (no account enumeration). The mobile app posts to
         /users/recovery/user_test with the typed username as the body: the body wins."""
         typed = service.username_from_body(await request.body()) or username
         # Counted whether or not the account exists: the 429 tells nothing about it.
-        await limit_recovery(request, services, typed)
+        await limit_recovery(request, request.services, typed)
         return Response(
             {"detail": "If the account exists, a reset e-mail is on its way"},
             status_code=202,
-            background=BackgroundTask(service.send_reset, services, typed),
+            background=BackgroundTask(service.send_reset, request.services, typed),
         )

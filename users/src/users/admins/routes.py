@@ -1,9 +1,6 @@
 """/admins (create and list need an admin token; login) and the block toggle."""
 
-from typing import Any
-
-from litestar import Controller, Request, get, patch, post
-from litestar.di import NamedDependency
+from litestar import Controller, get, patch, post
 from litestar.exceptions import NotAuthorizedException
 from litestar.params import JSONBody
 
@@ -15,8 +12,7 @@ from users.errors import Conflict, TooManyRequests
 from users.openapi import PUBLIC
 from users.pagination import UserId
 from users.profiles.models import User
-from users.security import admin_only, limit_login
-from users.services import Services
+from users.security import ApiRequest, admin_only, limit_login
 
 
 class AdminController(Controller):
@@ -24,24 +20,23 @@ class AdminController(Controller):
     tags = ("admins",)
 
     @post("/", status_code=200, guards=[admin_only], raises=[Conflict])
-    async def create(
-        self, data: JSONBody[AdminCreate], services: NamedDependency[Services]
-    ) -> Admin:
-        return await service.create_admin(services, data.username, data.email, data.password)
+    async def create(self, data: JSONBody[AdminCreate], request: ApiRequest) -> Admin:
+        return await service.create_admin(
+            request.services, data.username, data.email, data.password
+        )
 
     @get("/", guards=[admin_only])
-    async def list_admins(self, services: NamedDependency[Services]) -> list[Admin]:
-        return await service.list_admins(services)
+    async def list_admins(self, request: ApiRequest) -> list[Admin]:
+        return await service.list_admins(request.services)
 
     @post("/login", status_code=200, opt=PUBLIC, raises=[NotAuthorizedException, TooManyRequests])
     async def login(
         self,
-        request: Request[Any, Any, Any],
+        request: ApiRequest,
         data: JSONBody[PasswordLogin],
-        services: NamedDependency[Services],
     ) -> LoginReply:
-        await limit_login(request, services, data.email)
-        token, admin_id = await accounts.admin_login(services, data.email, data.password)
+        await limit_login(request, request.services, data.email)
+        token, admin_id = await accounts.admin_login(request.services, data.email, data.password)
         return LoginReply(token=token, id=admin_id)
 
 
@@ -52,6 +47,6 @@ class ModerationController(Controller):
     # The guard is the handler's, not the controller's: Litestar would also put a controller's
     # guards on the path's automatic OPTIONS answer.
     @patch("/{user_id:int}", guards=[admin_only])
-    async def toggle_block(self, user_id: UserId, services: NamedDependency[Services]) -> User:
+    async def toggle_block(self, user_id: UserId, request: ApiRequest) -> User:
         """Admins only: blocks an unblocked user, unblocks a blocked one; answers the user."""
-        return await service.toggle_block(services, user_id)
+        return await service.toggle_block(request.services, user_id)

@@ -1,15 +1,11 @@
 """GET followed/followers (plain arrays of users); follow and unfollow only as yourself."""
 
-from typing import Any
-
-from litestar import Controller, HttpMethod, Request, get, route
-from litestar.di import NamedDependency
+from litestar import Controller, HttpMethod, get, route
 
 from users.follows import service
 from users.pagination import Offset, OptionalLimit, UserId, clamp
 from users.profiles.models import User
-from users.services import Services
-from users.tokens import Caller
+from users.security import ApiRequest
 
 
 class FollowController(Controller):
@@ -20,27 +16,25 @@ class FollowController(Controller):
     async def followed(
         self,
         user_id: UserId,
-        caller: NamedDependency[Caller],
-        services: NamedDependency[Services],
+        request: ApiRequest,
         offset: Offset = 0,
         limit: OptionalLimit = None,
     ) -> list[User]:
         """Whom the user follows, oldest follow first: the whole list (as in 2023), or a page
         of it with `limit`."""
-        return await service.followed(services, user_id, offset, clamp(limit))
+        return await service.followed(request.services, user_id, offset, clamp(limit))
 
     @get("/followers")
     async def followers(
         self,
         user_id: UserId,
-        caller: NamedDependency[Caller],
-        services: NamedDependency[Services],
+        request: ApiRequest,
         offset: Offset = 0,
         limit: OptionalLimit = None,
     ) -> list[User]:
         """Who follows the user, oldest follow first: the whole list (as in 2023), or a page
         of it with `limit`."""
-        return await service.followers(services, user_id, offset, clamp(limit))
+        return await service.followers(request.services, user_id, offset, clamp(limit))
 
     @route(
         "/followed/{other_id:int}",
@@ -49,13 +43,11 @@ class FollowController(Controller):
     )
     async def follow(
         self,
-        request: Request[Any, Any, Any],
+        request: ApiRequest,
         user_id: UserId,
         other_id: UserId,
-        caller: NamedDependency[Caller],
-        services: NamedDependency[Services],
     ) -> list[User]:
         """POST follows, DELETE unfollows; both answer the updated followed list (as in 2023)."""
-        caller.require_self(user_id)
+        request.caller.require_self(user_id)
         follow = request.method == HttpMethod.POST
-        return await service.change(services, user_id, other_id, follow=follow)
+        return await service.change(request.services, user_id, other_id, follow=follow)

@@ -1,10 +1,9 @@
 """GET /users (admin list, username search, nearby trainers), GET/PATCH /users/{id},
 GET /users/locations/."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, get, patch, post
-from litestar.di import NamedDependency
+from litestar import Controller, get, patch, post
 from litestar.exceptions import NotFoundException
 from litestar.params import JSONBody, QueryParameter
 from litestar.response import Response
@@ -17,9 +16,7 @@ from users.openapi import PUBLIC
 from users.pagination import Limit, Offset, UserId, clamp
 from users.profiles import service
 from users.profiles.models import Neighbourhood, ProfileUpdate, User, UserPage, UserWithImage
-from users.security import limit_signup
-from users.services import Services
-from users.tokens import Caller
+from users.security import ApiRequest, limit_signup
 
 Username = Annotated[
     str | None, QueryParameter(min_length=1, max_length=100, pattern=r"^[^\x00]*$")
@@ -52,8 +49,7 @@ class ProfileController(Controller):
     @get("/", raises=[NotFoundException, NotAcceptable])
     async def search(
         self,
-        caller: NamedDependency[Caller],
-        services: NamedDependency[Services],
+        request: ApiRequest,
         username: Username = None,
         latitude: Latitude = None,
         longitude: Longitude = None,
@@ -65,23 +61,24 @@ class ProfileController(Controller):
         trainers nearest first; neither → every user (admins only)."""
         service.check_search(username, latitude, longitude)
         if username is not None:
-            return await service.by_username(services, username)
+            return await service.by_username(request.services, username)
         if latitude is not None and longitude is not None:
             return await service.nearby_trainers(
-                services, longitude, latitude, radius, offset, clamp(limit)
+                request.services, longitude, latitude, radius, offset, clamp(limit)
             )
-        caller.require_admin()
-        return await service.page(services, offset, clamp(limit))
+        request.caller.require_admin()
+        return await service.page(request.services, offset, clamp(limit))
 
     @post("/", status_code=201, opt=PUBLIC, raises=[TooManyRequests], response_headers=[LOCATION])
     async def sign_up(
         self,
-        request: Request[Any, Any, Any],
+        request: ApiRequest,
         data: JSONBody[EmailSignUp],
-        services: NamedDependency[Services],
     ) -> Response[User]:
-        await limit_signup(request, services, data.email)
-        return created(await accounts.sign_up_with_email(services, data, data.email, data.password))
+        await limit_signup(request, request.services, data.email)
+        return created(
+            await accounts.sign_up_with_email(request.services, data, data.email, data.password)
+        )
 
     @get("/locations/", opt=PUBLIC)
     async def locations(self) -> list[Neighbourhood]:
@@ -89,20 +86,17 @@ class ProfileController(Controller):
         return service.neighbourhoods()
 
     @get("/{user_id:int}")
-    async def read(
-        self, user_id: UserId, caller: NamedDependency[Caller], services: NamedDependency[Services]
-    ) -> User:
-        return await service.get(services, user_id)
+    async def read(self, user_id: UserId, request: ApiRequest) -> User:
+        return await service.get(request.services, user_id)
 
     @patch("/{user_id:int}")
     async def edit(
         self,
         user_id: UserId,
         data: JSONBody[ProfileUpdate],
-        caller: NamedDependency[Caller],
-        services: NamedDependency[Services],
+        request: ApiRequest,
     ) -> User:
         """Self or admin. `id`, `email`, `is_blocked`, `is_athlete`, `registration_date` in the
         body are ignored; `coordinates` move the position."""
-        caller.require_self_or_admin(user_id)
-        return await service.update(services, user_id, data)
+        request.caller.require_self_or_admin(user_id)
+        return await service.update(request.services, user_id, data)

@@ -10,9 +10,7 @@ from litestar.params import HeaderParameter, JSONBody, QueryParameter
 
 from users.errors import Conflict, TooManyRequests
 from users.pagination import Limit, Offset, UserId, clamp
-from users.security import admin_only
-from users.services import Services
-from users.tokens import Caller
+from users.security import ApiRequest, admin_only
 from users.wallets import service
 from users.wallets.models import (
     DepositCreate,
@@ -64,19 +62,15 @@ class WalletController(Controller):
     dependencies = {"key": Provide(_idempotency_key, sync_to_thread=False)}  # noqa: RUF012
 
     @get("/{user_id:int}/wallet")
-    async def wallet(
-        self, user_id: UserId, caller: NamedDependency[Caller], services: NamedDependency[Services]
-    ) -> Wallet:
+    async def wallet(self, user_id: UserId, request: ApiRequest) -> Wallet:
         """Only the owner; never the private key."""
-        caller.require_self(user_id)
-        return await service.wallet(services, user_id)
+        request.caller.require_self(user_id)
+        return await service.wallet(request.services, user_id)
 
     @get("/{user_id:int}/wallet/balance")
-    async def balance(
-        self, user_id: UserId, caller: NamedDependency[Caller], services: NamedDependency[Services]
-    ) -> WalletBalance:
-        caller.require_self_or_admin(user_id)
-        return await service.balance(services, user_id)
+    async def balance(self, user_id: UserId, request: ApiRequest) -> WalletBalance:
+        request.caller.require_self_or_admin(user_id)
+        return await service.balance(request.services, user_id)
 
     # 409: an Idempotency-Key already used for another request (payment's answer, passed on).
     @patch("/{user_id:int}/wallet/balance", guards=[admin_only], raises=[Conflict])
@@ -84,44 +78,44 @@ class WalletController(Controller):
         self,
         user_id: UserId,
         data: JSONBody[TopUpCreate],
-        services: NamedDependency[Services],
+        request: ApiRequest,
         key: NamedDependency[str],
     ) -> Movement:
         """Admins only: funds from the contract to the user's wallet."""
-        return await service.top_up(services, user_id, data.amount, key)
+        return await service.top_up(request.services, user_id, data.amount, key)
 
     @post("/deposit", status_code=200, raises=[NotFoundException, Conflict])
     async def deposit(
         self,
         data: JSONBody[DepositCreate],
-        caller: NamedDependency[Caller],
-        services: NamedDependency[Services],
+        request: ApiRequest,
         key: NamedDependency[str],
     ) -> Movement:
         """An athlete pays a trainer; `sender_id` must be the caller."""
-        caller.require_self(data.sender_id)
-        return await service.deposit(services, data, key)
+        request.caller.require_self(data.sender_id)
+        return await service.deposit(request.services, data, key)
 
     @post("/extraction", status_code=200, raises=[NotFoundException, Conflict, TooManyRequests])
     async def extraction(
         self,
         data: JSONBody[ExtractionCreate],
-        caller: NamedDependency[Caller],
-        services: NamedDependency[Services],
+        request: ApiRequest,
         key: NamedDependency[str],
     ) -> Movement:
         """Withdraw to an external address."""
-        caller.require_self(data.sender_id)
-        return await service.extraction(services, data, key)
+        request.caller.require_self(data.sender_id)
+        return await service.extraction(request.services, data, key)
 
     @get("/transactions", guards=[admin_only])
     async def transactions(
         self,
-        services: NamedDependency[Services],
+        request: ApiRequest,
         offset: Offset = 0,
         limit: Limit = 10,
         wallet_address: WalletAddress = None,
         minimum: Minimum = None,
     ) -> MovementPage:
         """Admins only: the ledger, newest first."""
-        return await service.transactions(services, offset, clamp(limit), wallet_address, minimum)
+        return await service.transactions(
+            request.services, offset, clamp(limit), wallet_address, minimum
+        )
