@@ -7,7 +7,7 @@ the same python-jose signing with an ES256 key parsed once, and a JWKS) with ben
 BENCH_ROUNDS rounds of BENCH_SECONDS, their medians and the ratio:
 
 - `GET /auth/.well-known/jwks.json` (every service's verifier fetches it): goal 0.8; and against the
-  service itself with its access log unwrapped (`serve(access_log=False)`): what the line and the
+  service itself with its access line off (`serve(access_log=False)`): what the line and the
   request id cost, goal under 5% (a ratio of 0.95);
 - `POST /auth/token` with the service credential (users signs one per login): the ratio;
   signing is most of that request's cost on both sides.
@@ -112,7 +112,7 @@ def main() -> None:
             goal=0.8,
         )
         wrk.compare(
-            "the access line's cost: the same read, the service with access.py unwrapped",
+            "the access line's cost: the same read, the service with its line off",
             (service, ["/auth/.well-known/jwks.json"]),
             (unlogged, ["/auth/.well-known/jwks.json"]),
             goal=0.95,

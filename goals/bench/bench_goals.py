@@ -12,7 +12,7 @@ authentication service, and prints each comparison as wrk measured it
 medians and their ratio):
 
 - `GET /goals/{id}` (the mobile user's 20 goals) with a token, against the bare app running the
-  same SQL: goal 0.8; and against the service itself with its access log unwrapped
+  same SQL: goal 0.8; and against the service itself with its access line off
   (`serve(access_log=False)`): what the line and the request id cost, goal under 5% (a ratio of
   0.95);
 - the heavy user's first page (100 goals, completed first) at 100 000 goals, against the bare
@@ -206,7 +206,7 @@ def main() -> None:
             goal=0.8,
         )
         wrk.compare(
-            "the access line's cost: the same read, the service with access.py unwrapped",
+            "the access line's cost: the same read, the service with its line off",
             (large, [f"/goals/{MOBILE_USER}"]),
             (unlogged, [f"/goals/{MOBILE_USER}"]),
             headers=mobile,

@@ -13,7 +13,7 @@ wrk measured it (bench/wrk.py `compare`: the two sides alternately, BENCH_ROUNDS
 BENCH_SECONDS (1 s), the medians and their ratio):
 
 - `GET /trainings/{id}` with a token, against the bare app running the same SQL: goal 0.8; and
-  against the service itself with its access log unwrapped (`serve(access_log=False)`): what
+  against the service itself with its access line off (`serve(access_log=False)`): what
   the line and the request id cost, goal under 5% (a ratio of 0.95);
 - every list shape the clients send (original-clients.md T4, T5, T8, T10): plain pages, a type,
   a difficulty, both, a title prefix, a trainer's own searches, deep offsets (half-way, 90 %,
@@ -219,7 +219,7 @@ def main() -> None:
             against = f"{LARGE:,} trainings, against bare Litestar + SQL"
             compare(f"GET /trainings/{{id}} with a token, {against}", (large, reads),
                     on_bare(reads), 0.8)  # fmt: skip
-            compare("the access line's cost: the same read, the service with access.py unwrapped",
+            compare("the access line's cost: the same read, the service with its line off",
                     (large, reads), (unlogged, reads), 0.95)  # fmt: skip
             at_small = shapes(SMALL)
             for name, paths in shapes(LARGE).items():

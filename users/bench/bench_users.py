@@ -11,7 +11,7 @@ comparison as wrk measured it (bench/wrk.py `compare`: the two sides alternately
 rounds (7) of BENCH_SECONDS (2), the medians and their ratio):
 
 - `GET /users/{id}` with a token, against the bare app running the same SQL: goal 0.8; and against
-  the service itself with its access log unwrapped (`serve(access_log=False)`): what the line and
+  the service itself with its access line off (`serve(access_log=False)`): what the line and
   the request id cost, goal under 5% (a ratio of 0.95);
 - a typical user's whole `followers` and `followed` lists, likewise: goal 0.8;
 - pages of 10 of the much-followed user's followers, of the admin's user list (with its
@@ -302,7 +302,7 @@ def main() -> None:
             against_bare("GET /users/{id} with a token", [f"/users/{i}" for i in anyone], user,
                          0.8)  # fmt: skip
             wrk.compare(
-                "the access line's cost: the same read, the service with access.py unwrapped",
+                "the access line's cost: the same read, the service with its line off",
                 (large, [f"/users/{i}" for i in anyone]),
                 (unlogged, [f"/users/{i}" for i in anyone]),
                 headers=user,

@@ -257,12 +257,12 @@ def serve(
     the services' entry points (no access log of uvicorn's own, default loop and parser), and
     yields its base URL. Output goes to a temporary log, removed after a clean stop.
 
-    `access_log=False` unwraps the service's own access log (access.py), which is how a bench
-    shows what that line costs."""
+    `access_log=False` turns the service's own access line and request id off (access.py's
+    `lines`, which keeps the request metrics), which is how a bench shows what they cost."""
     port = free_port()
     log = Path(tempfile.gettempdir()) / f"bench-{name}-{port}.log"
     module, _, attribute = factory.partition(":")
-    unwrap = "" if access_log else "app.asgi_handler = app.asgi_handler._app; "
+    unwrap = "" if access_log else "app.asgi_handler.lines = False; "
     # As the entry points do (`tune_garbage_collector`), for the service and its reference
     # alike: what is alive once the app has started is frozen out of the garbage collector, and
     # young collections wait for 10,000 objects.

@@ -10,6 +10,7 @@ import pytest
 
 from tests.helpers import Client, bearer, eventually, sign_up, token
 from users import access
+from users.prometheus import RequestMetrics
 
 
 def access_lines(out: str) -> list[dict[str, Any]]:
@@ -79,7 +80,9 @@ async def test_internal_calls_carry_the_request_id_of_the_request_they_serve() -
         await send({"type": "http.response.start", "status": 204, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=access.AccessLog(app))) as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=access.AccessLog(app, RequestMetrics("test")))
+    ) as c:
         answer = await c.get("http://users/", headers={"X-Request-ID": "abc-123"})
     assert answer.headers["X-Request-ID"] == "abc-123"
     assert seen == ["abc-123"]

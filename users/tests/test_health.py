@@ -4,6 +4,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from tests.helpers import Client, readiness_body
+from users.prometheus import RequestMetrics
 
 
 async def test_healthcheck_reports_uptime_without_a_token(client: Client) -> None:
@@ -130,3 +131,26 @@ async def test_request_metrics_keep_litestar_s_series(
     assert ok[0] - before_ok[0] == 3 and ok[1] - before_ok[1] == 3
     assert missing[0] - before_missing[0] == 1 and missing[1] - before_missing[1] == 1
     assert ok[2] == 0  # nothing left in progress
+
+
+def test_the_in_progress_gauge_counts_the_routed_requests_in_flight() -> None:
+    """Counted when scraped, from the scopes the access wrapper holds (prometheus.py)."""
+
+    class Held:
+        def __init__(self, scope: dict[str, Any]) -> None:
+            self.scope = scope
+
+    metrics = RequestMetrics("fiufit_gauge_test")
+    labels = {"method": "GET", "path": "/users/{user_id}", "app_name": "fiufit_gauge_test"}
+    gauge = {**labels, "status_code": "200"}
+    routed = [Held({"method": "GET", "path_template": "/users/{user_id}"}) for _ in range(2)]
+    unrouted = Held({"method": "GET"})  # not routed yet: no template, not counted
+    metrics.in_flight.update([*routed, unrouted])
+    assert REGISTRY.get_sample_value("litestar_requests_in_progress", gauge) == 2
+    metrics.in_flight.discard(routed[0])
+    metrics.finished("GET", "/users/{user_id}", 200, 0.01)
+    assert REGISTRY.get_sample_value("litestar_requests_in_progress", gauge) == 1
+    metrics.in_flight.clear()
+    assert REGISTRY.get_sample_value("litestar_requests_in_progress", gauge) == 0  # kept, at 0
+    done = {**labels, "status_code": "200"}
+    assert REGISTRY.get_sample_value("litestar_requests_total", done) == 1

@@ -16,7 +16,6 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Link, OpenAPIResponse
-from litestar.plugins.prometheus import PrometheusConfig
 from litestar.plugins.pydantic import PydanticPlugin
 from prometheus_client import start_http_server
 
@@ -121,14 +120,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 start_http_server(settings.prometheus_port)
             yield
 
-    prometheus = PrometheusConfig(
-        app_name="fiufit_authentication", group_path=True, middleware_class=RequestMetrics
-    )
     app = Litestar(
         route_handlers=[HealthController, TokenController, AccountController, ImageController],
         lifespan=[lifespan],
         state=State({"started_at": time.monotonic()}),
-        middleware=[prometheus.middleware],
         cors_config=CORSConfig(allow_origins=settings.cors_allowed_origins),
         openapi_config=OpenAPIConfig(
             title="FiuFit authentication",
@@ -150,5 +145,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     openapi.document(app, openapi.SERVICE_TOKEN)
     _add_links(app, accounts.LINKS, images.LINKS)
     protocol.install(app)  # CORS only with an Origin; OPTIONS answers completed
-    access.install(app)  # outermost: every request gets its line, 404s too
+    # Outermost: every request gets its line, 404s too, and the routed ones their metrics.
+    access.install(app, RequestMetrics("fiufit_authentication"))
     return app

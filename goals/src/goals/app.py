@@ -13,7 +13,6 @@ from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.plugins.prometheus import PrometheusConfig
 from prometheus_client import start_http_server
 from redis.asyncio import Redis
 
@@ -134,15 +133,11 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
                     for task in stuck:
                         log.warning("background task %s did not stop at shutdown", task.get_name())
 
-    prometheus = PrometheusConfig(
-        app_name="fiufit_goals", group_path=True, middleware_class=RequestMetrics
-    )
     app = Litestar(
         route_handlers=[HealthController, CatalogueController, GoalController, ProgressController],
         lifespan=[lifespan],
         before_request=authenticate,
         state=State({"settings": settings, "started_at": time.monotonic()}),
-        middleware=[prometheus.middleware],
         cors_config=CORSConfig(
             allow_origins=settings.cors_allowed_origins,
             allow_origin_regex=settings.cors_allowed_origin_regex,
@@ -167,5 +162,6 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     openapi.document(app, openapi.BEARER, extra=contract.EXTRA)
     contract.complete(app)
     protocol.install(app)  # CORS only with an Origin; OPTIONS answers completed
-    access.install(app)  # outermost: every request gets its line, 404s too
+    # Outermost: every request gets its line, 404s too, and the routed ones their metrics.
+    access.install(app, RequestMetrics("fiufit_goals"))
     return app

@@ -1,73 +1,94 @@
-"""The request metrics of Litestar's Prometheus plugin, at a fraction of their cost per request.
+"""The request metrics of Litestar's Prometheus plugin, recorded by the access wrapper.
 
-Same four series, names, labels and buckets (`litestar_requests_total`,
+Declared glue (ARCHITECTURE.md): this file is identical in every service, and
+overlays/check_glue.py fails when one copy differs. Change every copy in one commit.
+
+The same four series, names, labels and buckets as the plugin's (`litestar_requests_total`,
 `litestar_request_duration_seconds`, `litestar_requests_in_progress`,
 `litestar_requests_error_total`, labelled `method`, `path` (the route template), `status_code`,
-`app_name`). Litestar's middleware builds a `Request` and calls prometheus_client's `labels()`
-four times per request, and each call checks and converts the values and takes a lock; here
-each label set's series are looked up once and kept. The plugin's options this does not
-implement (extra labels, exemplars, excluded methods) fall back to Litestar's own code.
+`app_name`), for the requests that reached a route, as the plugin counted them. The plugin is
+a Litestar middleware, which Litestar runs inside every route's stack, where it then adds a
+second exception handler and one more wrapper of `send`: about 3% of a cheap read. Here the
+access wrapper (access.py), which every request goes through already, records the finished
+request (`finished`), and the in-progress gauge is counted when it is scraped, from the
+requests in flight (`in_flight`), so a request adds two set operations to it.
 """
 
-import time
+import weakref
+from collections import Counter as Tally
+from collections.abc import Iterator
 from typing import Any
 
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusMiddleware
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from prometheus_client import REGISTRY, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
-_LABELS: dict[str, str | int | float] = {"method": "", "path": "", "status_code": 0, "app_name": ""}
+_PREFIX = "litestar"  # the plugin's default prefix: the series keep their names
+_LABELS = ("method", "path", "status_code", "app_name")
+_SERVER_ERROR = 500
+
+_COUNT = Counter(f"{_PREFIX}_requests_total", "Total requests", _LABELS)
+_SECONDS = Histogram(f"{_PREFIX}_request_duration_seconds", "Request duration, in seconds", _LABELS)
+_ERRORS = Counter(f"{_PREFIX}_requests_error_total", "Total errors in requests", _LABELS)
 
 
-class RequestMetrics(PrometheusMiddleware):
-    def __init__(self, app: ASGIApp, config: PrometheusConfig) -> None:
-        super().__init__(app, config)
-        self._plain = not (config.labels or config.exemplars or config.excluded_http_methods)
-        # The metrics themselves: created once per process by Litestar's own factories.
-        self._count = self.request_count(_LABELS)
-        self._seconds = self.request_time(_LABELS)
-        self._in_progress = self.requests_in_progress(_LABELS)
-        self._errors = self.requests_error_count(_LABELS)
+class RequestMetrics:
+    """One per app. `in_flight` holds the scope of each request being served (access.py adds
+    and removes it); the router writes its route template there."""
+
+    def __init__(self, app_name: str) -> None:
+        self.app_name = app_name
+        self.in_flight: set[Any] = set()  # scopes are dicts: their holders, by identity
         self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
-        self._gauges: dict[tuple[str, str], Any] = {}
+        self._seen: set[tuple[str, str]] = set()  # gauges reported once stay, at 0
+        _IN_PROGRESS.apps.add(self)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not self._plain:
-            await super().__call__(scope, receive, send)
-            return
-        method: str = scope.get("method") or scope["type"]  # type: ignore[assignment]
-        path: str = scope["path_template"] if self._config.group_path else scope["path"]
-        app_name = self._config.app_name
-        gauge = self._gauges.get((method, path))
-        if gauge is None:  # Litestar labels the in-progress gauge with status 200
-            gauge = self._gauges[method, path] = self._in_progress.labels(
-                method, path, 200, app_name
+    def finished(self, method: str, route: str, status: int, seconds: float) -> None:
+        """A request that reached `route` (its template) ended with `status`."""
+        key = (method, route, status)
+        series = self._series.get(key)
+        if series is None:  # each label set's series are looked up once
+            series = self._series[key] = (
+                _COUNT.labels(method, route, status, self.app_name),
+                _SECONDS.labels(method, route, status, self.app_name),
             )
-        started = time.perf_counter()
-        status = 200
-        duration = 0.0
+            self._seen.add((method, route))
+        if status >= _SERVER_ERROR:
+            _ERRORS.labels(method, route, status, self.app_name).inc()
+        series[0].inc()
+        series[1].observe(seconds)
 
-        async def measured_send(message: Message) -> None:
-            nonlocal status, duration
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            elif message["type"] == "http.response.body":
-                duration = time.perf_counter() - started
-            await send(message)
+    def in_progress(self) -> Tally[tuple[str, str]]:
+        """Requests in flight per method and route template (those routed so far)."""
+        tally: Tally[tuple[str, str]] = Tally(dict.fromkeys(self._seen, 0))
+        for holder in list(self.in_flight):  # a copy: the loop's thread changes the set
+            route = holder.scope.get("path_template")
+            if route is not None:
+                tally[holder.scope["method"], route] += 1
+        return tally
 
-        gauge.inc()
-        try:
-            await self.app(scope, receive, measured_send)
-        finally:
-            gauge.dec()
-            key = (method, path, status)
-            series = self._series.get(key)
-            if series is None:
-                series = self._series[key] = (
-                    self._count.labels(method, path, status, app_name),
-                    self._seconds.labels(method, path, status, app_name),
-                )
-            if status >= HTTP_500_INTERNAL_SERVER_ERROR:
-                self._errors.labels(method, path, status, app_name).inc()
-            series[0].inc()
-            series[1].observe(duration)
+
+class _InProgressCollector(Collector):
+    """`litestar_requests_in_progress`, labelled as the plugin's gauge (status 200)."""
+
+    def __init__(self) -> None:
+        # Apps of one process (a test suite builds several): summed per label set.
+        self.apps: weakref.WeakSet[RequestMetrics] = weakref.WeakSet()
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily(
+            f"{_PREFIX}_requests_in_progress",
+            "Total requests currently in progress",
+            labels=_LABELS,
+        )
+        total: Tally[tuple[str, str, str]] = Tally()
+        for app in list(self.apps):
+            for (method, route), count in app.in_progress().items():
+                total[method, route, app.app_name] += count
+        for (method, route, app_name), count in sorted(total.items()):
+            family.add_metric([method, route, "200", app_name], count)
+        yield family
+
+
+_IN_PROGRESS = _InProgressCollector()
+REGISTRY.register(_IN_PROGRESS)

@@ -5,8 +5,11 @@ response's `X-Request-ID`, and sent on every internal HTTP call (`propagate`, an
 Declared glue (ARCHITECTURE.md): this file is identical in every service, and
 overlays/check_glue.py fails when one copy differs. Change every copy in one commit.
 
-`install(app)` wraps the whole ASGI handler rather than joining Litestar's middleware list,
-because Litestar runs that list only after routing: a 404 or a 405 would leave no line.
+`install(app, metrics)` wraps the whole ASGI handler rather than joining Litestar's middleware
+list, because Litestar runs that list only after routing: a 404 or a 405 would leave no line.
+The same wrapper records the request metrics (prometheus.py) of each request that reached a
+route, so they need no layer of their own. `lines = False` on it keeps the metrics only: a
+benchmark compares with that to show what the line and the request id cost.
 
 Lines are kept in memory and written together, at most FLUSH_EVERY after the first of them, at
 once when MAX_PENDING wait, and at shutdown (`flush`): the images run with PYTHONUNBUFFERED=1,
@@ -24,7 +27,7 @@ import re
 import sys
 import time
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import msgspec
@@ -89,10 +92,11 @@ class _Request:
     """What the line needs that only the handlers learn (the caller); mutable, so a value noted
     in a child context (a dependency resolved in a task group) still reaches the line."""
 
-    __slots__ = ("caller_id", "caller_role", "id")
+    __slots__ = ("caller_id", "caller_role", "id", "scope")
 
-    def __init__(self, request_id: str) -> None:
+    def __init__(self, request_id: str, scope: Scope) -> None:
         self.id = request_id
+        self.scope = scope  # the router writes the route template there (prometheus.py)
         self.caller_id: int | None = None
         self.caller_role: str | None = None
 
@@ -135,21 +139,36 @@ class _Clock:
         return self._text
 
 
+class RequestMetrics(Protocol):
+    """What the wrapper records each request in (prometheus.RequestMetrics)."""
+
+    in_flight: set[Any]
+
+    def finished(self, method: str, route: str, status: int, seconds: float) -> None: ...
+
+
 class AccessLog:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, metrics: RequestMetrics) -> None:
         self._app = app
+        self._metrics = metrics
         self._clock = _Clock()
+        self.lines = True  # False: the request metrics only (what a benchmark compares with)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
             await self._app(scope, receive, send)
             return
+        if not self.lines:
+            await self._measured(scope, receive, send)
+            return
         started = time.perf_counter()
         incoming = next((v for k, v in scope["headers"] if k == _RAW_HEADER), None)
         kept = incoming is not None and _ACCEPTED.fullmatch(incoming)
         raw_id = incoming if kept and incoming is not None else _new_id()
-        current = _Request(raw_id.decode())
+        current = _Request(raw_id.decode(), scope)
         token = _current.set(current)
+        in_flight = self._metrics.in_flight
+        in_flight.add(current)
         status = 500  # what the client gets if the app fails before answering
 
         async def send_with_id(message: Message) -> None:
@@ -163,8 +182,13 @@ class AccessLog:
             await self._app(scope, receive, send_with_id)
         finally:
             _current.reset(token)
+            in_flight.discard(current)
+            seconds = time.perf_counter() - started
             method = scope["method"]
-            route = scope.get("path_template") or "(unrouted)"
+            template = scope.get("path_template")
+            if template is not None:  # what reached a route, as Litestar's plugin counted
+                self._metrics.finished(method, template, status, seconds)
+            route = template or "(unrouted)"
             line: dict[str, Any] = {
                 "time": self._clock.now(),
                 "level": "info",
@@ -173,7 +197,7 @@ class AccessLog:
                 "method": method,
                 "route": route,
                 "status": status,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "duration_ms": round(seconds * 1000, 2),
                 "request_id": current.id,
             }
             if current.caller_id is not None:
@@ -183,7 +207,29 @@ class AccessLog:
             # whose handler machinery would cost more than the request itself.
             _keep(_encode(line).decode() + "\n")
 
+    async def _measured(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        status = 500
+        holder = _Request("", scope)
+        self._metrics.in_flight.add(holder)
 
-def install(app: Litestar) -> None:
-    app.asgi_handler = AccessLog(app.asgi_handler)
+        async def send_noting_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self._app(scope, receive, send_noting_status)
+        finally:
+            self._metrics.in_flight.discard(holder)
+            template = scope.get("path_template")
+            if template is not None:
+                method = str(scope.get("method", ""))
+                self._metrics.finished(method, template, status, time.perf_counter() - started)
+
+
+def install(app: Litestar, metrics: RequestMetrics) -> None:
+    """Wraps `app`'s ASGI handler, outermost; `metrics` (prometheus.py) records each request."""
+    app.asgi_handler = AccessLog(app.asgi_handler, metrics)
     app.on_shutdown.append(flush)

@@ -13,7 +13,6 @@ from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.plugins.prometheus import PrometheusConfig
 from prometheus_client import start_http_server
 from redis.asyncio import Redis
 
@@ -147,14 +146,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     for task in stuck:
                         log.warning("background task %s did not stop at shutdown", task.get_name())
 
-    prometheus = PrometheusConfig(
-        app_name="fiufit_payment", group_path=True, middleware_class=RequestMetrics
-    )
     app = Litestar(
         route_handlers=[HealthController, WalletController, MovementController],
         lifespan=[lifespan],
         state=State({"settings": settings, "started_at": time.monotonic()}),
-        middleware=[prometheus.middleware],
         cors_config=CORSConfig(
             allow_origins=settings.cors_allowed_origins,
             allow_origin_regex=settings.cors_allowed_origin_regex,
@@ -177,5 +172,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     openapi.document(app, openapi.SERVICE_TOKEN)
     contract.complete(app, settings)
     protocol.install(app)  # CORS only with an Origin; OPTIONS answers completed
-    access.install(app)  # outermost: every request gets its line, 404s too
+    # Outermost: every request gets its line, 404s too, and the routed ones their metrics.
+    access.install(app, RequestMetrics("fiufit_payment"))
     return app

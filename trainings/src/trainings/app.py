@@ -12,7 +12,6 @@ from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.plugins.prometheus import PrometheusConfig
 from prometheus_client import start_http_server
 from redis.asyncio import Redis
 
@@ -128,9 +127,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 # The relay ends at its next await; it may not hold the shutdown for ever.
                 await _bounded(services.relay.stop(), "outbox relay")
 
-    prometheus = PrometheusConfig(
-        app_name="fiufit_trainings", group_path=True, middleware_class=RequestMetrics
-    )
     app = Litestar(
         route_handlers=[
             HealthController,
@@ -141,7 +137,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan],
         before_request=authenticate,
         state=State({"settings": settings, "started_at": time.monotonic()}),
-        middleware=[prometheus.middleware],
         logging_config=None,  # keep the JSON logs configured above
         cors_config=CORSConfig(
             allow_origins=settings.cors_allowed_origins,
@@ -164,5 +159,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     openapi.document(app, contract.SCHEMES)
     contract.complete(app)
     protocol.install(app)  # CORS only with an Origin; OPTIONS answers completed
-    access.install(app)  # outermost: every request gets its line, 404s too
+    # Outermost: every request gets its line, 404s too, and the routed ones their metrics.
+    access.install(app, RequestMetrics("fiufit_trainings"))
     return app

@@ -14,7 +14,6 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.plugins.prometheus import PrometheusConfig
 from prometheus_client import start_http_server
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
@@ -79,6 +78,8 @@ async def _services(settings: Settings) -> AsyncIterator[Services]:
         settings.database_url.get_secret_value(),
         settings.database_pool_min,
         settings.database_pool_max,
+        # A request that opens a connection waits no longer than one that waits for a free one.
+        connect_timeout=settings.database_pool_timeout,
     )
     redis = Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=2)
     events_redis = (
@@ -181,9 +182,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 for task in stuck:
                     log.warning("background task %s did not stop at shutdown", task.get_name())
 
-    prometheus = PrometheusConfig(
-        app_name="fiufit_users", group_path=True, middleware_class=RequestMetrics
-    )
     app = Litestar(
         route_handlers=[
             HealthController,
@@ -197,7 +195,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan],
         before_request=authenticate,
         state=State({"settings": settings, "started_at": time.monotonic()}),
-        middleware=[prometheus.middleware],
         cors_config=CORSConfig(
             allow_origins=settings.cors_allowed_origins,
             allow_origin_regex=settings.cors_allowed_origin_regex,
@@ -221,5 +218,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     openapi.document(app, openapi.BEARER)
     contract.complete(app)
     protocol.install(app)  # CORS only with an Origin; OPTIONS answers completed
-    access.install(app)  # outermost: every request gets its line, 404s too
+    # Outermost: every request gets its line, 404s too, and the routed ones their metrics.
+    access.install(app, RequestMetrics("fiufit_users"))
     return app
