@@ -6,10 +6,11 @@ Declared glue (ARCHITECTURE.md): this file is identical in every service's bench
 overlays/check_glue.py fails when one copy differs. Change every copy in one commit.
 
 A comparison is only meaningful within one run on one machine: `compare` measures the candidate
-and its reference alternately, `rounds` times each, and reports the median of each side, so a
-neighbour's load on the machine weighs on both sides alike. Where both sides were started by
-`serve`, it also prints the server's CPU time per request (from /proc, every thread of the
-process): a neighbour that takes the CPU away lowers the rate but not what a request costs.
+and its reference alternately (which goes first changes every round), `rounds` times each, and
+reports the median of each side, so a neighbour's load on the machine weighs on both sides
+alike. Where both sides were started by `serve`, it also prints the server's CPU time per
+request (from /proc, every thread of the process): a neighbour that takes the CPU away lowers
+the rate but not what a request costs.
 """
 
 from __future__ import annotations
@@ -205,8 +206,11 @@ def compare(
     a rate the candidate would reach beside the reference's with the CPU to itself)."""
     ours: list[Figures] = []
     theirs: list[Figures] = []
-    for _ in range(rounds):
+
+    def measure_ours() -> None:
         ours.append(wrk(*candidate, headers=headers, seconds=seconds, connections=connections))
+
+    def measure_theirs() -> None:
         theirs.append(
             wrk(
                 *reference,
@@ -215,6 +219,14 @@ def compare(
                 connections=connections,
             )
         )
+
+    # Which side runs first changes every round: a side that always ran first (or second)
+    # carried whatever the machine did between rounds, a few per cent.
+    for round_number in range(rounds):
+        first, second = (measure_ours, measure_theirs) if round_number % 2 == 0 else (
+            measure_theirs, measure_ours)  # fmt: skip
+        first()
+        second()
     a, b = _median(ours), _median(theirs)
     ratio = a.requests_per_second / b.requests_per_second if b.requests_per_second else 0.0
     print(f"{name}")
