@@ -7,8 +7,8 @@ the same python-jose signing with an ES256 key parsed once, and a JWKS) with ben
 BENCH_ROUNDS rounds of BENCH_SECONDS, their medians and the ratio:
 
 - `GET /auth/.well-known/jwks.json` (every service's verifier fetches it): goal 0.8; and against the
-  service itself with its access line off (`serve(access_log=False)`): what the line and the
-  request id cost, goal under 5% (a ratio of 0.95);
+  same server with its access line off (bench/wrk.py `access_lines`, between rounds): what the
+  line and the request id cost, goal under 5% (a ratio of 0.95);
 - `POST /auth/token` with the service credential (users signs one per login): the ratio;
   signing is most of that request's cost on both sides.
 
@@ -86,18 +86,8 @@ def main() -> None:
         bare = stack.enter_context(
             wrk.serve("bench.reference:create_app", "/bare/healthcheck", {}, "bare")
         )
-        unlogged = stack.enter_context(
-            wrk.serve(
-                "authentication.app:create_app",
-                "/auth/healthcheck/",
-                service_env(),
-                "auth-unlogged",
-                access_log=False,
-            )
-        )
         # Warm both sides before the first measured round.
-        for base in (service, unlogged):
-            wrk.wrk(base, ["/auth/.well-known/jwks.json"], seconds=1)
+        wrk.wrk(service, ["/auth/.well-known/jwks.json"], seconds=1)
         wrk.wrk(bare, ["/bare/jwks"], seconds=1)
         print(
             f"authentication bench: wrk -t1 -c{wrk.CONNECTIONS}, {wrk.ROUNDS} rounds of"
@@ -112,9 +102,10 @@ def main() -> None:
             goal=0.8,
         )
         wrk.compare(
-            "the access line's cost: the same read, the service with its line off",
+            "the access line's cost: the same read, the same server with its line off",
             (service, ["/auth/.well-known/jwks.json"]),
-            (unlogged, ["/auth/.well-known/jwks.json"]),
+            (service, ["/auth/.well-known/jwks.json"]),
+            switch=lambda on: wrk.access_lines(service, on),
             goal=0.95,
         )
         compare_posts(

@@ -13,8 +13,8 @@ wrk measured it (bench/wrk.py `compare`: the two sides alternately, BENCH_ROUNDS
 BENCH_SECONDS (1 s), the medians and their ratio):
 
 - `GET /trainings/{id}` with a token, against the bare app running the same SQL: goal 0.8; and
-  against the service itself with its access line off (`serve(access_log=False)`): what
-  the line and the request id cost, goal under 5% (a ratio of 0.95);
+  against the same server with its access line off (bench/wrk.py `access_lines`, between
+  rounds): what the line and the request id cost, goal under 5% (a ratio of 0.95);
 - every list shape the clients send (original-clients.md T4, T5, T8, T10): plain pages, a type,
   a difficulty, both, a title prefix, a trainer's own searches, deep offsets (half-way, 90 %,
   the last page) and favourites, against the bare app: goal 0.5; and against the same shape at
@@ -32,6 +32,7 @@ import os
 import random
 import sys
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -184,10 +185,8 @@ def main() -> None:
     try:
         with ExitStack() as stack:
 
-            def serve(
-                factory: str, ready: str, env: dict[str, str], name: str, access_log: bool = True
-            ) -> str:
-                return stack.enter_context(wrk.serve(factory, ready, env, name, access_log))
+            def serve(factory: str, ready: str, env: dict[str, str], name: str) -> str:
+                return stack.enter_context(wrk.serve(factory, ready, env, name))
 
             small = serve("trainings.app:create_app", "/trainings/healthcheck/",
                           service_env(small_url), "trainings-small")  # fmt: skip
@@ -195,8 +194,6 @@ def main() -> None:
                           service_env(large_url), "trainings-large")  # fmt: skip
             bare = serve("bench.reference:create_app", "/bare/healthcheck",
                          {"TRAININGS_DATABASE_URL": large_url}, "bare-large")  # fmt: skip
-            unlogged = serve("trainings.app:create_app", "/trainings/healthcheck/",
-                             service_env(large_url), "unlogged", access_log=False)  # fmt: skip
             print(
                 f"trainings bench: {LARGE:,} trainings (and {SMALL:,}), wrk -t1"
                 f" -c{wrk.CONNECTIONS}, {ROUNDS} rounds of {SECONDS:g} s per side, one"
@@ -207,9 +204,9 @@ def main() -> None:
 
             def compare(
                 name: str, service: tuple[str, list[str]], reference: tuple[str, list[str]],
-                goal: float | None,
+                goal: float | None, switch: Callable[[bool], None] | None = None,
             ) -> None:  # fmt: skip
-                wrk.compare(name, service, reference, headers=athlete, goal=goal,
+                wrk.compare(name, service, reference, headers=athlete, switch=switch, goal=goal,
                             seconds=SECONDS, rounds=ROUNDS)  # fmt: skip
 
             def on_bare(paths: list[str]) -> tuple[str, list[str]]:
@@ -219,8 +216,9 @@ def main() -> None:
             against = f"{LARGE:,} trainings, against bare Litestar + SQL"
             compare(f"GET /trainings/{{id}} with a token, {against}", (large, reads),
                     on_bare(reads), 0.8)  # fmt: skip
-            compare("the access line's cost: the same read, the service with its line off",
-                    (large, reads), (unlogged, reads), 0.95)  # fmt: skip
+            compare("the access line's cost: the same read, the same server with its line off",
+                    (large, reads), (large, reads), 0.95,
+                    lambda on: wrk.access_lines(large, on))  # fmt: skip
             at_small = shapes(SMALL)
             for name, paths in shapes(LARGE).items():
                 compare(f"GET {name}, {against}", (large, paths), on_bare(paths), 0.5)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -26,7 +27,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,8 +72,10 @@ def ensure_wrk() -> str:
     return found
 
 
-# Base URL → pid of the servers `serve` runs, so that `wrk` can read what they spent.
+# Base URL → pid of the servers `serve` runs, so that `wrk` can read what they spent, and the
+# path that tells they are ready.
 _SERVERS: dict[str, int] = {}
+_READY: dict[str, str] = {}
 
 
 def cpu_seconds(pid: int) -> float:
@@ -196,21 +199,34 @@ def compare(
     *,
     headers: dict[str, str] | None = None,
     reference_headers: dict[str, str] | None = None,
+    switch: Callable[[bool], None] | None = None,
     goal: float | None = None,
     rounds: int = ROUNDS,
     seconds: float = SECONDS,
     connections: int = CONNECTIONS,
 ) -> float:
-    """Prints both sides (median of `rounds` alternating runs each) and candidate/reference; and,
-    when `serve` runs both servers, their CPU time per request and its ratio (reference/candidate:
-    a rate the candidate would reach beside the reference's with the CPU to itself)."""
+    """Prints both sides (median of `rounds` alternating runs each) and the ratio
+    candidate/reference; and, when `serve` runs both servers, their CPU time per request and its
+    ratio (reference/candidate: a rate the candidate would reach beside the reference's with the
+    CPU to itself).
+
+    Each ratio is the median of the rounds' own ratios, the two runs of a round being adjacent
+    in time, so a machine that speeds up or slows down over the run weighs on both sides of
+    every round alike; the spread of the rounds' ratios is printed beside it.
+
+    `switch`, when given, is called with True before each candidate run and False before each
+    reference run: both sides are then one server in two states (`access_lines`)."""
     ours: list[Figures] = []
     theirs: list[Figures] = []
 
     def measure_ours() -> None:
+        if switch is not None:
+            switch(True)
         ours.append(wrk(*candidate, headers=headers, seconds=seconds, connections=connections))
 
     def measure_theirs() -> None:
+        if switch is not None:
+            switch(False)
         theirs.append(
             wrk(
                 *reference,
@@ -228,15 +244,26 @@ def compare(
         first()
         second()
     a, b = _median(ours), _median(theirs)
-    ratio = a.requests_per_second / b.requests_per_second if b.requests_per_second else 0.0
+    rates = [
+        x.requests_per_second / y.requests_per_second
+        for x, y in zip(ours, theirs, strict=True)
+        if y.requests_per_second
+    ] or [0.0]
+    ratio = statistics.median(rates)
     print(f"{name}")
     print(f"  service    {a.line()}")
     print(f"  reference  {b.line()}")
-    print(f"  ratio {ratio:.2f}" + (f"  (goal ≥ {goal:.2f})" if goal is not None else ""))
+    print(
+        f"  ratio {ratio:.2f}  (rounds {min(rates):.2f} to {max(rates):.2f})"
+        + (f"  (goal ≥ {goal:.2f})" if goal is not None else "")
+    )
     if a.cpu_us and b.cpu_us:
+        cpu = [
+            y.cpu_us / x.cpu_us for x, y in zip(ours, theirs, strict=True) if x.cpu_us and y.cpu_us
+        ]
         print(
             f"  CPU per request: service {a.cpu_us:.0f} µs, reference {b.cpu_us:.0f} µs,"
-            f" ratio {b.cpu_us / a.cpu_us:.2f}"
+            f" ratio {statistics.median(cpu):.2f}"
         )
     sys.stdout.flush()
     return ratio
@@ -269,39 +296,29 @@ def serve(
     the services' entry points (no access log of uvicorn's own, default loop and parser), and
     yields its base URL. Output goes to a temporary log, removed after a clean stop.
 
-    `access_log=False` turns the service's own access line and request id off (access.py's
-    `lines`, which keeps the request metrics), which is how a bench shows what they cost."""
+    `access_log=False` starts a service with its own access line and request id off (access.py's
+    `lines`, which keeps the request metrics); `access_lines` turns them on and off while it
+    runs, which is how a bench shows what they cost in one process."""
     port = free_port()
     log = Path(tempfile.gettempdir()) / f"bench-{name}-{port}.log"
-    module, _, attribute = factory.partition(":")
-    unwrap = "" if access_log else "app.asgi_handler.lines = False; "
-    # As the entry points do (`tune_garbage_collector`), for the service and its reference
-    # alike: what is alive once the app has started is frozen out of the garbage collector, and
-    # young collections wait for 10,000 objects.
-    freeze = (
-        "app.on_startup.append(lambda: (gc.collect(), gc.freeze(),"
-        " gc.set_threshold(10_000, *gc.get_threshold()[1:]))); "
-    )
-    code = (
-        f"import gc, importlib, uvicorn; app = getattr(importlib.import_module({module!r}), "
-        f"{attribute!r})(); {unwrap}{freeze}uvicorn.run(app, host='127.0.0.1', port={port}, "
-        "log_config=None, access_log=False, timeout_keep_alive=75, timeout_graceful_shutdown=5)"
-    )
+    here = str(Path(__file__).resolve().parent)
+    code = f"import sys; sys.path.insert(0, {here!r}); import wrk; wrk.child()"
+    arguments = [factory, str(port), "on" if access_log else "off"]
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-c", code],
+            [sys.executable, "-c", code, *arguments],
             env={**os.environ, **(env or {})},
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
-    _SERVERS[base] = process.pid
+    _SERVERS[base], _READY[base] = process.pid, ready_path
     try:
         wait_ready(base + ready_path, process, log)
         yield base
     finally:
-        del _SERVERS[base]
+        del _SERVERS[base], _READY[base]
         process.terminate()
         try:
             process.wait(timeout=30)
@@ -310,3 +327,57 @@ def serve(
             process.wait()
         if process.returncode in (0, -15):
             log.unlink(missing_ok=True)
+
+
+def child() -> None:
+    """The server process of `serve` (argv: factory, port, on|off): the app's factory is
+    imported from the working directory, as uvicorn would."""
+    import gc
+    import importlib
+
+    import uvicorn
+
+    factory, port, lines = sys.argv[1:4]
+    module, _, attribute = factory.partition(":")
+    app = getattr(importlib.import_module(module), attribute)()
+    handler = app.asgi_handler
+    if hasattr(handler, "lines"):  # a service's access.py (a bare reference has none)
+        handler.lines = lines == "on"
+
+        def turn(on: bool) -> Callable[[int, object], None]:
+            return lambda _signal, _frame: setattr(handler, "lines", on)
+
+        signal.signal(signal.SIGUSR1, turn(True))
+        signal.signal(signal.SIGUSR2, turn(False))
+
+    # As the entry points do (`tune_garbage_collector`), for the service and its reference
+    # alike: what is alive once the app has started is frozen out of the garbage collector, and
+    # young collections wait for 10,000 objects.
+    def tune() -> None:
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(10_000, *gc.get_threshold()[1:])
+
+    app.on_startup.append(tune)
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=int(port),
+        log_config=None,
+        access_log=False,
+        timeout_keep_alive=75,
+        timeout_graceful_shutdown=5,
+    )
+
+
+def access_lines(base: str, on: bool, timeout: float = 30) -> None:
+    """Turns the access line of a service `serve` runs on or off (SIGUSR1, SIGUSR2) and waits
+    until its answers show the new state: with the line on, they carry the request id."""
+    os.kill(_SERVERS[base], signal.SIGUSR1 if on else signal.SIGUSR2)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(base + _READY[base], timeout=2) as answer:
+            if (answer.headers.get("X-Request-ID") is not None) == on:
+                return
+        time.sleep(0.01)
+    raise RuntimeError(f"{base} did not turn its access line {'on' if on else 'off'}")

@@ -48,7 +48,7 @@ _PREFIX = os.urandom(8).hex()
 _SEQUENCE = itertools.count()
 
 
-_pending: list[str] = []
+_pending: list[bytes] = []
 _write_by = 0.0  # the monotonic time the oldest pending line must be written by
 _tail_due = False  # a timer will write what is pending (the last lines before a quiet spell)
 
@@ -59,7 +59,8 @@ def flush() -> None:
     _tail_due = False
     if not _pending:
         return
-    text = "".join(_pending)
+    _pending.append(b"")  # the last line's newline
+    text = b"\n".join(_pending).decode()  # one decode per batch, not per line
     _pending.clear()
     with contextlib.suppress(OSError, ValueError):  # a broken stdout must not stop serving
         sys.stdout.write(text)
@@ -69,7 +70,7 @@ def flush() -> None:
 atexit.register(flush)
 
 
-def _keep(line: str) -> None:
+def _keep(line: bytes) -> None:
     global _write_by, _tail_due
     now = time.monotonic()
     if not _pending:
@@ -84,8 +85,8 @@ def _keep(line: str) -> None:
         asyncio.get_running_loop().call_later(FLUSH_EVERY, flush)
 
 
-def _new_id() -> bytes:
-    return f"{_PREFIX}{next(_SEQUENCE):016x}".encode()
+def _new_id() -> str:
+    return f"{_PREFIX}{next(_SEQUENCE):016x}"
 
 
 class _Request:
@@ -139,6 +140,22 @@ class _Clock:
         return self._text
 
 
+class _Line(msgspec.Struct, omit_defaults=True):
+    """One access line, in this order (a struct encodes in about half the time of a dict)."""
+
+    time: str
+    level: str
+    logger: str
+    message: str
+    method: str
+    route: str
+    status: int
+    duration_ms: float
+    request_id: str
+    caller_id: int | None = None  # only when a token was verified
+    caller_role: str | None = None
+
+
 class RequestMetrics(Protocol):
     """What the wrapper records each request in (prometheus.RequestMetrics)."""
 
@@ -162,10 +179,17 @@ class AccessLog:
             await self._measured(scope, receive, send)
             return
         started = time.perf_counter()
-        incoming = next((v for k, v in scope["headers"] if k == _RAW_HEADER), None)
-        kept = incoming is not None and _ACCEPTED.fullmatch(incoming)
-        raw_id = incoming if kept and incoming is not None else _new_id()
-        current = _Request(raw_id.decode(), scope)
+        raw_id: bytes | None = None
+        for name, value in scope["headers"]:
+            if name == _RAW_HEADER:
+                raw_id = value if _ACCEPTED.fullmatch(value) else None
+                break
+        if raw_id is None:
+            request_id = _new_id()
+            raw_id = request_id.encode()
+        else:
+            request_id = raw_id.decode()
+        current = _Request(request_id, scope)
         token = _current.set(current)
         in_flight = self._metrics.in_flight
         in_flight.add(current)
@@ -189,23 +213,23 @@ class AccessLog:
             if template is not None:  # what reached a route, as Litestar's plugin counted
                 self._metrics.finished(method, template, status, seconds)
             route = template or "(unrouted)"
-            line: dict[str, Any] = {
-                "time": self._clock.now(),
-                "level": "info",
-                "logger": "access",
-                "message": f"{method} {route} {status}",
-                "method": method,
-                "route": route,
-                "status": status,
-                "duration_ms": round(seconds * 1000, 2),
-                "request_id": current.id,
-            }
-            if current.caller_id is not None:
-                line["caller_id"] = current.caller_id
-                line["caller_role"] = current.caller_role
+            line = _Line(
+                self._clock.now(),
+                "info",
+                "access",
+                f"{method} {route} {status}",
+                method,
+                route,
+                status,
+                # Two decimals without round(), which goes through a decimal string and back.
+                int(seconds * 100_000) / 100,
+                current.id,
+                current.caller_id,
+                current.caller_role,
+            )
             # To stdout (the JSON log stream of logs.py) but not through the logging module,
             # whose handler machinery would cost more than the request itself.
-            _keep(_encode(line).decode() + "\n")
+            _keep(_encode(line))
 
     async def _measured(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()

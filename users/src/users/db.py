@@ -82,10 +82,11 @@ class _Acquisition:
         self._timeout = timeout
 
     async def __aenter__(self) -> "PoolConnectionProxy[asyncpg.Record]":
-        if self._pool.get_idle_size():
-            # A connected connection is free, so this acquire waits for no other request:
-            # no timer (asyncio.timeout cost about 2% of a cheap read). Should it open a new
-            # connection instead, the pool's connect timeout, the same bound, limits that.
+        if not self._pool._queue.empty():  # type: ignore[attr-defined]
+            # A pooled connection is free, so this acquire waits for no other request: no
+            # timer (asyncio.timeout cost about 2% of a cheap read). Should it open a new
+            # connection, the pool's connect timeout, the same bound, limits that. The pool's
+            # queue of free holders is read directly: `get_idle_size()` walks every holder.
             self._conn = await self._pool.acquire()
             return self._conn
         try:
