@@ -128,6 +128,8 @@ async def seed(name: str, heavy_goals: int) -> str:
         )
         # As autovacuum would have: statistics, and a visibility map for index-only scans.
         await conn.execute("VACUUM ANALYZE")
+        # The seed's dirty pages written now, not by a checkpoint during the first rounds.
+        await conn.execute("CHECKPOINT")
     finally:
         await conn.close()
     return url
