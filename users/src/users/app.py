@@ -22,6 +22,7 @@ from users import __version__, access, blocking, contract, openapi, protocol
 from users.accounts.routes import AccountController
 from users.admins.routes import AdminController, ModerationController
 from users.admins.service import bootstrap_admin
+from users.audit.routes import AuditController
 from users.clients.auth import AuthClient
 from users.clients.payment import PaymentClient
 from users.clients.upstream import Upstream
@@ -191,6 +192,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             WalletController,
             AdminController,
             ModerationController,
+            AuditController,
         ],
         lifespan=[lifespan],
         before_request=authenticate,

@@ -22,7 +22,11 @@ class AdminController(Controller):
     @post("/", status_code=200, guards=[admin_only], raises=[Conflict])
     async def create(self, data: JSONBody[AdminCreate], request: ApiRequest) -> Admin:
         return await service.create_admin(
-            request.services, data.username, data.email, data.password
+            request.services,
+            data.username,
+            data.email,
+            data.password,
+            by_admin=request.caller.id,
         )
 
     @get("/", guards=[admin_only])
@@ -49,4 +53,4 @@ class ModerationController(Controller):
     @patch("/{user_id:int}", guards=[admin_only])
     async def toggle_block(self, user_id: UserId, request: ApiRequest) -> User:
         """Admins only: blocks an unblocked user, unblocks a blocked one; answers the user."""
-        return await service.toggle_block(request.services, user_id)
+        return await service.toggle_block(request.services, user_id, request.caller.id)

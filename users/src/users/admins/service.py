@@ -9,6 +9,8 @@ from litestar.exceptions import ClientException, NotFoundException
 from users import blocking, events, outbox
 from users.admins import repository
 from users.admins.models import Admin
+from users.audit import repository as audit
+from users.audit.models import Action, TargetType
 from users.errors import Conflict, UpstreamError
 from users.profiles import repository as users
 from users.profiles.models import User
@@ -20,8 +22,15 @@ ADMIN_TAKEN = "Admin with that email or username already present"
 
 
 async def create_admin(
-    services: Services, username: str, email: str, password: str, existing_ok: bool = False
+    services: Services,
+    username: str,
+    email: str,
+    password: str,
+    existing_ok: bool = False,
+    by_admin: int | None = None,
 ) -> Admin:
+    """`by_admin`: the admin creating it, recorded in the audit log with the new row (the
+    bootstrap admin, created by the service itself at start-up, has none)."""
     async with services.pool.acquire() as conn:
         if await repository.taken(conn, email, username):
             raise Conflict(ADMIN_TAKEN)
@@ -40,8 +49,14 @@ async def create_admin(
             if await users.uid_taken(conn, account.uid):
                 raise Conflict(ADMIN_TAKEN) from error
     try:
-        async with services.pool.acquire() as conn:
-            return await repository.insert_admin(conn, account.uid, email, username)
+        async with services.pool.acquire() as conn, conn.transaction():
+            admin = await repository.insert_admin(conn, account.uid, email, username)
+            if by_admin is not None:
+                after = {"username": admin.username, "email": admin.email}
+                await audit.record(
+                    conn, by_admin, Action.ADMIN_CREATED, TargetType.ADMIN, admin.id, after=after
+                )
+            return admin
     except BaseException as error:
         if created:
             await services.auth.delete_account(account.uid)
@@ -122,11 +137,12 @@ async def _reconcile(
     )
 
 
-async def toggle_block(services: Services, user_id: int) -> User:
+async def toggle_block(services: Services, user_id: int, by_admin: int) -> User:
     """Blocking disables the Firebase account and revokes its refresh tokens, flips the row and
     puts the id in the Redis set every service checks; unblocking reverses all three. The
     Firebase call runs with no connection held; the row then changes in a short transaction
-    (two toggles racing both set the state they read, so they never disagree with Firebase)."""
+    (two toggles racing both set the state they read, so they never disagree with Firebase),
+    with its audit entry."""
     async with services.pool.acquire() as conn:
         user = await users.get_user(conn, user_id)
         uid = await users.firebase_uid(conn, user_id)
@@ -147,6 +163,15 @@ async def toggle_block(services: Services, user_id: int) -> User:
             conn,
             events.SOURCE,
             events.USER_BLOCKED_COUNT if blocked else events.USER_UNBLOCKED_COUNT,
+        )
+        await audit.record(
+            conn,
+            by_admin,
+            Action.USER_BLOCKED if blocked else Action.USER_UNBLOCKED,
+            TargetType.USER,
+            user_id,
+            before={"is_blocked": user.is_blocked},
+            after={"is_blocked": updated.is_blocked},
         )
     await blocking.mark(services.redis, user_id, blocked)
     services.relay.notify()

@@ -1,0 +1,37 @@
+"""What the audit log holds and answers."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import msgspec
+
+
+class Action(StrEnum):
+    USER_BLOCKED = "user_blocked"
+    USER_UNBLOCKED = "user_unblocked"
+    ADMIN_CREATED = "admin_created"
+
+
+class TargetType(StrEnum):
+    USER = "user"
+    ADMIN = "admin"
+
+
+class AuditEntry(msgspec.Struct):
+    id: int
+    at: datetime
+    actor_id: int  # the admin who acted
+    action: Action
+    target_type: TargetType
+    target_id: int
+    before: dict[str, Any] | None  # the relevant values before the action, where it changed any
+    after: dict[str, Any] | None
+
+
+class AuditPage(msgspec.Struct):
+    items: list[AuditEntry]
+    total: int
+    page: int
+    size: int
+    pages: int
