@@ -1,9 +1,11 @@
 """F9: the back-office session. Paged users, block and unblock (the blocked user's old token
-refused by users, trainings and goals, every login path refused), admins, trainings list and
-training blocking. The metric counters are in test_metrics.py, health checks in test_gateway.py."""
+refused by users, trainings and goals, every login path refused, both steps in the audit log),
+admins (the creation in the audit log), trainings list and training blocking. The metric
+counters are in test_metrics.py, health checks in test_gateway.py."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 from functools import partial
@@ -139,6 +141,24 @@ def test_f9_block_and_unblock(
         timeout=30,
         what="trainings to accept the unblocked user",
     )
+    # The audit log shows both steps, newest first, with the acting admin and the values.
+    audit = gw.get(
+        "/admins/audit",
+        params={"target_type": "user", "target_id": victim.id},
+        headers=admin_auth,
+    )
+    assert audit.status_code == 200, audit.text
+    steps = [(e["action"], e["before"], e["after"]) for e in audit.json()["items"]]
+    assert steps == [
+        ("user_unblocked", {"is_blocked": True}, {"is_blocked": False}),
+        ("user_blocked", {"is_blocked": False}, {"is_blocked": True}),
+    ]
+    claims = admin_auth["Authorization"].split(".")[1]
+    admin_id = json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)))["id"]
+    assert {e["actor_id"] for e in audit.json()["items"]} == {admin_id}
+    # Only admins read it.
+    assert gw.get("/admins/audit", headers=fresh).status_code == 403
+    assert gw.get("/admins/audit").status_code == 401
 
 
 def test_f9_blocked_google_user_cannot_sign_in(gw: Gateway, admin_auth: dict[str, str]) -> None:
@@ -179,6 +199,14 @@ def test_f9_admins(gw: Gateway, admin_auth: dict[str, str]) -> None:
     assert twice.status_code == 409, twice.text
     token = gw.admin_login(body["email"], body["password"])
     assert gw.get("/admins", headers=bearer(token)).status_code == 200
+    created_entries = gw.get(
+        "/admins/audit",
+        params={"action": "admin_created", "target_type": "admin", "target_id": admin["id"]},
+        headers=admin_auth,
+    ).json()["items"]
+    assert [e["after"] for e in created_entries] == [
+        {"username": body["username"], "email": body["email"]}
+    ]
     # A user's credentials are not an admin's.
     assert (
         gw.post(
