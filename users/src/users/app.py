@@ -37,6 +37,7 @@ from users.profiles.avatar import AVATAR_WORDING
 from users.profiles.routes import ProfileController
 from users.prometheus import RequestMetrics
 from users.ratelimit import Limit, RateLimiter
+from users.reports.routes import ModerationQueueController, ReportController
 from users.security import ApiRequest, authenticate
 from users.services import Services
 from users.settings import Settings, get_settings
@@ -66,6 +67,12 @@ def _limits(settings: Settings) -> dict[str, Limit]:
             settings.recovery_attempts_per_account,
             settings.recovery_window_seconds,
             "Too many password-recovery requests, try again later",
+        ),
+        "report": Limit(
+            settings.report_attempts_per_client,
+            settings.report_attempts_per_account,
+            settings.report_window_seconds,
+            "Too many reports, try again later",
         ),
     }
 
@@ -193,6 +200,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AdminController,
             ModerationController,
             AuditController,
+            ReportController,
+            ModerationQueueController,
         ],
         lifespan=[lifespan],
         before_request=authenticate,

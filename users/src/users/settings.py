@@ -79,6 +79,10 @@ class Settings(OriginRegexSettings):
     recovery_attempts_per_client: int = Field(default=10, ge=1)
     recovery_attempts_per_account: int = Field(default=3, ge=1)
     recovery_window_seconds: int = Field(default=3600, ge=1)
+    # Reports (POST /users/{id}/reports) allowed per window, per client address and per reporter.
+    report_attempts_per_client: int = Field(default=30, ge=1)
+    report_attempts_per_account: int = Field(default=10, ge=1)
+    report_window_seconds: int = Field(default=3600, ge=1)
     # Take the client address from the LAST X-Forwarded-For hop: the one the trusted proxy in
     # front (the gateway, the ingress) wrote. Earlier hops are whatever the client sent.
     trust_forwarded_for: bool = False

@@ -11,6 +11,7 @@ from users.admins import repository
 from users.admins.models import Admin
 from users.audit import repository as audit
 from users.audit.models import Action, TargetType
+from users.db import Connection
 from users.errors import Conflict, UpstreamError
 from users.profiles import repository as users
 from users.profiles.models import User
@@ -145,34 +146,48 @@ async def toggle_block(services: Services, user_id: int, by_admin: int) -> User:
     with its audit entry."""
     async with services.pool.acquire() as conn:
         user = await users.get_user(conn, user_id)
-        uid = await users.firebase_uid(conn, user_id)
-    if user is None or uid is None:
+    if user is None:
         raise NotFoundException("User not found")
     blocked = not user.is_blocked
-    try:
-        await services.auth.set_disabled(uid, blocked)
-    except UpstreamError as error:
-        if error.status_code != 404:  # an account already gone cannot sign in anyway
-            raise
-        log.warning("user %s has no Firebase account %s", user_id, uid)
+    await set_account_disabled(services, user_id, blocked)
     async with services.pool.acquire() as conn, conn.transaction():
-        updated = await users.set_blocked(conn, user_id, blocked)
-        if updated is None:
-            raise NotFoundException("User not found")
-        await outbox.enqueue(
-            conn,
-            events.SOURCE,
-            events.USER_BLOCKED_COUNT if blocked else events.USER_UNBLOCKED_COUNT,
-        )
-        await audit.record(
-            conn,
-            by_admin,
-            Action.USER_BLOCKED if blocked else Action.USER_UNBLOCKED,
-            TargetType.USER,
-            user_id,
-            before={"is_blocked": user.is_blocked},
-            after={"is_blocked": updated.is_blocked},
-        )
+        updated = await write_block(conn, user, blocked, by_admin)
     await blocking.mark(services.redis, user_id, blocked)
     services.relay.notify()
+    return updated
+
+
+async def set_account_disabled(services: Services, user_id: int, disabled: bool) -> None:
+    """The Firebase side of a block (with no connection held): 404 for an unknown user; an
+    account already gone cannot sign in anyway."""
+    async with services.pool.acquire() as conn:
+        uid = await users.firebase_uid(conn, user_id)
+    if uid is None:
+        raise NotFoundException("User not found")
+    try:
+        await services.auth.set_disabled(uid, disabled)
+    except UpstreamError as error:
+        if error.status_code != 404:
+            raise
+        log.warning("user %s has no Firebase account %s", user_id, uid)
+
+
+async def write_block(conn: Connection, user: User, blocked: bool, by_admin: int) -> User:
+    """The database side of a block, inside the caller's transaction: the row, the event and
+    the audit entry. The caller marks the Redis set and wakes the relay after the commit."""
+    updated = await users.set_blocked(conn, user.id, blocked)
+    if updated is None:
+        raise NotFoundException("User not found")
+    await outbox.enqueue(
+        conn, events.SOURCE, events.USER_BLOCKED_COUNT if blocked else events.USER_UNBLOCKED_COUNT
+    )
+    await audit.record(
+        conn,
+        by_admin,
+        Action.USER_BLOCKED if blocked else Action.USER_UNBLOCKED,
+        TargetType.USER,
+        user.id,
+        before={"is_blocked": user.is_blocked},
+        after={"is_blocked": updated.is_blocked},
+    )
     return updated

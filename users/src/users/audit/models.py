@@ -11,11 +11,13 @@ class Action(StrEnum):
     USER_BLOCKED = "user_blocked"
     USER_UNBLOCKED = "user_unblocked"
     ADMIN_CREATED = "admin_created"
+    REPORT_RESOLVED = "report_resolved"
 
 
 class TargetType(StrEnum):
     USER = "user"
     ADMIN = "admin"
+    REPORT = "report"
 
 
 class AuditEntry(msgspec.Struct):

@@ -1,0 +1,94 @@
+"""Reports, their resolution and warnings: what callers send and what they get."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+import msgspec
+from pydantic import BaseModel, Field
+
+
+class Reason(StrEnum):
+    SPAM = "spam"
+    HARASSMENT = "harassment"
+    INAPPROPRIATE_CONTENT = "inappropriate_content"
+    IMPERSONATION = "impersonation"
+    OTHER = "other"
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class Outcome(StrEnum):
+    DISMISS = "dismiss"
+    WARN = "warn"  # the user sees it at GET /users/{id}/warnings
+    BLOCK = "block"  # as PATCH /users/status/{id} blocks: every token and login refused
+
+
+Text = Annotated[str, Field(max_length=2000)]
+
+
+class ReportCreate(BaseModel):
+    """The reporter's body; who reports and whom come from the token and the path."""
+
+    reason: Reason
+    details: Text = ""
+
+
+class Resolution(BaseModel):
+    """An admin's decision; who resolves comes from the token."""
+
+    action: Outcome
+    note: Text = ""
+
+
+class Report(msgspec.Struct):
+    id: int
+    reporter_id: int
+    target_type: str  # "user"
+    target_id: int
+    reason: Reason
+    details: str
+    status: Status
+    created_at: datetime
+    outcome: Outcome | None  # the rest only once resolved
+    note: str | None
+    resolved_by: int | None
+    resolved_at: datetime | None
+
+
+class Resolved(msgspec.Struct):
+    report: Report  # the one resolved, as it now is
+    closed: list[int]  # every report the resolution closed: the open ones on the same target
+
+
+class ReportedUser(msgspec.Struct):
+    """The target as it is now, for the admin deciding."""
+
+    id: int
+    username: str
+    is_blocked: bool
+
+
+class QueuedReport(msgspec.Struct):
+    report: Report
+    target: ReportedUser | None  # None once the account is gone
+    open_reports: int  # on the same target, this one included if open
+
+
+class ReportPage(msgspec.Struct):
+    items: list[QueuedReport]
+    total: int
+    page: int
+    size: int
+    pages: int
+
+
+class Warning(msgspec.Struct):
+    id: int
+    report_id: int
+    reason: Reason
+    note: str
+    created_at: datetime
