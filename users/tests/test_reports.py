@@ -79,6 +79,7 @@ async def test_who_may_report_and_what_is_refused(
         {},
         {"reason": "spam", "details": "x" * 2001},
         {"reason": "spam", "details": 12},
+        {"reason": "spam", "details": "nul \x00 inside"},
         [],
     ):
         response = await client.post(path, json=body, headers=reporter.headers)

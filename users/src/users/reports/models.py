@@ -7,6 +7,8 @@ from typing import Annotated
 import msgspec
 from pydantic import BaseModel, Field
 
+from users.inputs import NO_NUL
+
 
 class Reason(StrEnum):
     SPAM = "spam"
@@ -27,7 +29,8 @@ class Outcome(StrEnum):
     BLOCK = "block"  # as PATCH /users/status/{id} blocks: every token and login refused
 
 
-Text = Annotated[str, Field(max_length=2000)]
+# Free text: bounded, and no NUL (no store takes one).
+Text = Annotated[str, Field(max_length=2000, pattern=NO_NUL)]
 
 
 class ReportCreate(BaseModel):
