@@ -7,10 +7,8 @@ CREATE TABLE admin_audit (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     at timestamptz NOT NULL DEFAULT now(),
     actor_id bigint NOT NULL,
-    action text NOT NULL CHECK (
-        action IN ('user_blocked', 'user_unblocked', 'admin_created', 'report_resolved')
-    ),
-    target_type text NOT NULL CHECK (target_type IN ('user', 'admin', 'report')),
+    action text NOT NULL CHECK (action IN ('user_blocked', 'user_unblocked', 'admin_created')),
+    target_type text NOT NULL CHECK (target_type IN ('user', 'admin')),
     target_id bigint NOT NULL,
     before jsonb,
     after jsonb

@@ -284,3 +284,64 @@ def test_f9_admin_reads_a_users_goals_and_balance(
     balance = gw.get(f"/users/{athlete.id}/wallet/balance", headers=admin_auth)
     assert balance.status_code == 200, balance.text
     assert isinstance(balance.json()["balance"]["balance"], str)
+
+
+def test_f9_report_warn_and_block(gw: Gateway, admin_auth: dict[str, str]) -> None:
+    """An athlete reports a trainer twice over (two reporters), the back office resolves the
+    queue with a warning the trainer reads, then a new report with a block that every service
+    honours; the audit log shows each resolution."""
+    trainer = gw.new_account(is_athlete=False, prefix="rep_")
+    reporters = [gw.new_account(is_athlete=True, prefix="rpt_") for _ in range(2)]
+    made = []
+    for reporter in reporters:
+        response = gw.post(
+            f"/users/{trainer.id}/reports",
+            json={"reason": "harassment", "details": "rude in comments"},
+            headers=reporter.auth,
+        )
+        assert response.status_code == 201, response.text
+        made.append(response.json()["id"])
+    queue = gw.get("/admins/reports", params={"limit": 100}, headers=admin_auth)
+    assert queue.status_code == 200, queue.text
+    mine = [q for q in queue.json()["items"] if q["report"]["id"] in made]
+    assert [q["open_reports"] for q in mine] == [2, 2]
+    assert mine[0]["target"] == {
+        "id": trainer.id,
+        "username": trainer.username,
+        "is_blocked": False,
+    }
+    warned = gw.patch(
+        f"/admins/reports/{made[0]}", json={"action": "warn", "note": "Be kind"}, headers=admin_auth
+    )
+    assert warned.status_code == 200, warned.text
+    assert warned.json()["closed"] == made
+    warnings = gw.get(f"/users/{trainer.id}/warnings", headers=trainer.auth)
+    assert [w["note"] for w in warnings.json()] == ["Be kind"]
+
+    again = gw.post(
+        f"/users/{trainer.id}/reports", json={"reason": "spam"}, headers=reporters[0].auth
+    )
+    assert again.status_code == 201, again.text
+    blocked = gw.patch(
+        f"/admins/reports/{again.json()['id']}", json={"action": "block"}, headers=admin_auth
+    )
+    assert blocked.status_code == 200, blocked.text
+
+    def status_of(path: str) -> int:
+        return gw.get(path, headers=trainer.auth).status_code
+
+    for path in (f"/users/{trainer.id}", f"/goals/{trainer.id}"):
+        poll(
+            partial(status_of, path),
+            lambda status: status == 401,
+            timeout=30,
+            what=f"{path} to refuse the blocked trainer",
+        )
+    login = gw.post("/users/login", json={"email": trainer.email, "password": trainer.password})
+    assert login.status_code == 401, login.text
+    audit = gw.get(
+        "/admins/audit", params={"action": "report_resolved", "limit": 100}, headers=admin_auth
+    ).json()["items"]
+    outcomes = {e["target_id"]: e["after"]["outcome"] for e in audit}
+    assert outcomes[made[0]] == "warn" and outcomes[again.json()["id"]] == "block"
+    assert gw.patch(f"/users/status/{trainer.id}", headers=admin_auth).status_code == 200
