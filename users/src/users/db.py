@@ -2,7 +2,7 @@
 most `USERS_DATABASE_POOL_TIMEOUT` seconds, then answers 503 instead of queueing for ever."""
 
 import asyncio
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import asyncpg
 
@@ -32,6 +32,17 @@ OUTAGES: tuple[type[Exception], ...] = (
 # 500: asyncpg raises DataError for a NUL character, an unpaired surrogate or an integer beyond
 # the column's range, whatever the boundary let through.
 UNSTORABLE: tuple[type[Exception], ...] = (asyncpg.DataError,)
+
+
+def where(filters: dict[str, Any]) -> tuple[str, list[Any]]:
+    """`column = $n AND ...` for the filters that are set (`TRUE` for none), and their values;
+    the columns are the code's own names, never a caller's.
+    Each combination is its own statement, so each gets a plan that uses its index; one
+    statement of `$n IS NULL OR column = $n` terms gets, once prepared, a generic plan that
+    can use none."""
+    given = [(column, value) for column, value in filters.items() if value is not None]
+    terms = [f"{column} = ${n}" for n, (column, _) in enumerate(given, start=1)]
+    return " AND ".join(terms) or "TRUE", [value for _, value in given]
 
 
 async def _keep_session(conn: object) -> None:

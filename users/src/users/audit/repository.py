@@ -4,7 +4,7 @@ import json
 from typing import Any
 
 from users.audit.models import Action, AuditEntry, TargetType
-from users.db import Connection
+from users.db import Connection, where
 
 _COLUMNS = "id, at, actor_id, action, target_type, target_id, before, after"
 
@@ -53,24 +53,23 @@ async def page(
     offset: int,
     limit: int,
 ) -> tuple[list[AuditEntry], int]:
-    """Newest first. Each filter is a `$n IS NULL OR column = $n` term, so one statement (and
-    one prepared plan per shape the planner picks) serves every combination; each column has
-    an index ending in id."""
-    where = (
-        "($1::bigint IS NULL OR actor_id = $1) AND ($2::text IS NULL OR action = $2)"
-        " AND ($3::text IS NULL OR target_type = $3) AND ($4::bigint IS NULL OR target_id = $4)"
+    """Newest first, read backwards on the index of the filter given (actor, target id or
+    action, each ending in the id; the primary key without one)."""
+    condition, values = where(
+        {
+            "actor_id": actor_id,
+            "action": None if action is None else action.value,
+            "target_type": None if target_type is None else target_type.value,
+            "target_id": target_id,
+        }
     )
-    arguments = (
-        actor_id,
-        None if action is None else action.value,
-        None if target_type is None else target_type.value,
-        target_id,
-    )
+    n = len(values)
     rows = await conn.fetch(
-        f"SELECT {_COLUMNS} FROM admin_audit WHERE {where} ORDER BY id DESC OFFSET $5 LIMIT $6",
-        *arguments,
+        f"SELECT {_COLUMNS} FROM admin_audit WHERE {condition}"
+        f" ORDER BY id DESC OFFSET ${n + 1} LIMIT ${n + 2}",
+        *values,
         offset,
         limit,
     )
-    total: int = await conn.fetchval(f"SELECT count(*) FROM admin_audit WHERE {where}", *arguments)
+    total: int = await conn.fetchval(f"SELECT count(*) FROM admin_audit WHERE {condition}", *values)
     return [_entry(r) for r in rows], total

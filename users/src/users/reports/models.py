@@ -89,7 +89,7 @@ class ReportPage(msgspec.Struct):
     pages: int
 
 
-class Warning(msgspec.Struct):
+class IssuedWarning(msgspec.Struct):
     id: int
     report_id: int
     reason: Reason

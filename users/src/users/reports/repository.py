@@ -2,15 +2,15 @@
 
 from typing import Any
 
-from users.db import Connection
+from users.db import Connection, where
 from users.reports.models import (
+    IssuedWarning,
     Outcome,
     QueuedReport,
     Reason,
     Report,
     ReportedUser,
     Status,
-    Warning,
 )
 
 _COLUMNS = (
@@ -91,33 +91,32 @@ async def queue(
 ) -> tuple[list[QueuedReport], int]:
     """Oldest first, each with its target's current state and open-report count (one
     statement: the count is a lateral lookup on the open-target index, not a query per row)."""
-    where = (
-        "r.status = $1 AND ($2::text IS NULL OR r.reason = $2)"
-        " AND ($3::text IS NULL OR r.target_type = $3)"
+    condition, values = where(
+        {
+            "r.status": status.value,
+            "r.reason": None if reason is None else reason.value,
+            "r.target_type": target_type,
+        }
     )
-    filters = (status.value, None if reason is None else reason.value, target_type)
+    n = len(values)
     rows = await conn.fetch(
         f"SELECT {_COLUMNS}, u.id AS user_id, u.username, u.is_blocked, o.open_reports"
         " FROM (SELECT * FROM reports r"
-        f"       WHERE {where} ORDER BY r.id OFFSET $4 LIMIT $5) r"
+        f"       WHERE {condition} ORDER BY r.id OFFSET ${n + 1} LIMIT ${n + 2}) r"
         " LEFT JOIN users u ON u.id = r.target_id"
         " CROSS JOIN LATERAL (SELECT count(*) AS open_reports FROM reports o"
         "   WHERE o.target_type = r.target_type AND o.target_id = r.target_id"
         "   AND o.status = 'open') o"
         " ORDER BY r.id",
-        *filters,
+        *values,
         offset,
         limit,
     )
-    total: int = await conn.fetchval(f"SELECT count(*) FROM reports r WHERE {where}", *filters)
+    total: int = await conn.fetchval(f"SELECT count(*) FROM reports r WHERE {condition}", *values)
     items = [
         QueuedReport(
             report=_report(row),
-            target=None
-            if row["user_id"] is None
-            else ReportedUser(
-                id=row["user_id"], username=row["username"], is_blocked=row["is_blocked"]
-            ),
+            target=None if row["user_id"] is None else _reported_user(row),
             open_reports=row["open_reports"],
         )
         for row in rows
@@ -134,7 +133,7 @@ async def warn(conn: Connection, user_id: int, report: Report, note: str) -> Non
     )
 
 
-async def warnings(conn: Connection, user_id: int) -> list[Warning]:
+async def warnings(conn: Connection, user_id: int) -> list[IssuedWarning]:
     rows = await conn.fetch(
         "SELECT w.id, w.report_id, r.reason, w.note, w.created_at"
         " FROM warnings w JOIN reports r ON r.id = w.report_id"
@@ -142,7 +141,7 @@ async def warnings(conn: Connection, user_id: int) -> list[Warning]:
         user_id,
     )
     return [
-        Warning(
+        IssuedWarning(
             id=r["id"],
             report_id=r["report_id"],
             reason=Reason(r["reason"]),

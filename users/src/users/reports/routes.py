@@ -11,6 +11,7 @@ from users.errors import Conflict, TooManyRequests
 from users.pagination import ID_MAX, Limit, Offset, UserId, clamp
 from users.reports import service
 from users.reports.models import (
+    IssuedWarning,
     Reason,
     Report,
     ReportCreate,
@@ -18,7 +19,6 @@ from users.reports.models import (
     Resolution,
     Resolved,
     Status,
-    Warning,
 )
 from users.security import ApiRequest, admin_only, client_address
 
@@ -50,7 +50,7 @@ class ReportController(Controller):
         return await service.report_user(request.services, request.caller, user_id, data, client)
 
     @get("/{user_id:int}/warnings", raises=[NotFoundException])
-    async def warnings(self, user_id: UserId, request: ApiRequest) -> list[Warning]:
+    async def warnings(self, user_id: UserId, request: ApiRequest) -> list[IssuedWarning]:
         """The user's warnings, newest first (the user or an admin)."""
         request.caller.require_self_or_admin(user_id)
         return await service.warnings(request.services, user_id)

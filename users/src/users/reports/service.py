@@ -12,6 +12,7 @@ from users.pagination import envelope
 from users.profiles import repository as users
 from users.reports import repository
 from users.reports.models import (
+    IssuedWarning,
     Outcome,
     Reason,
     Report,
@@ -20,7 +21,6 @@ from users.reports.models import (
     Resolution,
     Resolved,
     Status,
-    Warning,
 )
 from users.services import Services
 from users.tokens import Caller
@@ -118,7 +118,7 @@ async def resolve(
     return Resolved(report=resolved, closed=[each.id for each in closed])
 
 
-async def warnings(services: Services, user_id: int) -> list[Warning]:
+async def warnings(services: Services, user_id: int) -> list[IssuedWarning]:
     async with services.pool.acquire() as conn:
         if await users.get_user(conn, user_id) is None:
             raise NotFoundException("User not found")
