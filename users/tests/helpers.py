@@ -66,6 +66,7 @@ def make_settings(**overrides: Any) -> Settings:
         "log_level": "WARNING",
         "upstream_timeout": 20.0,
         "blocked_sync_interval": 1.0,
+        "suspension_sweep_interval": 0.2,
         "outbox_poll_interval": 0.2,
         # Only the event tests relay (each with its own app), so rows stay put for the others.
         "outbox_relay_enabled": False,

@@ -118,6 +118,7 @@ async def test_the_queue_is_oldest_first_with_each_targets_state(
         "id": target.id,
         "username": target.user.username,
         "is_blocked": False,
+        "suspended_until": None,
     }
     assert set(page) == {"items", "total", "page", "size", "pages"}
     by_reason = await queued(client, admin_headers, reason="impersonation", target_type="user")

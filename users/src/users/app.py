@@ -21,7 +21,7 @@ from redis.asyncio import Redis
 from users import __version__, access, blocking, contract, openapi, protocol
 from users.accounts.routes import AccountController
 from users.admins.routes import AdminController, ModerationController
-from users.admins.service import bootstrap_admin
+from users.admins.service import bootstrap_admin, keep_lifting_suspensions
 from users.audit.routes import AuditController
 from users.clients.auth import AuthClient
 from users.clients.payment import PaymentClient
@@ -172,6 +172,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     name="blocked-sync",
                 ),
                 asyncio.create_task(bootstrap_admin(services), name="bootstrap-admin"),
+                asyncio.create_task(
+                    keep_lifting_suspensions(services, settings.suspension_sweep_interval),
+                    name="suspension-lifter",
+                ),
             ]
             if settings.outbox_relay_enabled:
                 tasks.append(asyncio.create_task(services.relay.run(), name="outbox-relay"))

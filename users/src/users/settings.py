@@ -48,6 +48,8 @@ class Settings(OriginRegexSettings):
     outbox_retention_days: float = Field(default=7, gt=0)
     # Seconds between re-writes of the blocked-users set from the database (heals Redis blips).
     blocked_sync_interval: float = Field(default=15.0, gt=0)
+    # Seconds between sweeps that lift the suspensions that have run out.
+    suspension_sweep_interval: float = Field(default=30.0, gt=0)
     # MongoDB wire protocol: `<database>.user_location` holds the GeoJSON positions.
     mongo_url: str = "mongodb://127.0.0.1:27017"
     mongo_database: str = "fiufit"

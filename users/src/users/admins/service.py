@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+from datetime import datetime
 
 import asyncpg
 from litestar.exceptions import ClientException, NotFoundException
@@ -191,3 +192,77 @@ async def write_block(conn: Connection, user: User, blocked: bool, by_admin: int
         after={"is_blocked": updated.is_blocked},
     )
     return updated
+
+
+async def write_suspension(conn: Connection, user: User, days: int, by_admin: int) -> None:
+    """The database side of a suspension, inside the caller's transaction (the Firebase account
+    is disabled first, as for a block). A block without an end stays one: a suspension never
+    shortens it. A suspended user is suspended again from now."""
+    before = await users.suspended_until(conn, user.id)
+    if user.is_blocked and before is None:
+        return
+    until = await users.suspend(conn, user.id, days)
+    if until is None:
+        raise NotFoundException("User not found")
+    if not user.is_blocked:
+        await outbox.enqueue(conn, events.SOURCE, events.USER_BLOCKED_COUNT)
+    await audit.record(
+        conn,
+        by_admin,
+        Action.USER_SUSPENDED,
+        TargetType.USER,
+        user.id,
+        before={"is_blocked": user.is_blocked, "suspended_until": _iso(before)},
+        after={"is_blocked": True, "suspended_until": _iso(until), "days": days},
+    )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+async def lift_expired_suspensions(services: Services, batch: int = 100) -> int:
+    """Unblocks every user whose suspension has run out, as the unblock toggle does: Firebase
+    first, then the row with its event and audit entry, then the Redis set. A step that fails
+    leaves the suspension due, and the next sweep takes it again. Answers how many it lifted."""
+    async with services.pool.acquire() as conn:
+        due = await users.suspensions_due(conn, batch)
+    lifted = 0
+    for user_id in due:
+        try:
+            await set_account_disabled(services, user_id, False)
+        except NotFoundException:
+            continue  # the account went meanwhile
+        async with services.pool.acquire() as conn, conn.transaction():
+            ran_out = await users.lift_suspension(conn, user_id)
+            if ran_out is not None:
+                await outbox.enqueue(conn, events.SOURCE, events.USER_UNBLOCKED_COUNT)
+                await audit.record(
+                    conn,
+                    None,
+                    Action.SUSPENSION_EXPIRED,
+                    TargetType.USER,
+                    user_id,
+                    before={"is_blocked": True, "suspended_until": _iso(ran_out)},
+                    after={"is_blocked": False, "suspended_until": None},
+                )
+            still_blocked = ran_out is None and await users.is_blocked(conn, user_id)
+        if still_blocked:
+            # An admin extended the suspension or made it a block while Firebase was enabled.
+            await set_account_disabled(services, user_id, True)
+            continue
+        if ran_out is not None:
+            await blocking.mark(services.redis, user_id, False)
+            lifted += 1
+    if lifted:
+        services.relay.notify()
+    return lifted
+
+
+async def keep_lifting_suspensions(services: Services, interval: float) -> None:
+    while True:
+        try:
+            await lift_expired_suspensions(services)
+        except Exception as error:  # an outage (database, authentication): the next sweep retries
+            log.warning("suspensions not lifted: %s", error)
+        await asyncio.sleep(interval)

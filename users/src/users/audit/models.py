@@ -12,6 +12,9 @@ class Action(StrEnum):
     USER_UNBLOCKED = "user_unblocked"
     ADMIN_CREATED = "admin_created"
     REPORT_RESOLVED = "report_resolved"
+    USER_SUSPENDED = "user_suspended"
+    SUSPENSION_EXPIRED = "suspension_expired"  # lifted by the platform: no actor
+    USER_DELETED = "user_deleted"  # another's account, by an admin
 
 
 class TargetType(StrEnum):
@@ -23,7 +26,7 @@ class TargetType(StrEnum):
 class AuditEntry(msgspec.Struct):
     id: int
     at: datetime
-    actor_id: int  # the admin who acted
+    actor_id: int | None  # the admin who acted; None for the platform (a suspension ran out)
     action: Action
     target_type: TargetType
     target_id: int

@@ -11,7 +11,7 @@ _COLUMNS = "id, at, actor_id, action, target_type, target_id, before, after"
 
 async def record(
     conn: Connection,
-    actor_id: int,
+    actor_id: int | None,
     action: Action,
     target_type: TargetType,
     target_id: int,

@@ -1,5 +1,6 @@
 """SQL for the users table."""
 
+from datetime import datetime
 from itertools import islice
 from typing import Any
 
@@ -155,12 +156,62 @@ async def set_has_image(conn: Connection, user_id: int) -> None:
 
 async def set_blocked(conn: Connection, user_id: int, blocked: bool) -> User | None:
     row = await conn.fetchrow(
-        f"UPDATE users SET is_blocked = $2, updated_at = now() WHERE id = $1 "
+        # A block or an unblock by hand ends any suspension: the block has no end, or is over.
+        f"UPDATE users SET is_blocked = $2, suspended_until = NULL, updated_at = now() "
+        f"WHERE id = $1 "
         f"RETURNING {USER_COLUMNS}",
         user_id,
         blocked,
     )
     return to_user(row) if row else None
+
+
+async def is_blocked(conn: Connection, user_id: int) -> bool:
+    blocked: bool | None = await conn.fetchval(
+        "SELECT is_blocked FROM users WHERE id = $1", user_id
+    )
+    return bool(blocked)
+
+
+async def suspended_until(conn: Connection, user_id: int) -> datetime | None:
+    until: datetime | None = await conn.fetchval(
+        "SELECT suspended_until FROM users WHERE id = $1", user_id
+    )
+    return until
+
+
+async def suspend(conn: Connection, user_id: int, days: int) -> datetime | None:
+    """Blocked until `days` from now (None for an unknown user)."""
+    until: datetime | None = await conn.fetchval(
+        "UPDATE users SET is_blocked = true, updated_at = now(),"
+        " suspended_until = now() + make_interval(days => $2)"
+        " WHERE id = $1 RETURNING suspended_until",
+        user_id,
+        days,
+    )
+    return until
+
+
+async def suspensions_due(conn: Connection, limit: int) -> list[int]:
+    """The suspensions that have run out, the oldest first (users_suspended_until_idx)."""
+    rows = await conn.fetch(
+        "SELECT id FROM users WHERE suspended_until <= now() ORDER BY suspended_until LIMIT $1",
+        limit,
+    )
+    return [row["id"] for row in rows]
+
+
+async def lift_suspension(conn: Connection, user_id: int) -> datetime | None:
+    """Unblocks the user if their suspension is still there and has run out; answers when it
+    ran out (None when an admin changed it meanwhile: extended, made a block, lifted)."""
+    until: datetime | None = await conn.fetchval(
+        "UPDATE users u SET is_blocked = false, suspended_until = NULL, updated_at = now()"
+        " FROM (SELECT id, suspended_until FROM users WHERE id = $1 FOR UPDATE) old"
+        " WHERE u.id = old.id AND old.suspended_until <= now()"
+        " RETURNING old.suspended_until",
+        user_id,
+    )
+    return until
 
 
 async def blocked_ids(conn: Connection) -> list[int]:

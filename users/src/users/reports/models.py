@@ -5,7 +5,7 @@ from enum import StrEnum
 from typing import Annotated
 
 import msgspec
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from users.inputs import NO_NUL
 
@@ -26,8 +26,11 @@ class Status(StrEnum):
 class Outcome(StrEnum):
     DISMISS = "dismiss"
     WARN = "warn"  # the user sees it at GET /users/{id}/warnings
+    SUSPEND = "suspend"  # a block for `days`, lifted by itself when it runs out
     BLOCK = "block"  # as PATCH /users/status/{id} blocks: every token and login refused
 
+
+MAX_SUSPENSION_DAYS = 365
 
 # Free text: bounded, and no NUL (no store takes one).
 Text = Annotated[str, Field(max_length=2000, pattern=NO_NUL)]
@@ -41,10 +44,18 @@ class ReportCreate(BaseModel):
 
 
 class Resolution(BaseModel):
-    """An admin's decision; who resolves comes from the token."""
+    """An admin's decision; who resolves comes from the token. `days` goes with `suspend`, and
+    only with it."""
 
     action: Outcome
     note: Text = ""
+    days: Annotated[int | None, Field(ge=1, le=MAX_SUSPENSION_DAYS)] = None
+
+    @model_validator(mode="after")
+    def _days_with_suspend(self) -> "Resolution":
+        if (self.action is Outcome.SUSPEND) != (self.days is not None):
+            raise ValueError("days is required with suspend, and only with suspend")
+        return self
 
 
 class Report(msgspec.Struct):
@@ -73,6 +84,7 @@ class ReportedUser(msgspec.Struct):
     id: int
     username: str
     is_blocked: bool
+    suspended_until: datetime | None  # a suspension's end; None for a block without one
 
 
 class QueuedReport(msgspec.Struct):

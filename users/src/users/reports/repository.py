@@ -37,7 +37,12 @@ def _report(row: Any) -> Report:
 
 
 def _reported_user(row: Any) -> ReportedUser:
-    return ReportedUser(id=row["user_id"], username=row["username"], is_blocked=row["is_blocked"])
+    return ReportedUser(
+        id=row["user_id"],
+        username=row["username"],
+        is_blocked=row["is_blocked"],
+        suspended_until=row["suspended_until"],
+    )
 
 
 async def insert(
@@ -100,7 +105,8 @@ async def queue(
     )
     n = len(values)
     rows = await conn.fetch(
-        f"SELECT {_COLUMNS}, u.id AS user_id, u.username, u.is_blocked, o.open_reports"
+        f"SELECT {_COLUMNS}, u.id AS user_id, u.username, u.is_blocked, u.suspended_until,"
+        " o.open_reports"
         " FROM (SELECT * FROM reports r"
         f"       WHERE {condition} ORDER BY r.id OFFSET ${n + 1} LIMIT ${n + 2}) r"
         " LEFT JOIN users u ON u.id = r.target_id"

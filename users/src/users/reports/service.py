@@ -4,7 +4,7 @@ target in one transaction, with its warning or block and its audit entries."""
 from litestar.exceptions import ClientException, NotFoundException, PermissionDeniedException
 
 from users import blocking, events, outbox
-from users.admins.service import set_account_disabled, write_block
+from users.admins.service import set_account_disabled, write_block, write_suspension
 from users.audit import repository as audit
 from users.audit.models import Action, TargetType
 from users.errors import Conflict
@@ -71,7 +71,7 @@ async def resolve(
     if found.status is Status.RESOLVED:
         raise Conflict(ALREADY_RESOLVED)
     target_id = found.target_id
-    blocks = resolution.action is Outcome.BLOCK
+    blocks = resolution.action in (Outcome.BLOCK, Outcome.SUSPEND)
     if blocks:  # Firebase first, with no connection held, as the block toggle does
         await set_account_disabled(services, target_id, True)
     async with services.pool.acquire() as conn, conn.transaction():
@@ -84,11 +84,13 @@ async def resolve(
         if resolution.action is Outcome.WARN:
             await repository.warn(conn, target_id, report, resolution.note)
         if blocks:
-            user = await users.get_user(conn, target_id)
+            user = await users.get_user_for_update(conn, target_id)
             if user is None:
                 raise NotFoundException("User not found")
-            if not user.is_blocked:
-                await write_block(conn, user, True, admin_id)
+            if resolution.days is not None:
+                await write_suspension(conn, user, resolution.days, admin_id)
+            elif not user.is_blocked or await users.suspended_until(conn, target_id):
+                await write_block(conn, user, True, admin_id)  # a suspension becomes a block
         await outbox.enqueue(
             conn,
             events.SOURCE,
@@ -106,6 +108,7 @@ async def resolve(
             after={
                 "status": Status.RESOLVED.value,
                 "outcome": resolution.action.value,
+                "days": resolution.days,
                 "note": resolution.note,
                 "target_id": target_id,
                 "closed": [each.id for each in closed],
