@@ -1,8 +1,9 @@
 """The published contract is true: schemathesis (`--checks all`, tests/fuzz.py, the declared test
 glue) fuzzes the app from its own OpenAPI document, served by uvicorn on the suite's real
 components, as an admin, as a trainer (who creates trainings, so the stateful phase chains
-create → read → edit through the `Location` of each new one) and as an anonymous caller, and
-finds nothing. The per-operation settings, each with its reason, are in
+create → read → edit through the `Location` of each new one), as an anonymous caller and as
+another FiuFit service (the service credential, which the /internal/ operations take), and finds
+nothing. The per-operation settings, each with its reason, are in
 tests/schemathesis.toml. Each run takes under a minute and a half on a 2-core machine, with the
 glue's 60 examples per operation (35-75 s measured).
 
@@ -19,6 +20,7 @@ from tests.fuzz import fuzz, serve
 from tests.helpers import (
     ATHLETE,
     PNG,
+    SERVICE_TOKEN,
     Client,
     admin,
     athlete,
@@ -74,6 +76,10 @@ def test_the_contract_holds_for_an_anonymous_caller(served: str) -> None:
     assert_nothing_found(served, None)
 
 
+def test_the_contract_holds_for_another_service(served: str) -> None:
+    assert_nothing_found(served, {"X-Service-Token": SERVICE_TOKEN})
+
+
 # The document itself ---------------------------------------------------------------------------
 
 PUBLIC = {
@@ -88,6 +94,14 @@ PUBLIC = {
     ("get", "/users/{user_id}/trainings/{training_id}/rating"),
 }
 
+INTERNAL = {
+    ("get", "/internal/trainings"),
+    ("put", "/internal/trainings/{training_id}/blocked"),
+    ("get", "/internal/audit"),
+    ("delete", "/internal/users/{user_id}"),
+    ("get", "/internal/users/{user_id}/export"),
+}
+
 
 async def document(client: Client) -> dict[str, Any]:
     response = await client.get(SPEC)
@@ -99,17 +113,27 @@ async def document(client: Client) -> dict[str, Any]:
 async def test_every_operation_states_its_security(client: Client) -> None:
     spec = await document(client)
     assert spec["components"]["securitySchemes"] == {
-        "BearerToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+        "BearerToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+        "ServiceToken": {
+            "type": "apiKey",
+            "name": "X-Service-Token",
+            "in": "header",
+            "description": "The credential FiuFit services present to each other",
+        },
     }
     operations = {
         (method, path): operation
         for path, item in spec["paths"].items()
         for method, operation in item.items()
     }
-    assert set(operations) >= PUBLIC
+    assert set(operations) >= PUBLIC | INTERNAL
     for key, operation in operations.items():
         if key in PUBLIC:
             assert operation["security"] == [], key
+        elif key[1].startswith("/internal/"):
+            # Other services' credential only; no user's token earns a 403 there.
+            assert operation["security"] == [{"ServiceToken": []}], key
+            assert "401" in operation["responses"] and "403" not in operation["responses"], key
         else:
             assert operation["security"] == [{"BearerToken": []}], key
             assert {"401", "403"} <= set(operation["responses"]), key

@@ -22,6 +22,7 @@ from trainings.db import OUTAGES, UNSTORABLE, open_pool
 from trainings.errors import exception_handlers
 from trainings.favourites.routes import FavouriteController
 from trainings.health import HealthController
+from trainings.internal.routes import InternalController
 from trainings.logs import configure_logging
 from trainings.outbox import OutboxRelay
 from trainings.prometheus import RequestMetrics
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CatalogueController,
             TrainingController,
             FavouriteController,
+            InternalController,
         ],
         lifespan=[lifespan],
         before_request=authenticate,

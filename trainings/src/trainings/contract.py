@@ -3,7 +3,9 @@ body, the statuses, the Bearer scheme and the public operations), then what is t
 own.
 
 - `complete(app)`, in the app factory after `openapi.document(app, SCHEMES)`: the type of the
-  `Location` of a new training, and the request bodies' tolerance (unknown fields ignored).
+  `Location` of a new training, the request bodies' tolerance (unknown fields ignored), and the
+  internal operations' credential (`opt=SERVICE`: the service token, not a Bearer token, and
+  no 403, which only a user's token can earn).
   (Readiness declares its report for 200 and 503 on its route, in health.py.)
 - `describe_catalogue(app, catalogue)`, in the lifespan once the catalogue is loaded: the
   names the code accepts (types, difficulties, each exercise's name with its units), so a
@@ -21,18 +23,22 @@ from litestar.openapi.spec import (
     Parameter,
     Reference,
     Schema,
+    SecurityRequirement,
 )
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
+from litestar.routes import HTTPRoute
 
 from trainings import inputs, openapi
 from trainings.catalogue.service import Catalogue
 
-# Every caller presents a user's (or an admin's) JWT; the internal calls go the other way.
+# Every public caller presents a user's (or an admin's) JWT; the internal operations
+# (`opt=SERVICE`) take the service credential instead, set on them by `complete`.
 SCHEMES = openapi.BEARER
+SERVICE_REQUIREMENT: list[SecurityRequirement] = [{name: []} for name in openapi.SERVICE_TOKEN]
 
 # Bodies read tolerantly: the 2023 clients echo whole objects back.
 BODIES = ("TrainingCreate", "TrainingUpdate", "TrainingExerciseCreate", "FavouriteCreate",
-          "RatingUpdate")  # fmt: skip
+          "RatingUpdate", "TrainingBlockUpdate")  # fmt: skip
 IGNORED = "Unknown fields are ignored (the clients echo whole objects back)."
 
 
@@ -55,6 +61,30 @@ def operation(app: Litestar, path: str, method: str) -> Operation:
     return found
 
 
+def _service_operations(app: Litestar) -> set[tuple[str, str]]:
+    """(path in OpenAPI form, method) of every handler marked SERVICE."""
+    found: set[tuple[str, str]] = set()
+    for route in app.routes:
+        if isinstance(route, HTTPRoute):
+            for handler in route.route_handlers:
+                if handler.opt.get("service"):
+                    found.update((route.path_format, m.lower()) for m in handler.http_methods)
+    return found
+
+
+def _take_service_token(app: Litestar) -> None:
+    components = app.openapi_schema.components
+    assert isinstance(components, Components)
+    components.security_schemes = {
+        **(components.security_schemes or {}),
+        **openapi.SERVICE_TOKEN,
+    }
+    for path, method in _service_operations(app):
+        internal = operation(app, path, method)
+        internal.security = list(SERVICE_REQUIREMENT)
+        (internal.responses or {}).pop("403", None)
+
+
 def complete(app: Litestar) -> None:
     """Completes `app`'s OpenAPI document after `openapi.document` (Litestar caches it and
     serves that object)."""
@@ -67,6 +97,7 @@ def complete(app: Litestar) -> None:
         body = _schema(app, name)
         body.additional_properties = True
         body.description = IGNORED
+    _take_service_token(app)
 
 
 def _names(names: list[str]) -> Schema:

@@ -1,7 +1,7 @@
 """The connection type repository functions take: one lent by the pool, which `open_pool`
 opens."""
 
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import asyncpg
 from asyncpg import Record
@@ -36,3 +36,16 @@ async def open_pool(dsn: str, min_size: int, max_size: int) -> asyncpg.Pool:
         dsn, min_size=min_size, max_size=max_size, command_timeout=10, reset=_keep_session
     )
     return pool
+
+
+def conditions(clauses: list[tuple[str, Any]], args: list[Any]) -> str:
+    """The clauses whose value is given, joined by AND (TRUE when none), each `{}` the
+    placeholder of its value, appended to `args`. Only the filters given are in the statement,
+    so each combination is its own statement with a plan on its index (one statement of
+    `$n IS NULL OR column = $n` terms gets, once prepared, a generic plan that can use none)."""
+    given: list[str] = []
+    for sql, value in clauses:
+        if value is not None:
+            args.append(value)
+            given.append(sql.format(f"${len(args)}"))
+    return " AND ".join(given) or "TRUE"

@@ -10,6 +10,7 @@ contract: each type here validates exactly what its published schema says.
 - `integer(lo, hi)`: an integer from `lo` to `hi`, or its decimal digits as a string (blanks
   around and leading zeros allowed: `" 04"` is 4); never a boolean. Its schema is a `oneOf` of
   the integer and the string pattern of the same range.
+- `free_text(hi)`: a string kept as sent, at most `hi` characters, no NUL.
 - `Boolean`: a JSON boolean, never `0` or `"no"`.
 - `nullable(schema)`: the same schema, or null; `optional(schema)` the default (None) of an
   optional field with that schema (Litestar documents a union's members without their
@@ -90,6 +91,24 @@ def text(lo: int, hi: int) -> tuple[Any, ...]:
         AfterValidator(_no_nul),
         Field(json_schema_extra=text_schema(lo, hi)),
     )
+
+
+def free_text(hi: int) -> tuple[Any, ...]:
+    """The metadata of a free text kept as sent (a note): at most `hi` characters, no NUL."""
+    return (
+        StringConstraints(max_length=hi),
+        AfterValidator(_no_nul),
+        Field(json_schema_extra=free_text_schema(hi)),
+    )
+
+
+def free_text_schema(hi: int) -> dict[str, Any]:
+    return {
+        "type": "string",
+        "pattern": NO_NUL,
+        "maxLength": hi,
+        "description": f"At most {hi} characters; no NUL",
+    }
 
 
 def _digit(a: int, b: int) -> str:

@@ -71,3 +71,40 @@ async def clear_rate(conn: Connection, user_id: int, training_id: int) -> None:
     await conn.execute(
         "DELETE FROM ratings WHERE user_id = $1 AND training_id = $2", user_id, training_id
     )
+
+
+async def remove_all(conn: Connection, user_id: int) -> int:
+    """Removes every favourite of the user; how many there were."""
+    removed = await conn.fetch(
+        "DELETE FROM favourites WHERE user_id = $1 RETURNING training_id", user_id
+    )
+    return len(removed)
+
+
+async def rated_by(conn: Connection, user_id: int) -> list[int]:
+    """The trainings the user rated, in id order."""
+    rows = await conn.fetch(
+        "SELECT training_id FROM ratings WHERE user_id = $1 ORDER BY training_id", user_id
+    )
+    return [row["training_id"] for row in rows]
+
+
+async def clear_rates_of(conn: Connection, user_id: int) -> list[int]:
+    """Deletes every rating of the user (call with the trainings rated locked); the trainings
+    whose totals must be recomputed."""
+    rows = await conn.fetch("DELETE FROM ratings WHERE user_id = $1 RETURNING training_id", user_id)
+    return sorted(row["training_id"] for row in rows)
+
+
+async def ratings_of(conn: Connection, user_id: int, limit: int) -> list[asyncpg.Record]:
+    """The user's ratings with the title of each training, at most `limit`, by training."""
+    return await conn.fetch(
+        f"""
+        SELECT r.training_id, t.title, r.rate, r.updated_at
+        FROM ratings r JOIN trainings t ON t.id = r.training_id
+        WHERE r.user_id = $1
+        ORDER BY r.training_id
+        LIMIT {page_limit(limit)}
+        """,
+        user_id,
+    )

@@ -5,7 +5,7 @@ from typing import Any
 
 import asyncpg
 
-from trainings.db import Connection
+from trainings.db import Connection, conditions
 
 COLUMNS = (
     "t.id, t.trainer_id, t.title, t.description, t.type_id, t.difficulty_id, t.media,"
@@ -32,7 +32,7 @@ class Filters:
     def where(self, args: list[Any]) -> str:
         """The conditions on trainings `t` of the filters given only (so each combination gets
         its own plan and index), their arguments appended to `args`."""
-        return _conditions(
+        return conditions(
             [
                 ("t.trainer_id = {}", self.trainer_id),
                 ("t.type_id = {}", self.type_id),
@@ -48,17 +48,6 @@ class Filters:
         """Whether `training_blocks` counts these matches (type and difficulty only), so a page
         jumps to its offset instead of walking to it."""
         return self.trainer_id is None and self.title_prefix is None and self.blocked is None
-
-
-def _conditions(clauses: list[tuple[str, Any]], args: list[Any]) -> str:
-    """The clauses whose value is given, joined by AND (TRUE when none), each `{}` the
-    placeholder of its value, appended to `args`."""
-    given: list[str] = []
-    for sql, value in clauses:
-        if value is not None:
-            args.append(value)
-            given.append(sql.format(f"${len(args)}"))
-    return " AND ".join(given) or "TRUE"
 
 
 def _rows_for(columns: list[tuple[str, Any]], args: list[Any]) -> str:
@@ -147,7 +136,7 @@ async def count(conn: Connection, filters: Filters) -> int:
     type, difficulty or blocked, which no client sends, among the prefix's matches."""
     args: list[Any] = []
     if filters.title_prefix is None:
-        where = _conditions(
+        where = conditions(
             [
                 ("type_id = {}", filters.type_id),
                 ("difficulty_id = {}", filters.difficulty_id),
@@ -283,12 +272,59 @@ async def exercises_of(
 
 async def refresh_rating(conn: Connection, training_id: int) -> None:
     """Recomputes the training's rating totals from its ratings (call with the row locked)."""
+    await refresh_ratings(conn, [training_id])
+
+
+async def refresh_ratings(conn: Connection, training_ids: list[int]) -> None:
+    """Recomputes the rating totals of many trainings from their ratings, in one statement (call
+    with the rows locked)."""
+    if not training_ids:
+        return
     await conn.execute(
         """
-        UPDATE trainings SET
-            rating_sum = (SELECT coalesce(sum(rate), 0) FROM ratings WHERE training_id = $1),
-            rating_count = (SELECT count(*) FROM ratings WHERE training_id = $1)
-        WHERE id = $1
+        UPDATE trainings t SET rating_sum = r.total, rating_count = r.rates
+        FROM (
+            SELECT ids.id, coalesce(sum(ratings.rate), 0) AS total, count(ratings.rate) AS rates
+            FROM unnest($1::bigint[]) AS ids (id)
+            LEFT JOIN ratings ON ratings.training_id = ids.id
+            GROUP BY ids.id
+        ) r
+        WHERE t.id = r.id
         """,
-        training_id,
+        training_ids,
+    )
+
+
+async def lock_many(conn: Connection, training_ids: list[int]) -> None:
+    """Locks these trainings until the transaction ends, in id order (so two writers of the
+    same trainings queue up instead of deadlocking)."""
+    if training_ids:
+        await conn.execute(
+            "SELECT FROM trainings WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE",
+            training_ids,
+        )
+
+
+async def summaries(conn: Connection, training_ids: list[int]) -> list[asyncpg.Record]:
+    """The id, trainer, title and blocked flag of those of these trainings that exist."""
+    return await conn.fetch(
+        "SELECT id, trainer_id, title, blocked FROM trainings WHERE id = ANY($1::bigint[])"
+        " ORDER BY id",
+        training_ids,
+    )
+
+
+async def media_of_trainer(conn: Connection, trainer_id: int) -> list[str]:
+    """The storage object names of the media of a trainer's trainings."""
+    rows = await conn.fetch(
+        "SELECT media FROM trainings WHERE trainer_id = $1 AND media <> ''", trainer_id
+    )
+    return [row["media"] for row in rows]
+
+
+async def delete_of_trainer(conn: Connection, trainer_id: int) -> list[asyncpg.Record]:
+    """Deletes a trainer's trainings, with their exercises and everyone's favourites and ratings
+    of them (ON DELETE CASCADE); the id and media of each deleted training."""
+    return await conn.fetch(
+        "DELETE FROM trainings WHERE trainer_id = $1 RETURNING id, media", trainer_id
     )

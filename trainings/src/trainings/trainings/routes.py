@@ -132,7 +132,9 @@ class TrainingController(Controller):
         owner = await service.trainer_of(request.services, training_id)
         if request.caller.is_admin:
             service.check_names(request.services.catalogue, data.content())
-            return await service.moderate(request.services, training_id, data.moderation())
+            return await service.moderate(
+                request.services, request.caller.id, training_id, data.moderation()
+            )
         if request.caller.is_trainer and request.caller.is_user(owner):
             return await service.update(
                 request.services, request.caller.id, training_id, data.content()

@@ -11,6 +11,8 @@ from litestar.exceptions import NotFoundException
 from prometheus_client import Counter
 
 from trainings import events, outbox
+from trainings.audit import repository as audit
+from trainings.audit.models import Action, TargetType
 from trainings.catalogue.service import Catalogue
 from trainings.db import Connection
 from trainings.errors import PayloadTooLarge, ServiceUnavailable
@@ -300,11 +302,11 @@ async def create(services: Services, trainer_id: int, data: TrainingCreate) -> T
 
 
 async def moderate(
-    services: Services, training_id: int, moderation: AdminTrainingUpdate
+    services: Services, admin_id: int, training_id: int, moderation: AdminTrainingUpdate
 ) -> Training:
-    """An admin's change (the route checked the caller is an admin)."""
+    """An admin's change (the route checked the caller is an admin, `admin_id`)."""
     if moderation.blocked is not None:
-        await _set_blocked(services, training_id, moderation.blocked)
+        await set_blocked(services, training_id, moderation.blocked, admin_id)
     return await get(services, training_id)
 
 
@@ -317,17 +319,41 @@ async def update(
     return await get(services, training_id)
 
 
-async def _set_blocked(services: Services, training_id: int, blocked: bool) -> None:
+async def set_blocked(
+    services: Services,
+    training_id: int,
+    blocked: bool,
+    admin_id: int,
+    note: str | None = None,
+) -> asyncpg.Record:
+    """Blocks or unblocks a training for an admin (`admin_id`, who the audit entry names), and
+    returns its row as it now is (404 for an unknown training). The change, its event and its
+    audit entry are one transaction; setting the value it already has writes none of them, so a
+    retried call is recorded once."""
     async with services.pool.acquire() as conn, conn.transaction():
         row = existing(await repository.lock(conn, training_id))
         if row["blocked"] == blocked:
-            return
+            return row
         await repository.update(conn, training_id, {"blocked": blocked})
         metric = events.TRAINING_BLOCKED_COUNT if blocked else events.TRAINING_UNBLOCKED_COUNT
         await outbox.enqueue(
             conn, events.SOURCE, metric, services.catalogue.type_name(row["type_id"])
         )
+        after: dict[str, Any] = {"blocked": blocked}
+        if note is not None:
+            after["note"] = note
+        await audit.record(
+            conn,
+            admin_id,
+            Action.TRAINING_BLOCKED if blocked else Action.TRAINING_UNBLOCKED,
+            TargetType.TRAINING,
+            training_id,
+            before={"blocked": row["blocked"]},
+            after=after,
+        )
+        changed = await repository.get(conn, training_id)
     services.relay.notify()
+    return existing(changed)
 
 
 async def _edit_content(
