@@ -81,7 +81,7 @@ async def fund_senders(http: httpx.AsyncClient, ids: list[int], receiver: int) -
     for user_id in ids:
         top = await http.post(
             "/payment/top-ups",
-            json={"user_id": user_id, "amount": "5"},
+            json={"user_id": user_id, "amount": "5", "actor_id": 1},
             headers={"Idempotency-Key": uuid.uuid4().hex},
         )
         top.raise_for_status()

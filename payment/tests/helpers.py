@@ -57,6 +57,7 @@ STREAM = "fiufit:events"
 ANVIL_URL = os.environ.get("PAYMENT_TEST_RPC_URL", "http://127.0.0.1:8545")
 ANVIL = ROOT.parent / "overlays/node_modules/.bin/anvil"  # what overlays/infra.sh installs
 SERVICE_TOKEN = "test-service-token"
+ADMIN = 1  # the admin every top-up of the suite names as its actor (the audit's actor_id)
 ENCRYPTION_KEY = Fernet.generate_key().decode()
 OWNER = Account.create()  # the session's owner (the `database` fixture funds it)
 # The shared client carries the service credential; this overrides it with nothing.
@@ -171,7 +172,9 @@ async def balance(client: httpx.AsyncClient, user_id: int) -> Decimal:
 
 async def top_up(client: httpx.AsyncClient, user_id: int, amount: str) -> dict[str, Any]:
     response = await client.post(
-        "/payment/top-ups", json={"user_id": user_id, "amount": amount}, headers=key()
+        "/payment/top-ups",
+        json={"user_id": user_id, "amount": amount, "actor_id": ADMIN},
+        headers=key(),
     )
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()

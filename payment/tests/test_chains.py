@@ -5,6 +5,7 @@ from decimal import Decimal
 from eth_account import Account
 
 from tests.helpers import (
+    ADMIN,
     NO_TOKEN,
     Client,
     balance,
@@ -37,7 +38,9 @@ async def test_every_movement_works_on_eth_tester() -> None:
         )
         assert withdrawal.status_code == 201 and withdrawal.json()["status"] == "confirmed"
         broke = await tester.post(
-            "/payment/top-ups", json={"user_id": bob["user_id"], "amount": "5"}, headers=key()
+            "/payment/top-ups",
+            json={"user_id": bob["user_id"], "amount": "5", "actor_id": ADMIN},
+            headers=key(),
         )
         assert broke.status_code == 400 and broke.json()["detail"].startswith("Insufficient")
         poor = await tester.post(
@@ -66,7 +69,11 @@ async def test_unreachable_chain_is_503(client: Client) -> None:
         # Requests that are valid in every other respect (the healthy app below accepts the same
         # ones), so that only the chain's absence can refuse them.
         requests = [
-            ("/payment/top-ups", {"user_id": user["user_id"], "amount": "1"}, key()),
+            (
+                "/payment/top-ups",
+                {"user_id": user["user_id"], "amount": "1", "actor_id": ADMIN},
+                key(),
+            ),
             (
                 "/payment/withdrawals",
                 {"user_id": user["user_id"], "address": Account.create().address, "amount": "0.1"},
@@ -100,7 +107,9 @@ async def test_a_reset_chain_fails_what_it_lost_and_starts_clean() -> None:
         user = await wallet(first)
         inject(first.app, "payout")  # dies with the top-up signed and recorded, not sent
         lost = await first.post(
-            "/payment/top-ups", json={"user_id": user["user_id"], "amount": "0.5"}, headers=key()
+            "/payment/top-ups",
+            json={"user_id": user["user_id"], "amount": "0.5", "actor_id": ADMIN},
+            headers=key(),
         )
         assert lost.status_code == 500
         [entry] = (await first.get("/payment/transactions", params={"kind": "top_up"})).json()[

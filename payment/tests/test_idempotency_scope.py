@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from eth_account import Account
 
-from tests.helpers import Client, balance, key, top_up, wallet
+from tests.helpers import ADMIN, Client, balance, key, top_up, wallet
 
 
 async def test_a_key_used_first_by_another_user_does_not_block_the_owner(client: Client) -> None:
@@ -45,10 +45,14 @@ async def test_top_up_keys_are_scoped_to_the_receiving_user(client: Client) -> N
     first, second = await wallet(client), await wallet(client)
     shared = key()
     one = await client.post(
-        "/payment/top-ups", json={"user_id": first["user_id"], "amount": "0.01"}, headers=shared
+        "/payment/top-ups",
+        json={"user_id": first["user_id"], "amount": "0.01", "actor_id": ADMIN},
+        headers=shared,
     )
     two = await client.post(
-        "/payment/top-ups", json={"user_id": second["user_id"], "amount": "0.01"}, headers=shared
+        "/payment/top-ups",
+        json={"user_id": second["user_id"], "amount": "0.01", "actor_id": ADMIN},
+        headers=shared,
     )
     assert (one.status_code, two.status_code) == (201, 201), (one.text, two.text)
     assert one.json()["id"] != two.json()["id"]

@@ -4,7 +4,7 @@ from typing import Any
 import asyncpg
 from redis.asyncio import Redis
 
-from tests.helpers import Client, eventually, key, published, top_up, wallet
+from tests.helpers import ADMIN, Client, eventually, key, published, top_up, wallet
 
 
 async def pages(client: Client, size: int, **params: Any) -> tuple[list[int], set[int]]:
@@ -57,12 +57,12 @@ async def test_the_kept_counts_are_the_ledgers_by_kind(
     entry = await top_up(client, user["user_id"], "0.1")
     replay = await client.post(  # the same key: no second row, no second count
         "/payment/top-ups",
-        json={"user_id": user["user_id"], "amount": "0.1"},
+        json={"user_id": user["user_id"], "amount": "0.1", "actor_id": ADMIN},
         headers={"Idempotency-Key": "kept-counts"},
     )
     again = await client.post(
         "/payment/top-ups",
-        json={"user_id": user["user_id"], "amount": "0.1"},
+        json={"user_id": user["user_id"], "amount": "0.1", "actor_id": ADMIN},
         headers={"Idempotency-Key": "kept-counts"},
     )
     assert replay.status_code == 201 and again.status_code == 200

@@ -6,6 +6,7 @@ import pytest
 from eth_account import Account
 
 from tests.helpers import (
+    ADMIN,
     Client,
     balance,
     funded_owner,
@@ -127,7 +128,9 @@ async def test_top_up_beyond_the_pool_is_400() -> None:
     async with running(owner_private_key=owner.key.hex(), initial_pool=Decimal("0.5")) as small:
         user = await wallet(small)
         response = await small.post(
-            "/payment/top-ups", json={"user_id": user["user_id"], "amount": "0.6"}, headers=key()
+            "/payment/top-ups",
+            json={"user_id": user["user_id"], "amount": "0.6", "actor_id": ADMIN},
+            headers=key(),
         )
         assert response.status_code == 400, response.text
         assert response.json()["detail"].startswith("Insufficient funds")
@@ -138,7 +141,9 @@ async def test_top_up_beyond_the_pool_is_400() -> None:
 async def test_amount_above_the_maximum_is_400(client: Client) -> None:
     user = await wallet(client)
     response = await client.post(
-        "/payment/top-ups", json={"user_id": user["user_id"], "amount": "10.5"}, headers=key()
+        "/payment/top-ups",
+        json={"user_id": user["user_id"], "amount": "10.5", "actor_id": ADMIN},
+        headers=key(),
     )
     assert response.status_code == 400 and "maximum" in response.json()["detail"]
 
@@ -155,7 +160,7 @@ async def test_unknown_wallets_are_404(client: Client) -> None:
             {"sender_id": 987654, "receiver_id": user["user_id"], "amount": "1"},
         ),
         ("/payment/withdrawals", {"user_id": 987654, "address": user["address"], "amount": "1"}),
-        ("/payment/top-ups", {"user_id": 987654, "amount": "1"}),
+        ("/payment/top-ups", {"user_id": 987654, "amount": "1", "actor_id": ADMIN}),
     ]
     for path, body in cases:
         response = await client.post(path, json=body, headers=key())
@@ -185,7 +190,9 @@ async def test_unknown_wallets_are_404(client: Client) -> None:
 async def test_bad_amounts_are_400(client: Client, amount: object) -> None:
     user = await funded(client, "0.01")
     response = await client.post(
-        "/payment/top-ups", json={"user_id": user["user_id"], "amount": amount}, headers=key()
+        "/payment/top-ups",
+        json={"user_id": user["user_id"], "amount": amount, "actor_id": ADMIN},
+        headers=key(),
     )
     if amount == "1e-5":  # exponents are read as the decimal they name
         assert response.status_code == 201, response.text
@@ -198,7 +205,7 @@ async def test_bad_amounts_are_400(client: Client, amount: object) -> None:
 async def test_amounts_with_nul_or_surrogates_are_400(client: Client) -> None:
     user = await funded(client, "0.01")
     for amount in (b'"0.01\\u0000"', b'"\\ud800"', b'"0.0\\udc001"', b"1" + b"0" * 5000):
-        body = b'{"user_id": %d, "amount": %s}' % (user["user_id"], amount)
+        body = b'{"user_id": %d, "amount": %s, "actor_id": 1}' % (user["user_id"], amount)
         response = await client.post(
             "/payment/top-ups", content=body, headers={**key(), "Content-Type": "application/json"}
         )
@@ -208,7 +215,7 @@ async def test_amounts_with_nul_or_surrogates_are_400(client: Client) -> None:
 async def test_a_new_movement_names_its_entry_and_a_replay_does_not(client: Client) -> None:
     user = await wallet(client)
     once = key()
-    body = {"user_id": user["user_id"], "amount": "0.01"}
+    body = {"user_id": user["user_id"], "amount": "0.01", "actor_id": ADMIN}
     created = await client.post("/payment/top-ups", json=body, headers=once)
     assert created.status_code == 201, created.text
     location = created.headers["location"]
@@ -221,7 +228,9 @@ async def test_a_new_movement_names_its_entry_and_a_replay_does_not(client: Clie
 async def test_numbers_are_accepted_as_amounts(client: Client) -> None:
     user = await wallet(client)
     response = await client.post(
-        "/payment/top-ups", json={"user_id": user["user_id"], "amount": 0.05}, headers=key()
+        "/payment/top-ups",
+        json={"user_id": user["user_id"], "amount": 0.05, "actor_id": ADMIN},
+        headers=key(),
     )
     assert response.status_code == 201 and response.json()["amount"] == "0.05"
 
@@ -258,6 +267,8 @@ async def test_bad_movement_requests_are_400(client: Client) -> None:
 
 async def test_movements_require_the_service_credential(client: Client) -> None:
     response = await client.post(
-        "/payment/top-ups", json={"user_id": 1, "amount": "1"}, headers={"X-Service-Token": ""}
+        "/payment/top-ups",
+        json={"user_id": 1, "amount": "1", "actor_id": ADMIN},
+        headers={"X-Service-Token": ""},
     )
     assert response.status_code == 401

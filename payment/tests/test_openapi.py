@@ -60,7 +60,7 @@ async def funded(settings: Settings) -> AsyncIterator[Settings]:
             assert created.status_code == 201, created.text
             topped = await client.post(
                 "/payment/top-ups",
-                json={"user_id": user_id, "amount": "1"},
+                json={"user_id": user_id, "amount": "1", "actor_id": 1},
                 headers={"Idempotency-Key": f"contract-test-{user_id}"},
             )
             assert topped.status_code == 201, topped.text

@@ -20,6 +20,7 @@ from eth_account.signers.local import LocalAccount
 from payment.chain.client import PAYOUT_GAS
 from payment.db import ACCOUNT_LOCK
 from tests.helpers import (
+    ADMIN,
     ANVIL_URL,
     BURNER_RUNTIME,
     balance,
@@ -104,7 +105,7 @@ async def test_a_top_up_cannot_spend_a_deposit_awaiting_its_payout(
             # The pool holds exactly Alice's 0.3, and it is hers.
             contract = await contract_of(db, owner.address, int(rpc("eth_chainId"), 16))
             assert int(rpc("eth_getBalance", contract, "latest"), 16) == 3 * 10**17
-            body = {"user_id": bob["user_id"], "amount": "0.3"}
+            body = {"user_id": bob["user_id"], "amount": "0.3", "actor_id": ADMIN}
             top = asyncio.create_task(http.post("/payment/top-ups", json=body, headers=key()))
             two_waiting = waiting_for_the_owner(db, 2)
 

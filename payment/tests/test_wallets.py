@@ -42,7 +42,7 @@ async def test_private_key_is_sealed_at_rest(client: Client, db: asyncpg.Connect
     created = await wallet(client)
     row = await db.fetchrow("SELECT * FROM wallets WHERE user_id = $1", created["user_id"])
     assert row is not None
-    assert set(dict(row)) == {"user_id", "address", "sealed_key", "created_at"}
+    assert set(dict(row)) == {"user_id", "address", "sealed_key", "created_at", "unlinked_at"}
     private_key = KeyBox(ENCRYPTION_KEY).open(bytes(row["sealed_key"]))
     assert Account.from_key(private_key).address == created["address"]
     assert private_key not in bytes(row["sealed_key"])

@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 
 from payment import __version__, access, contract, errors, openapi, protocol
 from payment.amounts import to_wei
+from payment.audit.routes import AuditController
 from payment.chain.client import Chain
 from payment.chain.deploy import ensure_contract, fund_tester_owner, owner_account
 from payment.chain.errors import ChainUnavailable
@@ -147,7 +148,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                         log.warning("background task %s did not stop at shutdown", task.get_name())
 
     app = Litestar(
-        route_handlers=[HealthController, WalletController, MovementController],
+        route_handlers=[HealthController, WalletController, MovementController, AuditController],
         lifespan=[lifespan],
         state=State({"settings": settings, "started_at": time.monotonic()}),
         cors_config=CORSConfig(

@@ -85,6 +85,12 @@ class Settings(OriginRegexSettings):
     min_withdrawal: Decimal = Field(default=Decimal("0.001"), gt=0)
     # Withdrawals (new idempotency keys) one user may request per rolling hour.
     withdrawals_per_hour: int = Field(default=10, ge=1)
+    # ETH: a wallet whose available balance (the chain's, less its gas grants) is at most this
+    # may be deleted with its user; more is the user's money, to withdraw first (409). What is
+    # left stays in the unlinked wallet, whose key the platform keeps to sweep it. At least
+    # PAYMENT_MIN_WITHDRAWAL (checked below): a balance no withdrawal can take must not make an
+    # account undeletable.
+    deletion_dust_eth: Decimal = Field(default=Decimal("0.001"), ge=0, decimal_places=18)
     # Largest amount one movement may carry, in ETH.
     max_amount: Decimal = Field(default=Decimal("10"), gt=0)
     # Blocks on top of the receipt's block before a transaction counts as confirmed (1 = mined).
@@ -152,6 +158,15 @@ class Settings(OriginRegexSettings):
     def _pool_bounds(self) -> Self:
         if self.database_pool_min > self.database_pool_max:
             raise ValueError("PAYMENT_DATABASE_POOL_MIN must not exceed PAYMENT_DATABASE_POOL_MAX")
+        return self
+
+    @model_validator(mode="after")
+    def _dust_is_not_withdrawable(self) -> Self:
+        if self.deletion_dust_eth < self.min_withdrawal:
+            raise ValueError(
+                "PAYMENT_DELETION_DUST_ETH must be at least PAYMENT_MIN_WITHDRAWAL: a balance "
+                "below the minimum withdrawal could never be withdrawn before a deletion"
+            )
         return self
 
     @model_validator(mode="after")

@@ -37,10 +37,12 @@ class WithdrawalIn(BaseModel):
 
 
 class TopUpIn(BaseModel):
-    """From the contract's pool to a user's wallet. Unknown fields are ignored."""
+    """From the contract's pool to a user's wallet, by an admin (``actor_id``, recorded in the
+    audit log with the entry). Unknown fields are ignored."""
 
     user_id: UserId
     amount: Amount
+    actor_id: UserId = Field(description="The admin who tops the wallet up")
 
 
 class Entry(BaseModel):

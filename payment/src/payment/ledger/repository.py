@@ -76,14 +76,29 @@ def _row(record: asyncpg.Record, names: tuple[str, ...] | None = None) -> Row:
     return Row(**values)
 
 
-async def insert(conn: Connection, entry: NewEntry, chain_id: int | None) -> Row | None:
-    """The new row, or None when (kind, key owner, idempotency_key) exists already."""
+async def insert(
+    conn: Connection, entry: NewEntry, chain_id: int | None, linked: bool = False
+) -> Row | None:
+    """The new row, or None when (kind, key owner, idempotency_key) exists already or, with
+    ``linked``, when a user it names no longer has the wallet it names.
+
+    ``linked`` is for a request's movement, whose wallets were read before: the statement
+    takes a share lock on them (KEY SHARE, which only a change of the user id conflicts with),
+    so a deletion that unlinks one of them either waits for this row to commit (and sees it) or
+    commits first, and then this insert finds the wallet unlinked and writes nothing (the
+    wallet is checked again once the lock is granted)."""
     record = await conn.fetchrow(
         f"""
+        WITH named AS (
+            SELECT user_id FROM wallets
+            WHERE $12 AND ((user_id = $4 AND address = $6) OR (user_id = $5 AND address = $7))
+            FOR KEY SHARE
+        )
         INSERT INTO ledger (kind, idempotency_key, request_hash, sender_id, receiver_id,
                             sender_address, receiver_address, amount_wei, step, chain_id,
                             refund_of)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+        SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11
+        WHERE NOT $12 OR (SELECT count(*) FROM named) = num_nonnulls($4::bigint, $5::bigint)
         ON CONFLICT (kind, key_owner, idempotency_key) DO NOTHING
         RETURNING {COLUMNS}
         """,
@@ -98,6 +113,7 @@ async def insert(conn: Connection, entry: NewEntry, chain_id: int | None) -> Row
         entry.first_step,
         chain_id,
         entry.refund_of,
+        linked,
     )
     return _row(record) if record else None
 

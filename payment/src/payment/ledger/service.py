@@ -11,6 +11,7 @@ from litestar.exceptions import ClientException, NotFoundException, TooManyReque
 from web3 import Web3
 
 from payment.amounts import AmountError, format_eth, to_wei
+from payment.audit import repository as audit
 from payment.chain.errors import ChainUnavailable
 from payment.db import WITHDRAWAL_LOCK, Connection, connection, found
 from payment.errors import Conflict
@@ -23,6 +24,7 @@ from payment.services import Services
 from payment.wallets.repository import WalletRow
 
 NO_TRANSACTION = "Non existent transaction"
+NO_WALLET = "Non existent wallet"
 
 
 @dataclass(frozen=True)
@@ -133,10 +135,17 @@ async def withdraw(services: Services, key: str, body: WithdrawalIn) -> Outcome:
 async def top_up(services: Services, key: str, body: TopUpIn) -> Outcome:
     user_id, wei = body.user_id, amount_wei(body.amount, services.settings.max_amount)
     [receiver], row = await _wallets(services, "top_up", user_id, key, user_id)
+    # The admin is not part of the request's identity: a retry of the key by another admin
+    # answers the first top-up, whose audit entry names the admin who made it.
     digest = request_hash(user_id=user_id, wei=wei)
     contract = services.chain.contract_address
     entry = NewEntry("top_up", key, digest, None, user_id, contract, receiver.address, wei)
-    return await execute(services, entry, row)
+
+    async def audited(conn: Connection, row: Row) -> None:
+        after = {"amount": format_eth(row.amount_wei), "entry_id": row.id}
+        await audit.record(conn, body.actor_id, "wallet_topped_up", "user", user_id, after=after)
+
+    return await execute(services, entry, row, recorded=audited)
 
 
 async def execute(
@@ -144,11 +153,13 @@ async def execute(
     entry: NewEntry,
     row: Row | None,
     before_insert: Callable[[], Awaitable[None]] | None = None,
+    recorded: Callable[[Connection, Row], Awaitable[None]] | None = None,
 ) -> Outcome:
     """Insert the row unless ``row``, the one with this key, was found, and drive it; a
     replay never sends anything new, it only waits for the first request's row.
     ``before_insert`` checks a new request only (a replay answers with the first request's
-    row)."""
+    row); ``recorded`` writes what goes with a new row (its audit entry) in the insert's
+    transaction, so a replay, which inserts nothing, writes nothing either."""
     pool, chain, engine = services.pool, services.chain, services.engine
     wait = services.settings.request_wait
     replayed = row is not None
@@ -160,20 +171,24 @@ async def execute(
         withdrawal = entry.kind == "withdrawal"
         async with (
             connection(pool) as conn,
-            # A withdrawal's rate check holds its lock to the end of the insert's transaction;
-            # the other kinds' insert is one statement.
-            conn.transaction() if withdrawal else nullcontext(),
+            # A withdrawal's rate check holds its lock to the end of the insert's transaction,
+            # a top-up's audit entry commits with its row; a transfer's insert is one statement.
+            conn.transaction() if withdrawal or recorded else nullcontext(),
         ):
             if withdrawal:
                 row = await _within_rate(conn, entry, services.settings.withdrawals_per_hour)
                 replayed = row is not None
             if row is None:
-                row = await ledger.insert(conn, entry, chain_id)
-                if row is None:  # a concurrent request with the same key won the insert
+                row = await ledger.insert(conn, entry, chain_id, linked=True)
+                if row is not None and recorded is not None:
+                    await recorded(conn, row)
+                elif row is None:  # a concurrent request with the same key won the insert
                     replayed = True
                     row = await ledger.get_by_key(
                         conn, entry.kind, entry.key_owner, entry.idempotency_key
                     )
+                    if row is None:  # no such key: a wallet was unlinked since it was read
+                        raise NotFoundException(NO_WALLET)
     assert row is not None
     if row.request_hash != entry.request_hash:
         raise Conflict("Idempotency-Key was already used with a different request")

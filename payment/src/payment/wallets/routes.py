@@ -2,11 +2,12 @@
 
 from typing import Annotated
 
-from litestar import Controller, get, post
+from litestar import Controller, delete, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, PathParameter
 from litestar.response import Response
 
+from payment.errors import Conflict
 from payment.inputs import ID_MAX
 from payment.security import ApiRequest, require_service_token
 from payment.wallets import service
@@ -44,3 +45,16 @@ class WalletController(Controller):
     @get("/{user_id:int}/balance")
     async def balance(self, user_id: UserPath, request: ApiRequest) -> BalanceOut:
         return await service.balance(request.services, user_id)
+
+    @delete(
+        "/{user_id:int}",
+        status_code=204,
+        raises=[Conflict],
+        description="Unlinks a deleted user from their wallet and ledger rows (204, also for a "
+        "user without a wallet). 409 while the wallet holds more than PAYMENT_DELETION_DUST_ETH "
+        "of the user's money (withdraw it first) or has movements in flight. The ledger keeps "
+        "every row, without the user's id; the wallet's key stays sealed, for the platform to "
+        "sweep what is left. The wallet then reads as 404, and a new POST makes a new wallet.",
+    )
+    async def remove(self, user_id: UserPath, request: ApiRequest) -> None:
+        await service.delete(request.services, user_id)
