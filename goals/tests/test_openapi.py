@@ -22,9 +22,18 @@ from pydantic import BaseModel, ValidationError
 from goals.app import create_app
 from goals.catalogue.models import NAMES
 from goals.goals.models import GoalCreate, GoalUpdate
-from goals.params import BLANK
+from goals.params import BLANK, EXACT_USER_ID
 from tests.fuzz import EXAMPLES, fuzz, serve
-from tests.helpers import Client, FakeClock, admin, create_goal, make_settings, new_goal, user
+from tests.helpers import (
+    SERVICE_TOKEN,
+    Client,
+    FakeClock,
+    admin,
+    create_goal,
+    make_settings,
+    new_goal,
+    user,
+)
 
 SPEC = "/goals/documentation/openapi.json"
 
@@ -45,7 +54,7 @@ def assert_nothing_found(base_url: str, headers: dict[str, str] | None) -> None:
 
 def test_a_fuzzer_finds_nothing_as_an_admin(served: str) -> None:
     # 13 to 55 s on the 2-CPU test machine (with the other suites running), 60 examples.
-    assert_nothing_found(served, admin())
+    assert_nothing_found(served, {**admin(), "X-Service-Token": SERVICE_TOKEN})
 
 
 def test_a_fuzzer_finds_nothing_without_a_token(served: str) -> None:
@@ -150,8 +159,31 @@ def test_the_schema_states_the_bounds_the_code_holds(document: dict[str, Any]) -
     readiness = document["paths"]["/goals/readiness"]["get"]["responses"]
     assert readiness["503"]["content"] == readiness["200"]["content"]  # the report, not an Error
     assert document["components"]["securitySchemes"] == {
-        "BearerToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+        "BearerToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+        "ServiceToken": {
+            "type": "apiKey",
+            "name": "X-Service-Token",
+            "in": "header",
+            "description": "The credential FiuFit services present to each other",
+        },
     }
+    assert document["security"] == [{"BearerToken": []}]
+    internal = {
+        (path, method): operation
+        for path, item in document["paths"].items()
+        if path.startswith("/internal/")
+        for method, operation in item.items()
+    }
+    assert set(internal) == {
+        ("/internal/users/{user_id}", "delete"),
+        ("/internal/users/{user_id}/export", "get"),
+    }
+    for operation in internal.values():
+        assert operation["security"] == [{"ServiceToken": []}]  # not a user's Bearer token
+        assert {"400", "401", "503"} <= set(operation["responses"])
+        assert "403" not in operation["responses"]
+        [user_id] = operation["parameters"]
+        assert user_id["schema"]["pattern"] == EXACT_USER_ID
 
 
 # A goal's way through the document

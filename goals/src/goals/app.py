@@ -24,6 +24,7 @@ from goals.errors import exception_handlers
 from goals.goals.routes import GoalController
 from goals.goals.service import IMAGE_WORDING
 from goals.health import HealthController
+from goals.internal.routes import InternalController
 from goals.logs import configure_logging
 from goals.outbox import OutboxRelay
 from goals.progress.routes import ProgressController
@@ -134,7 +135,13 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
                         log.warning("background task %s did not stop at shutdown", task.get_name())
 
     app = Litestar(
-        route_handlers=[HealthController, CatalogueController, GoalController, ProgressController],
+        route_handlers=[
+            HealthController,
+            CatalogueController,
+            GoalController,
+            ProgressController,
+            InternalController,
+        ],
         lifespan=[lifespan],
         before_request=authenticate,
         state=State({"settings": settings, "started_at": time.monotonic()}),

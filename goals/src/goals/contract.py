@@ -7,7 +7,9 @@ own, after it:
   server still names it `user_id` or `goal_id` in its error messages);
 - links from a created goal to the operations that read, edit and delete it, so a client (or a
   stateful test) can follow one to the next;
-- the fields the app echoes back in an edit, documented as ignored.
+- the fields the app echoes back in an edit, documented as ignored;
+- the internal operations (`security.SERVICE`, /internal/…) require the service credential
+  (`ServiceToken`), not a user's token, and never answer 403.
 """
 
 from litestar import Litestar
@@ -22,6 +24,9 @@ from litestar.openapi.spec import (
     Reference,
     Schema,
 )
+from litestar.routes import HTTPRoute
+
+from goals import openapi
 
 USER_PATH, GOAL_PATH = "/goals/{user_id}", "/goals/{goal_id}"
 GOALS_PATH = "/goals/{id}"
@@ -52,10 +57,12 @@ IGNORED_IN_EDITS = (
 DESCRIPTION = """\
 Personal goals, their progress log and the metric catalogue of FiuFit.
 
-Every operation but the health checks needs `Authorization: Bearer <FiuFit JWT>`: without a
-valid one the answer is 401, before anything else is looked at; a valid one without the right
-is 403. Errors are `{"detail": "…"}`, plus `errors` (one entry per problem) when the input
-failed validation.
+Every operation but the health checks and the internal ones needs `Authorization: Bearer
+<FiuFit JWT>`: without a valid one the answer is 401, before anything else is looked at; a valid
+one without the right is 403. The internal operations (`/internal/…`, called by the users
+service, never routed by the public ingress) need the service credential in `X-Service-Token`
+instead: without it, or with a wrong one, the answer is 401. Errors are `{"detail": "…"}`, plus
+`errors` (one entry per problem) when the input failed validation.
 
 Bodies are read as the 2023 mobile app sends them: unknown fields are ignored, quantities may be
 numeric strings, blanks around text and dates are ignored. Input that cannot be stored (a NUL,
@@ -69,6 +76,7 @@ def complete(app: Litestar) -> None:
     _one_path_for_goals(doc)
     _links(doc)
     _ignored_fields(doc)
+    _service_operations(app, doc)
 
 
 def _operations(item: PathItem) -> dict[str, Operation]:
@@ -130,3 +138,26 @@ def _ignored_fields(doc: OpenAPI) -> None:
         "Every field is optional: absent or null leaves it unchanged. The app echoes the whole"
         " goal; the fields it may not change are ignored, and so is any other"
     )
+
+
+def _service_operations(app: Litestar, doc: OpenAPI) -> None:
+    """The operations of the routes marked SERVICE take the service credential only."""
+    assert isinstance(doc.components, Components)
+    doc.components.security_schemes = {
+        **(doc.components.security_schemes or {}),
+        **openapi.SERVICE_TOKEN,
+    }
+    requirement: list[dict[str, list[str]]] = [{name: []} for name in openapi.SERVICE_TOKEN]
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            if not handler.opt.get("service"):
+                continue
+            item = (doc.paths or {})[route.path_format]
+            for method in handler.http_methods:
+                operation = getattr(item, method.lower(), None)
+                if not isinstance(operation, Operation):
+                    continue  # OPTIONS: Litestar's own handler, not in the document
+                operation.security = requirement
+                (operation.responses or {}).pop("403", None)  # no role, no ownership

@@ -24,9 +24,10 @@ UNSTORABLE: tuple[type[Exception], ...] = (asyncpg.DataError,)
 
 
 async def _keep_session(conn: object) -> None:
-    """No session state to reset: this service never SETs, LISTENs, takes advisory locks or
-    keeps cursors. asyncpg still rolls back a leftover transaction; skipping its RESET ALL saves
-    a round trip on every release."""
+    """No session state to reset: this service never SETs a session setting, LISTENs, takes
+    advisory locks or keeps cursors (the one setting it sets, goals.erasing_user, is local to
+    its transaction). asyncpg still rolls back a leftover transaction; skipping its RESET ALL
+    saves a round trip on every release."""
 
 
 async def open_pool(dsn: str, min_size: int, max_size: int) -> asyncpg.Pool:

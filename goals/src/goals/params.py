@@ -51,7 +51,36 @@ def _id(what: str) -> PathParameter:
     return PathParameter(ge=0, le=MAX_ID, description=what, schema_extra={"maximum": MAX_ID})
 
 
+def at_most(bound: int) -> str:
+    """A regex of the decimal numerals of 0 to `bound`, without leading zeros: one alternative
+    per digit where a numeral first falls below `bound`'s."""
+    digits = str(bound)
+    shorter = [f"[1-9][0-9]{{0,{len(digits) - 2}}}"] if len(digits) > 1 else []
+    below = []
+    for position, digit in enumerate(digits):
+        lowest = 1 if position == 0 else 0
+        if int(digit) > lowest:
+            rest = len(digits) - position - 1
+            tail = f"[0-9]{{{rest}}}" if rest else ""
+            below.append(f"{digits[:position]}[{lowest}-{int(digit) - 1}]{tail}")
+    return "|".join(["0", *shorter, *below, digits])
+
+
 UserId = Annotated[int, _id("The user's id")]
+# A user's id written exactly (ASCII digits, no sign, no leading zero, a bigint): the internal
+# routes refuse with a 400 what `int` would read otherwise ("1e3", "+5", " 5"), or a
+# non-integer segment, which an `{id:int}` path answers 404.
+EXACT_USER_ID = f"^(?:{at_most(MAX_ID)})$"
+ExactUserId = Annotated[
+    str,
+    PathParameter(
+        min_length=1,
+        max_length=len(str(MAX_ID)),
+        pattern=EXACT_USER_ID,
+        description="The user's id: a decimal integer from 0 to 2**63 - 1, no leading zero",
+        examples=[Example(value="5")],
+    ),
+]
 GoalId = Annotated[int, _id("The goal's id")]
 MetricPath = Annotated[
     str,

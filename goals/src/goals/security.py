@@ -1,10 +1,16 @@
 """Who is calling: the bearer token is verified by `authenticate` before the body or parameters
 are read, so a missing or bad token is always a 401, whatever else is wrong with the request;
-and the request class routes read the caller and the services from (`ApiRequest`)."""
+the internal routes (`SERVICE`) take the service credential instead, in the guard
+`require_service_token`; and the request class routes read the caller and the services from
+(`ApiRequest`)."""
 
+import hmac
 from typing import Any
 
 from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException
+from litestar.handlers.base import BaseRouteHandler
 
 from goals.protocol import JSONRequest
 from goals.services import Services
@@ -14,6 +20,12 @@ _AUTHORIZATION = b"authorization"
 # Where the verified caller waits for `ApiRequest.caller`: the scope's own state dict
 # (`request.state` builds a State object on every access).
 _CALLER = "goals.caller"
+
+SERVICE_TOKEN_HEADER = "X-Service-Token"
+# Put on a controller that other FiuFit services call (with `guards=[require_service_token]`):
+# its routes take the service credential, never a user's token. tests/test_internal.py checks
+# that every route so marked has the guard.
+SERVICE: dict[str, Any] = {"service": True}
 
 
 class ApiRequest(JSONRequest):
@@ -36,13 +48,28 @@ class ApiRequest(JSONRequest):
         return caller
 
 
+async def require_service_token(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # type: ignore[type-arg]
+    """The internal routes' guard: the service credential (GOALS_SERVICE_TOKEN), compared in
+    constant time. Async although it awaits nothing: Litestar runs a sync guard in a worker
+    thread."""
+    if connection.scope.get("method") == "OPTIONS":
+        return  # it only lists the path's methods (Allow), as on every route
+    services: Services = connection.app.state.services
+    expected = services.settings.service_token.get_secret_value()
+    presented = connection.headers.get(SERVICE_TOKEN_HEADER, "")
+    if not hmac.compare_digest(presented.encode(), expected.encode()):
+        raise NotAuthorizedException("Missing or wrong service credential")
+
+
 async def authenticate(request: Request[Any, Any, Any]) -> None:
     """The app's `before_request`: every route but the public ones (opt=PUBLIC, and the
-    OpenAPI documentation's) needs a valid Bearer token. It runs before Litestar reads the
+    OpenAPI documentation's) and the internal ones (opt=SERVICE: their guard has checked the
+    service credential already) needs a valid Bearer token. It runs before Litestar reads the
     route's parameters and body, as a guard would; a hook because Litestar copies the route
     handler for each guard it calls, on every request."""
     scope = request.scope
-    if scope["route_handler"].opt.get("public") or scope["method"] == "OPTIONS":
+    opt = scope["route_handler"].opt
+    if opt.get("public") or opt.get("service") or scope["method"] == "OPTIONS":
         return  # OPTIONS only lists the path's methods (Allow); the gateway builds 405s from it
     documentation = request.app.openapi_config
     if documentation and documentation.path and scope["path"].startswith(documentation.path):

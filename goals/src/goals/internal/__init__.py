@@ -1,0 +1,1 @@
+"""What other FiuFit services ask of goals about a user as a whole: erasure and export."""
