@@ -1,7 +1,9 @@
 """Pure functions, no I/O: completion dates, deadlines, a goal's shape (expiry), the progress
-window, numbers on the wire, image names and sizes, and the inline budget."""
+window, numbers on the wire, image names and sizes, the inline budget, and the internal routes'
+user ids."""
 
 import base64
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -23,6 +25,7 @@ from goals.goals.service import (
 )
 from goals.inline import inline_within_budget
 from goals.numbers import NonNegativeQuantity, PositiveQuantity, as_number
+from goals.params import EXACT_USER_ID, at_most
 from goals.progress.window import window
 from goals.storage import KnownSizes, base64_length
 
@@ -226,3 +229,23 @@ async def test_the_budget_caps_the_number_of_images() -> None:
     )
     assert images == ["a", "b", None]
     assert omitted == [False, False, True]
+
+
+# The internal routes' user ids
+
+
+@pytest.mark.parametrize("bound", [0, 1, 9, 10, 99, 100, 305, 1000, 2024])
+def test_at_most_reads_exactly_the_numerals_up_to_its_bound(bound: int) -> None:
+    numeral = re.compile(f"^(?:{at_most(bound)})$")
+    assert [n for n in range(3000) if numeral.fullmatch(str(n))] == list(range(bound + 1))
+    assert not numeral.fullmatch("00") and not numeral.fullmatch(f"0{min(bound, 9)}")
+
+
+def test_an_exact_user_id_is_a_bigint_written_plainly() -> None:
+    exact = re.compile(EXACT_USER_ID)
+    for value in ("0", "5", str(2**63 - 1), str(2**63 - 2), "9" * 18, str(10**18)):
+        assert exact.fullmatch(value), value
+    for value in ("", "00", "05", str(2**63), "9" * 19, "-1", "+5", "1e3", " 5", "\u0665"):
+        assert not exact.fullmatch(value), value
+    for n in range(2**63 - 1000, 2**63 + 1000):
+        assert bool(exact.fullmatch(str(n))) == (n < 2**63)

@@ -29,7 +29,8 @@ class Settings(OriginRegexSettings):
     redis_url: SecretStr
     # authentication: JWKS for local token checks, and the image storage endpoints.
     auth_url: str
-    # Presented in X-Service-Token to authentication.
+    # Presented in X-Service-Token to authentication, and required in X-Service-Token on the
+    # internal routes (the users service presents it: one credential for every FiuFit service).
     service_token: SecretStr
     jwt_issuer: str = "fiufit-authentication"
     jwks_max_age: float = Field(default=300.0, ge=0)
