@@ -1,5 +1,6 @@
 """What keeps a request's cost flat as data grows, checked by its structure, never by timing:
-each list query reads an index in its own order and stops at the page's end, and no route
+each list query reads an index in its own order and stops at the page's end, an export's
+progress is read from the user's range of an index, and no route
 makes Litestar open a task group to resolve its dependencies."""
 
 import json
@@ -11,6 +12,7 @@ from litestar import Litestar
 from litestar.routes import HTTPRoute
 
 from goals.goals import repository as goals
+from goals.internal import repository as internal
 from goals.progress import repository as progress
 from tests.helpers import START
 
@@ -94,6 +96,23 @@ async def test_a_progress_window_reads_only_the_index_range_of_the_users_metric(
     assert scan["Node Type"] == "Index Only Scan"
     assert scan["Index Name"] == "progress_log_window_idx"
     assert scan["Actual Rows"] == 17  # user 5's changes in the last 7 days: hours 5, 15, … 165
+
+
+async def test_an_exports_progress_reads_only_the_users_entries(db: asyncpg.Pool) -> None:
+    # 5 000 entries of 10 users, 500 of them user 5's, spread over 50 goals of each user.
+    await db.execute(
+        """
+        INSERT INTO progress_log (user_id, metric, goal_id, progress, delta, recorded_at)
+        SELECT n % 10, 'distance', n % 500, n, 1, $1::timestamptz - n * interval '1 hour'
+        FROM generate_series(1, 5000) AS n
+        """,
+        START,
+    )
+    plan = await explained(db, internal.progress_of_goals, 5, list(range(5, 500, 10)), 1001)
+    nodes = plan.nodes()
+    [scan] = [n for n in nodes if n.get("Relation Name") == "progress_log"]
+    assert scan["Actual Rows"] == 500  # user 5's entries, nobody else's
+    assert "progress_log_window_idx" in {n.get("Index Name") for n in nodes}
 
 
 def test_no_route_resolves_two_dependencies_at_once(app: Litestar) -> None:
