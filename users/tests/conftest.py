@@ -1,7 +1,8 @@
 """Tests run the app in process against the real servers of the local stack: Postgres (db
 `users_test`), Redis (db 1), SecantusDB (db `fiufit_test_users`), the Firebase Auth emulator,
 fake-gcs, and the running authentication (and payment) services. `overlays/infra.sh start`,
-`start auth` and `start payment` bring them up; the root `make test` does it for you.
+`start auth` and `start payment` bring them up; the root `make test` does it for you. The
+real trainings and goals services run from their own projects (tests/siblings.py).
 Fixtures only: helpers live in tests/helpers.py."""
 
 import asyncio
@@ -35,6 +36,7 @@ from tests.helpers import (
     token,
     wait_for_bootstrap_admin,
 )
+from tests.siblings import Sibling
 from users.app import create_app
 from users.settings import Settings
 
@@ -50,8 +52,32 @@ def database() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def settings() -> Settings:
-    return make_settings()
+def siblings(database: None) -> Iterator[dict[str, Sibling]]:
+    """The real trainings and goals services (tests/siblings.py), which deletion, export,
+    reports on trainings and the audit log reach; a test may stop one and start it again."""
+    running = {name: Sibling(name) for name in ("trainings", "goals")}
+
+    async def begin() -> None:
+        await asyncio.gather(*(sibling.prepare() for sibling in running.values()))
+        await asyncio.gather(*(sibling.start() for sibling in running.values()))
+
+    try:
+        asyncio.run(begin())
+        yield running
+    finally:
+        for sibling in running.values():
+            sibling.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(siblings: dict[str, Sibling]) -> Settings:
+    return make_settings(
+        trainings_url=siblings["trainings"].url,
+        goals_url=siblings["goals"].url,
+        # A step that failed (a sibling stopped on purpose) is retried quickly.
+        deletion_retry_min=0.2,
+        deletion_retry_max=0.5,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -118,7 +144,7 @@ async def clean(
                 ADMIN_EMAIL,
             )
         ]
-        await conn.execute("TRUNCATE follows, outbox, users")
+        await conn.execute("TRUNCATE follows, outbox, users, deletions")
         await conn.execute("DELETE FROM admins WHERE email <> $1", ADMIN_EMAIL)
     await redis.flushdb()
     await mongo[MONGO_DATABASE]["user_location"].delete_many({})

@@ -38,8 +38,10 @@ async def test_blocking_and_unblocking_are_recorded_with_the_values_they_changed
         assert entry["actor_id"] == 1  # admin_headers is admin 1's token
         assert entry["target_type"] == "user" and entry["target_id"] == user.id
         assert set(entry) == {
-            *("id", "at", "actor_id", "action", "target_type", "target_id", "before", "after")
+            *("id", "at", "actor_id", "action", "target_type", "target_id", "before", "after"),
+            "source",
         }
+        assert entry["source"] == "users"
     assert logged[0]["id"] > logged[1]["id"] and logged[0]["at"] >= logged[1]["at"]
 
 
@@ -107,7 +109,7 @@ async def test_only_admins_read_the_log(
     "query",
     [
         "action=user_deleted_forever",
-        "target_type=training",
+        "target_type=goal",
         "actor_id=0",
         "target_id=-3",
         "target_id=abc",

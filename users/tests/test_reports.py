@@ -115,6 +115,7 @@ async def test_the_queue_is_oldest_first_with_each_targets_state(
     assert [q["report"]["id"] for q in mine] == [first["id"], second["id"], third["id"]]
     assert [q["open_reports"] for q in mine] == [2, 1, 2]
     assert mine[0]["target"] == {
+        "type": "user",
         "id": target.id,
         "username": target.user.username,
         "is_blocked": False,
@@ -142,7 +143,7 @@ async def test_only_admins_work_the_queue(
             assert (
                 await client.request(method, path, json=body, headers=headers)
             ).status_code == 403
-    for query in ("status=closed", "reason=boring", "target_type=training", "limit=0", "offset=-1"):
+    for query in ("status=closed", "reason=boring", "target_type=goal", "limit=0", "offset=-1"):
         response = await client.get(f"/admins/reports?{query}", headers=admin_headers)
         assert response.status_code == 400, (query, response.text)
     for body in ({"action": "ban"}, {}, {"action": "warn", "note": "x" * 2001}):

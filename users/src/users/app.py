@@ -5,6 +5,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 import httpx
@@ -24,10 +25,15 @@ from users.admins.routes import AdminController, ModerationController
 from users.admins.service import bootstrap_admin, keep_lifting_suspensions
 from users.audit.routes import AuditController
 from users.clients.auth import AuthClient
+from users.clients.holders import DataHolder, TrainingsClient
 from users.clients.payment import PaymentClient
 from users.clients.upstream import Upstream
 from users.db import OUTAGES, UNSTORABLE, Pool, open_pool
+from users.deletions import service as deletions
+from users.deletions.routes import DeletionStatusController
+from users.deletions.worker import DeletionWorker
 from users.errors import exception_handlers
+from users.exports.routes import ExportController
 from users.follows.routes import FollowController
 from users.geo import Positions
 from users.health import HealthController
@@ -37,7 +43,11 @@ from users.profiles.avatar import AVATAR_WORDING
 from users.profiles.routes import ProfileController
 from users.prometheus import RequestMetrics
 from users.ratelimit import Limit, RateLimiter
-from users.reports.routes import ModerationQueueController, ReportController
+from users.reports.routes import (
+    ModerationQueueController,
+    ReportController,
+    TrainingReportController,
+)
 from users.security import ApiRequest, authenticate
 from users.services import Services
 from users.settings import Settings, get_settings
@@ -110,7 +120,10 @@ async def _services(settings: Settings) -> AsyncIterator[Services]:
             auth=AuthClient(Upstream(http, settings.auth_url, token, "authentication")),
             storage=Storage(http, settings.auth_url, token, AVATAR_WORDING),
             payment=PaymentClient(Upstream(http, settings.payment_url, token, "payment")),
+            trainings=TrainingsClient(Upstream(http, settings.trainings_url, token, "trainings")),
+            goals=DataHolder(Upstream(http, settings.goals_url, token, "goals")),
             positions=Positions(mongo, settings.mongo_database),
+            deleter=DeletionWorker(DELETION_IDLE),
             relay=OutboxRelay(
                 pool,
                 events_redis,
@@ -142,6 +155,7 @@ async def _services(settings: Settings) -> AsyncIterator[Services]:
         await _bounded(http.aclose(), "HTTP client")
 
 
+DELETION_IDLE = 5.0  # seconds between the deletion worker's looks when nothing wakes it
 CLOSE_TIMEOUT = 10.0  # seconds each client may take to close at shutdown
 
 
@@ -172,6 +186,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     name="blocked-sync",
                 ),
                 asyncio.create_task(bootstrap_admin(services), name="bootstrap-admin"),
+                asyncio.create_task(
+                    services.deleter.run(partial(deletions.work, services)), name="deletions"
+                ),
                 asyncio.create_task(
                     keep_lifting_suspensions(services, settings.suspension_sweep_interval),
                     name="suspension-lifter",
@@ -206,6 +223,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuditController,
             ReportController,
             ModerationQueueController,
+            TrainingReportController,
+            DeletionStatusController,
+            ExportController,
         ],
         lifespan=[lifespan],
         before_request=authenticate,

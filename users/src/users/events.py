@@ -11,6 +11,7 @@ USER_UNBLOCKED_COUNT = "user_unblocked_count"
 USER_PASSWORD_RECOVERY_COUNT = "user_password_recovery_count"
 USER_FOLLOWED_COUNT = "user_followed_count"
 USER_UNFOLLOWED_COUNT = "user_unfollowed_count"
+USER_DELETED_COUNT = "user_deleted_count"  # label: by_user (themself) or by_admin
 REPORT_OPENED_COUNT = "report_opened_count"  # label: the reason
 REPORT_RESOLVED_COUNT = "report_resolved_count"  # label: the outcome, once per report closed
 

@@ -55,6 +55,14 @@ class Positions:
         except PyMongoError as error:
             raise ServiceUnavailable("Location store is unavailable") from error
 
+    async def get(self, user_id: int) -> list[float] | None:
+        """The user's [longitude, latitude], if they gave one."""
+        try:
+            found = await self._collection.find_one({"user_id": user_id}, {"location": 1})
+        except PyMongoError as error:
+            raise ServiceUnavailable("Location store is unavailable") from error
+        return None if found is None else list(found["location"]["coordinates"])
+
     async def remove(self, user_id: int) -> None:
         try:
             await self._collection.delete_one({"user_id": user_id})

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from users.clients.auth import AuthClient
+from users.clients.holders import DataHolder, TrainingsClient
 from users.clients.payment import PaymentClient
 from users.db import Pool
+from users.deletions.worker import DeletionWorker
 from users.geo import Positions
 from users.outbox import OutboxRelay
 from users.ratelimit import RateLimiter
@@ -24,7 +26,10 @@ class Services:
     auth: AuthClient
     storage: Storage
     payment: PaymentClient
+    trainings: TrainingsClient
+    goals: DataHolder
     positions: Positions
     relay: OutboxRelay
+    deleter: DeletionWorker
     verifier: TokenVerifier
     limiter: RateLimiter

@@ -50,6 +50,9 @@ class Settings(OriginRegexSettings):
     blocked_sync_interval: float = Field(default=15.0, gt=0)
     # Seconds between sweeps that lift the suspensions that have run out.
     suspension_sweep_interval: float = Field(default=30.0, gt=0)
+    # A deletion step that failed is retried after min seconds, doubling up to max.
+    deletion_retry_min: float = Field(default=2.0, gt=0)
+    deletion_retry_max: float = Field(default=300.0, gt=0)
     # MongoDB wire protocol: `<database>.user_location` holds the GeoJSON positions.
     mongo_url: str = "mongodb://127.0.0.1:27017"
     mongo_database: str = "fiufit"
@@ -57,7 +60,10 @@ class Settings(OriginRegexSettings):
 
     auth_url: str = "http://127.0.0.1:8002"
     payment_url: str = "http://127.0.0.1:8020"
-    # Presented in X-Service-Token to authentication and payment.
+    # The services that hold the rest of a user's data: deletion and export reach them.
+    trainings_url: str = "http://127.0.0.1:8003"
+    goals_url: str = "http://127.0.0.1:8004"
+    # Presented in X-Service-Token to authentication, payment, trainings and goals.
     service_token: SecretStr
     jwt_issuer: str = "fiufit-authentication"
     # Seconds allowed for one call to authentication or payment.

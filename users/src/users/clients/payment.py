@@ -70,10 +70,23 @@ class PaymentClient:
         body = {"user_id": user_id, "address": address, "amount": eth(amount)}
         return await self._move("/payment/withdrawals", body, key, [user_id])
 
-    async def top_up(self, user_id: int, amount: Decimal, key: str) -> Any:
-        body = {"user_id": user_id, "amount": eth(amount)}
+    async def top_up(self, user_id: int, amount: Decimal, key: str, admin_id: int) -> Any:
+        """`actor_id`: payment records the admin in its audit log, with the ledger row."""
+        body = {"user_id": user_id, "amount": eth(amount), "actor_id": admin_id}
         return await self._move("/payment/top-ups", body, key, [user_id])
 
     async def transactions(self, params: dict[str, Any]) -> Any:
         query = {k: v for k, v in params.items() if v is not None}
         return await self._up.json("GET", "/payment/transactions", params=query)
+
+    async def unlink_wallet(self, user_id: int) -> None:
+        """At account deletion: 409 (passed on) while the wallet holds more than dust or has
+        movements in flight; idempotent otherwise (the ledger keeps its rows, unlinked)."""
+        await self._up.call("DELETE", f"/payment/wallets/{user_id}")
+
+    async def wallet(self, user_id: int) -> Any:
+        return await self._up.json("GET", f"/payment/wallets/{user_id}")
+
+    async def audit(self, params: dict[str, Any]) -> dict[str, Any]:
+        page: dict[str, Any] = await self._up.json("GET", "/payment/audit", params=params)
+        return page

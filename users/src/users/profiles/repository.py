@@ -145,9 +145,18 @@ async def update_user(conn: Connection, user_id: int, columns: dict[str, Any]) -
     return to_user(row) if row else None
 
 
-async def delete_user(conn: Connection, user_id: int) -> None:
-    """Only for undoing a sign-up that failed half-way (nothing refers to the row yet)."""
-    await conn.execute("DELETE FROM users WHERE id = $1", user_id)
+async def delete_user(conn: Connection, user_id: int) -> str | None:
+    """The row and its follows (ON DELETE CASCADE), both ways: an account deletion, or the undo
+    of a sign-up that failed half-way. Answers its Firebase uid (None when there was no row)."""
+    uid: str | None = await conn.fetchval(
+        "DELETE FROM users WHERE id = $1 RETURNING firebase_uid", user_id
+    )
+    return uid
+
+
+async def has_image(conn: Connection, user_id: int) -> bool:
+    found: bool | None = await conn.fetchval("SELECT has_image FROM users WHERE id = $1", user_id)
+    return bool(found)
 
 
 async def set_has_image(conn: Connection, user_id: int) -> None:
@@ -215,4 +224,9 @@ async def lift_suspension(conn: Connection, user_id: int) -> datetime | None:
 
 
 async def blocked_ids(conn: Connection) -> list[int]:
-    return [row["id"] for row in await conn.fetch("SELECT id FROM users WHERE is_blocked")]
+    """The blocked users, and every deleted one: a token issued before the deletion must never
+    work again, and deleted ids are never reused."""
+    rows = await conn.fetch(
+        "SELECT id FROM users WHERE is_blocked UNION ALL SELECT user_id FROM deletions"
+    )
+    return [row["id"] for row in rows]

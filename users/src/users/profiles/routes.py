@@ -3,7 +3,7 @@ GET /users/locations/."""
 
 from typing import Annotated
 
-from litestar import Controller, get, patch, post
+from litestar import Controller, delete, get, patch, post
 from litestar.exceptions import NotFoundException
 from litestar.params import JSONBody, QueryParameter
 from litestar.response import Response
@@ -11,7 +11,9 @@ from litestar.response import Response
 from users.accounts import service as accounts
 from users.accounts.models import EmailSignUp
 from users.accounts.routes import LOCATION, created
-from users.errors import NotAcceptable, TooManyRequests
+from users.deletions import service as deletions
+from users.deletions.models import Deletion
+from users.errors import Conflict, NotAcceptable, TooManyRequests
 from users.openapi import PUBLIC
 from users.pagination import Limit, Offset, UserId, clamp
 from users.profiles import service
@@ -100,3 +102,12 @@ class ProfileController(Controller):
         body are ignored; `coordinates` move the position."""
         request.caller.require_self_or_admin(user_id)
         return await service.update(request.services, user_id, data)
+
+    # 409: the wallet holds more than dust, or movements are in flight (payment's words).
+    @delete("/{user_id:int}", status_code=202, raises=[NotFoundException, Conflict])
+    async def delete_account(self, user_id: UserId, request: ApiRequest) -> Deletion:
+        """The user or an admin. Deletes the account and everything FiuFit holds about the
+        user, in every service (deletions/service.py); answers the deletion with the steps
+        still pending, which complete on their own."""
+        request.caller.require_self_or_admin(user_id)
+        return await deletions.request_deletion(request.services, request.caller, user_id)

@@ -28,6 +28,12 @@ class Outcome(StrEnum):
     WARN = "warn"  # the user sees it at GET /users/{id}/warnings
     SUSPEND = "suspend"  # a block for `days`, lifted by itself when it runs out
     BLOCK = "block"  # as PATCH /users/status/{id} blocks: every token and login refused
+    BLOCK_TRAINING = "block_training"  # a reported training only: trainings blocks it
+
+
+class TargetType(StrEnum):
+    USER = "user"
+    TRAINING = "training"  # warn, suspend and block then act on its trainer
 
 
 MAX_SUSPENSION_DAYS = 365
@@ -61,7 +67,7 @@ class Resolution(BaseModel):
 class Report(msgspec.Struct):
     id: int
     reporter_id: int
-    target_type: str  # "user"
+    target_type: TargetType
     target_id: int
     reason: Reason
     details: str
@@ -78,7 +84,7 @@ class Resolved(msgspec.Struct):
     closed: list[int]  # every report the resolution closed: the open ones on the same target
 
 
-class ReportedUser(msgspec.Struct):
+class ReportedUser(msgspec.Struct, tag_field="type", tag="user"):
     """The target as it is now, for the admin deciding."""
 
     id: int
@@ -87,9 +93,18 @@ class ReportedUser(msgspec.Struct):
     suspended_until: datetime | None  # a suspension's end; None for a block without one
 
 
+class ReportedTraining(msgspec.Struct, tag_field="type", tag="training"):
+    """A reported training as trainings has it now."""
+
+    id: int
+    title: str
+    trainer_id: int
+    blocked: bool
+
+
 class QueuedReport(msgspec.Struct):
     report: Report
-    target: ReportedUser | None  # None once the account is gone
+    target: ReportedUser | ReportedTraining | None  # None once the account or training is gone
     open_reports: int  # on the same target, this one included if open
 
 

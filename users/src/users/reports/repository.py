@@ -11,6 +11,7 @@ from users.reports.models import (
     Report,
     ReportedUser,
     Status,
+    TargetType,
 )
 
 _COLUMNS = (
@@ -23,7 +24,7 @@ def _report(row: Any) -> Report:
     return Report(
         id=row["id"],
         reporter_id=row["reporter_id"],
-        target_type=row["target_type"],
+        target_type=TargetType(row["target_type"]),
         target_id=row["target_id"],
         reason=Reason(row["reason"]),
         details=row["details"],
@@ -46,18 +47,24 @@ def _reported_user(row: Any) -> ReportedUser:
 
 
 async def insert(
-    conn: Connection, reporter_id: int, target_id: int, reason: Reason, details: str
+    conn: Connection,
+    reporter_id: int,
+    target_type: TargetType,
+    target_id: int,
+    reason: Reason,
+    details: str,
 ) -> Report | None:
     """None when the reporter already has an open report on the target."""
     row = await conn.fetchrow(
         "INSERT INTO reports AS r (reporter_id, target_type, target_id, reason, details)"
-        " VALUES ($1, 'user', $2, $3, $4)"
+        " VALUES ($1, $5, $2, $3, $4)"
         " ON CONFLICT (reporter_id, target_type, target_id) WHERE status = 'open' DO NOTHING"
         f" RETURNING {_COLUMNS}",
         reporter_id,
         target_id,
         reason.value,
         details,
+        target_type.value,
     )
     return _report(row) if row else None
 
@@ -69,7 +76,12 @@ async def get(conn: Connection, report_id: int, for_update: bool = False) -> Rep
 
 
 async def resolve_target(
-    conn: Connection, target_type: str, target_id: int, outcome: Outcome, note: str, admin_id: int
+    conn: Connection,
+    target_type: TargetType,
+    target_id: int,
+    outcome: Outcome,
+    note: str,
+    admin_id: int,
 ) -> list[Report]:
     """Closes every open report on the target with one outcome; answers them, oldest first."""
     rows = await conn.fetch(
@@ -77,7 +89,7 @@ async def resolve_target(
         " resolved_by = $5, resolved_at = now()"
         " WHERE target_type = $1 AND target_id = $2 AND status = 'open'"
         f" RETURNING {_COLUMNS}",
-        target_type,
+        target_type.value,
         target_id,
         outcome.value,
         note,
@@ -89,18 +101,19 @@ async def resolve_target(
 async def queue(
     conn: Connection,
     status: Status,
-    target_type: str | None,
+    target_type: TargetType | None,
     reason: Reason | None,
     offset: int,
     limit: int,
 ) -> tuple[list[QueuedReport], int]:
     """Oldest first, each with its target's current state and open-report count (one
-    statement: the count is a lateral lookup on the open-target index, not a query per row)."""
+    statement: the count is a lateral lookup on the open-target index, not a query per row).
+    A training's state is trainings' to give: its target is None here (reports/service.py)."""
     condition, values = where(
         {
             "r.status": status.value,
             "r.reason": None if reason is None else reason.value,
-            "r.target_type": target_type,
+            "r.target_type": None if target_type is None else target_type.value,
         }
     )
     n = len(values)
@@ -109,7 +122,7 @@ async def queue(
         " o.open_reports"
         " FROM (SELECT * FROM reports r"
         f"       WHERE {condition} ORDER BY r.id OFFSET ${n + 1} LIMIT ${n + 2}) r"
-        " LEFT JOIN users u ON u.id = r.target_id"
+        " LEFT JOIN users u ON r.target_type = 'user' AND u.id = r.target_id"
         " CROSS JOIN LATERAL (SELECT count(*) AS open_reports FROM reports o"
         "   WHERE o.target_type = r.target_type AND o.target_id = r.target_id"
         "   AND o.status = 'open') o"
@@ -156,3 +169,7 @@ async def warnings(conn: Connection, user_id: int) -> list[IssuedWarning]:
         )
         for r in rows
     ]
+
+
+async def delete_warnings(conn: Connection, user_id: int) -> None:
+    await conn.execute("DELETE FROM warnings WHERE user_id = $1", user_id)

@@ -82,7 +82,7 @@ class WalletController(Controller):
         key: NamedDependency[str],
     ) -> Movement:
         """Admins only: funds from the contract to the user's wallet."""
-        return await service.top_up(request.services, user_id, data.amount, key)
+        return await service.top_up(request.services, user_id, data.amount, key, request.caller.id)
 
     @post("/deposit", status_code=200, raises=[NotFoundException, Conflict])
     async def deposit(

@@ -44,9 +44,11 @@ async def balance(services: Services, user_id: int) -> WalletBalance:
     return WalletBalance(balance=Balance(balance=await services.payment.balance(user_id)))
 
 
-async def top_up(services: Services, user_id: int, amount: Decimal, key: str) -> Movement:
+async def top_up(
+    services: Services, user_id: int, amount: Decimal, key: str, admin_id: int
+) -> Movement:
     await profiles.get(services, user_id)
-    return movement(await services.payment.top_up(user_id, amount, key))
+    return movement(await services.payment.top_up(user_id, amount, key, admin_id))
 
 
 async def deposit(services: Services, data: DepositCreate, key: str) -> Movement:
