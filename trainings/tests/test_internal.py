@@ -154,6 +154,7 @@ async def test_trainings_by_id_leave_out_the_unknown_ones(client: Client, create
         "ids=1,",
         "ids=a",
         "ids=1.5",
+        "ids=1%0A",
         "ids= 1",
         "ids=01",
         f"ids={2**63}",

@@ -24,6 +24,8 @@ from trainings.catalogue.service import (
 )
 from trainings.favourites.models import FavouriteCreate, RatingUpdate
 from trainings.inline import inline_within_budget
+from trainings.internal.routes import IDS_PATTERN
+from trainings.internal.service import parse_ids
 from trainings.storage import KnownSizes, ReadCache, base64_length
 from trainings.trainings.models import (
     TrainerTrainingUpdate,
@@ -422,3 +424,15 @@ def test_a_names_pattern_is_one_of_them_with_blanks_around() -> None:
         assert pattern.search(name), name
     for name in ("walk", "Walks", "Push", "Walk Walk", "", "Close grip"):
         assert not pattern.search(name), name
+
+
+def test_ids_are_one_to_a_hundred_positive_bigints_once_each() -> None:
+    pattern = re.compile(IDS_PATTERN)
+    for text in ("1", "3,1,3", ",".join(map(str, range(1, 101))), str(2**63 - 1)):
+        assert pattern.search(text), text
+    for text in ("", "0", "1,", ",1", "1,,2", "01", " 1", "-1", str(2**63), "1;2"):
+        assert not pattern.search(text), text
+    assert not pattern.search(",".join(map(str, range(1, 102))))
+    assert parse_ids("3,1,3") == [1, 3]
+    with pytest.raises(ClientException):
+        parse_ids("1\n")  # Python's `$` lets a final newline through the pattern
