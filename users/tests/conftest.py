@@ -144,7 +144,7 @@ async def clean(
                 ADMIN_EMAIL,
             )
         ]
-        await conn.execute("TRUNCATE follows, outbox, users, deletions")
+        await conn.execute("TRUNCATE follows, outbox, users, deletions, warnings, reports")
         await conn.execute("DELETE FROM admins WHERE email <> $1", ADMIN_EMAIL)
     await redis.flushdb()
     await mongo[MONGO_DATABASE]["user_location"].delete_many({})

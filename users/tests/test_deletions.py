@@ -1,8 +1,7 @@
 """Account deletion: DELETE /users/{id} takes the row, its follows and warnings at once, kills
 the user's tokens at once, unlinks the wallet first (payment refuses while money is left), and
 leaves the other steps (Firebase, avatar, position, trainings, goals) to the worker, retried
-until each succeeds. trainings and goals are not running in this suite, so their steps stay
-pending here; tests/test_deletion_restart.py runs them for real."""
+until each succeeds. tests/test_across_services.py stops trainings and goals mid-way."""
 
 import json
 from decimal import Decimal
@@ -84,14 +83,13 @@ async def test_a_user_deletes_their_account_and_it_is_gone_at_once(
     )
     assert login.status_code == 401
 
-    # The worker: Firebase, avatar and position done; trainings and goals (down here) pending.
-    async def local_steps_done() -> bool:
-        shown = await deletion(client, admin_headers, user["id"])
-        return sorted(shown["pending"]) == ["goals", "trainings"] and shown["attempts"] >= 1
+    # The worker: every step done.
+    async def completed() -> bool:
+        return (await deletion(client, admin_headers, user["id"]))["completed_at"] is not None
 
-    await eventually(local_steps_done, "the steps users can reach to complete")
+    await eventually(completed, "the deletion to complete")
     shown = await deletion(client, admin_headers, user["id"])
-    assert "trainings" in shown["last_error"] and "goals" in shown["last_error"]
+    assert shown["pending"] == [] and shown["last_error"] is None
     assert await avatar_status(http, user["id"]) == 404
     positions = mongo[MONGO_DATABASE]["user_location"]
     assert await positions.count_documents({"user_id": user["id"]}) == 0

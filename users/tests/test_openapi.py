@@ -132,7 +132,7 @@ async def test_a_deep_recovery_body_is_ignored_like_any_other(client: Client) ->
 @pytest.mark.parametrize(
     ("path", "allow"),
     [
-        ("/users/1", "GET, OPTIONS, PATCH"),
+        ("/users/1", "DELETE, GET, OPTIONS, PATCH"),
         ("/users/1/wallet/balance", "GET, OPTIONS, PATCH"),
         ("/users", "GET, OPTIONS, POST"),
         ("/admins", "GET, OPTIONS, POST"),

@@ -141,11 +141,10 @@ async def test_the_block_toggle_lifts_a_suspension_by_hand(
         {"action": "suspend", "days": 366},
         {"action": "suspend", "days": "three"},
         {"action": "suspend", "days": 1.5},
-        {"action": "warn", "days": 3},
-        {"action": "block", "days": 3},
+        {"action": "suspend", "days": None},
     ],
 )
-async def test_days_go_with_suspend_only(
+async def test_suspend_needs_days(
     client: Client, make_actor: Any, admin_headers: dict[str, str], body: dict[str, Any]
 ) -> None:
     target = await make_actor()
@@ -158,3 +157,23 @@ async def test_days_go_with_suspend_only(
     assert refused.status_code == 400, refused.text
     queue = await client.get("/admins/reports", headers=admin_headers)
     assert made.json()["id"] in [i["report"]["id"] for i in queue.json()["items"]]
+
+
+async def test_days_are_ignored_by_another_action(
+    client: Client, make_actor: Any, admin_headers: dict[str, str], db: asyncpg.Pool
+) -> None:
+    target = await make_actor()
+    made = await client.post(
+        f"/users/{target.id}/reports", json={"reason": "spam"}, headers=(await make_actor()).headers
+    )
+    warned = await client.patch(
+        f"/admins/reports/{made.json()['id']}",
+        json={"action": "warn", "days": 3},
+        headers=admin_headers,
+    )
+    assert warned.status_code == 200, warned.text
+    async with db.acquire() as conn:
+        row = await conn.fetchrow(
+            "SELECT is_blocked, suspended_until FROM users WHERE id = $1", target.id
+        )
+    assert not row["is_blocked"] and row["suspended_until"] is None

@@ -7,7 +7,8 @@ from litestar.params import QueryParameter
 
 from users.audit import service
 from users.audit.models import Action, AuditPage, TargetType
-from users.pagination import ID_MAX, Limit, Offset, clamp
+from users.audit.service import MAX_MERGED
+from users.pagination import ID_MAX, MAX_LIMIT, Limit, clamp
 from users.security import ApiRequest, admin_only
 
 AnyId = Annotated[
@@ -16,6 +17,12 @@ AnyId = Annotated[
 ]
 ActionFilter = Annotated[Action | None, QueryParameter(description="one action")]
 TargetTypeFilter = Annotated[TargetType | None, QueryParameter(description="the target's kind")]
+# A page merges the newest entries of up to three services' logs, read from their start: it
+# may begin no deeper than this.
+AuditOffset = Annotated[
+    int,
+    QueryParameter(ge=0, le=MAX_MERGED - MAX_LIMIT, description="entries to skip"),
+]
 
 
 class AuditController(Controller):
@@ -30,7 +37,7 @@ class AuditController(Controller):
         action: ActionFilter = None,
         target_type: TargetTypeFilter = None,
         target_id: AnyId = None,
-        offset: Offset = 0,
+        offset: AuditOffset = 0,
         limit: Limit = 10,
     ) -> AuditPage:
         """Who did what to whom and when, with the values before and after; filtered by any of

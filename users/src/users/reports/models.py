@@ -5,7 +5,7 @@ from enum import StrEnum
 from typing import Annotated
 
 import msgspec
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from users.inputs import NO_NUL
 
@@ -50,8 +50,19 @@ class ReportCreate(BaseModel):
 
 
 class Resolution(BaseModel):
-    """An admin's decision; who resolves comes from the token. `days` goes with `suspend`, and
-    only with it."""
+    """An admin's decision; who resolves comes from the token. `suspend` requires `days`;
+    another action ignores them (bodies are read tolerantly)."""
+
+    # The schema states the rule the validator applies.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"action": {"const": "suspend"}}, "required": ["action"]},
+            "then": {
+                "required": ["days"],
+                "properties": {"days": {"type": "integer"}},
+            },
+        }
+    )
 
     action: Outcome
     note: Text = ""
@@ -59,8 +70,10 @@ class Resolution(BaseModel):
 
     @model_validator(mode="after")
     def _days_with_suspend(self) -> "Resolution":
-        if (self.action is Outcome.SUSPEND) != (self.days is not None):
-            raise ValueError("days is required with suspend, and only with suspend")
+        if self.action is not Outcome.SUSPEND:
+            self.days = None
+        elif self.days is None:
+            raise ValueError("days is required with suspend")
         return self
 
 
