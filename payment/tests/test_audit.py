@@ -6,12 +6,13 @@ The log cannot be cleaned after a test (that is the point of it); each test read
 entries of the admins and users it made up, whose ids are never reused within a run."""
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
 import pytest
 
-from tests.helpers import NO_TOKEN, Client, key, new_user_id, wallet
+from tests.helpers import NO_TOKEN, Client, funded_owner, key, new_user_id, running, wallet
 
 AUDIT = "/payment/audit"
 
@@ -96,6 +97,17 @@ async def test_a_top_up_whose_entry_cannot_be_written_moves_nothing(
     kinds = await client.get("/payment/transactions", params={"user_id": user["user_id"]})
     assert [e["kind"] for e in kinds.json()["items"]] == ["gas_grant"]
     assert await entries(client, actor_id=admin) == []
+
+
+async def test_a_top_up_the_pool_cannot_pay_keeps_its_entry(client: Client) -> None:
+    """The admin acted: the row was written (and failed on the chain), and so was its entry."""
+    owner, admin = funded_owner(), new_user_id()
+    async with running(owner_private_key=owner.key.hex(), initial_pool=Decimal("0.5")) as small:
+        user = await wallet(small)
+        response = await top_up(small, user["user_id"], admin, "0.6")
+        assert response.status_code == 400 and response.json()["entry"]["status"] == "failed"
+        [entry] = await entries(small, actor_id=admin)
+    assert entry["after"] == {"amount": "0.6", "entry_id": response.json()["entry"]["id"]}
 
 
 async def test_filters_and_pages(client: Client) -> None:

@@ -31,7 +31,9 @@ from tests.helpers import (
     key,
     lock_account,
     new_user_id,
+    running,
     service,
+    services_of,
     top_up,
     unlock_account,
     wallet,
@@ -314,6 +316,15 @@ async def test_the_audit_entry_of_a_top_up_outlives_the_wallet(client: Client) -
     logged = await client.get("/payment/audit", params={"target_id": user["user_id"]})
     [audit] = logged.json()["items"]
     assert audit["after"] == {"amount": "0.001", "entry_id": entry["id"]}
+
+
+async def test_an_unreachable_chain_is_503_and_unlinks_nothing(client: Client) -> None:
+    user = await wallet(client)  # its grant confirmed: only the balance is left to read
+    contract = services_of(client.app).chain.contract_address
+    async with running(rpc_url="http://127.0.0.1:9", contract_address=contract) as down:
+        response = await delete(down, user["user_id"])
+    assert response.status_code == 503, response.text
+    assert (await client.get(f"/payment/wallets/{user['user_id']}")).status_code == 200
 
 
 async def test_deleting_requires_the_service_credential(client: Client) -> None:

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -85,6 +86,16 @@ def test_the_former_names_are_still_read(
 def test_a_pool_smaller_than_its_minimum_is_refused() -> None:
     with pytest.raises(ValidationError, match="PAYMENT_DATABASE_POOL_MIN"):
         make_settings(database_pool_min=8, database_pool_max=4)
+
+
+def test_dust_below_the_minimum_withdrawal_is_refused() -> None:
+    """Below the minimum withdrawal, a balance above the dust could never be withdrawn, and the
+    account could never be deleted."""
+    with pytest.raises(ValidationError, match="PAYMENT_DELETION_DUST_ETH"):
+        make_settings(deletion_dust_eth=Decimal("0.0001"))
+    lower = make_settings(deletion_dust_eth=Decimal("0.0001"), min_withdrawal=Decimal("0.0001"))
+    assert lower.deletion_dust_eth == Decimal("0.0001")
+    assert make_settings().deletion_dust_eth == Decimal("0.001")
 
 
 CONSOLE_SCRIPT = str(Path(sys.executable).parent / "fiufit-payment")
