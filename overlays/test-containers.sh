@@ -75,6 +75,7 @@ step "the client journeys through the compose gateway (port $FIUFIT_COMPOSE_GATE
 make -C overlays/e2e --no-print-directory lint >/dev/null || fail "e2e lint"
 FIUFIT_GATEWAY_URL="http://127.0.0.1:$FIUFIT_COMPOSE_GATEWAY_PORT" \
   FIUFIT_STACK_LOG_COMMAND="${compose[*]/#overlays/$PWD/overlays} logs --no-color" \
+  FIUFIT_USERS_SQL_COMMAND="${compose[*]/#overlays/$PWD/overlays} exec -T postgres psql -v ON_ERROR_STOP=1 -q -U postgres -d users" \
   make -C overlays/e2e --no-print-directory test || fail "the end-to-end journeys against compose"
 
 step "passed"

@@ -306,9 +306,11 @@ def test_f9_report_warn_and_block(gw: Gateway, admin_auth: dict[str, str]) -> No
     mine = [q for q in queue.json()["items"] if q["report"]["id"] in made]
     assert [q["open_reports"] for q in mine] == [2, 2]
     assert mine[0]["target"] == {
+        "type": "user",
         "id": trainer.id,
         "username": trainer.username,
         "is_blocked": False,
+        "suspended_until": None,
     }
     warned = gw.patch(
         f"/admins/reports/{made[0]}", json={"action": "warn", "note": "Be kind"}, headers=admin_auth
