@@ -41,6 +41,10 @@ ROUTES: list[tuple[str, str, Any, tuple[int | None, ...]]] = [
     ("GET", "/users/transactions", None, ADMIN),
     ("PATCH", "/users/status/{t}", None, ADMIN),
     ("GET", "/admins", None, ADMIN),
+    ("GET", "/users/{t}/export", None, SELF),
+    ("GET", "/users/{t}/warnings", None, SELF_OR_ADMIN),
+    ("GET", "/admins/reports", None, ADMIN),
+    ("GET", "/admins/audit", None, ADMIN),
     ("GET", "/admins/deletions/{t}", None, (403, 403, 404)),  # none asked: the admin's 404
     # Last for the target: the user deletes themself; an admin asking again gets the same one.
     ("DELETE", "/users/{t}", None, (403, 202, 202)),
