@@ -200,6 +200,14 @@ start_service() { # name folder port: a FiuFit service that other services' test
     set +a
     AUTH_JWT_PRIVATE_KEY=$(cat "$(jwt_key)")
     export AUTH_JWT_PRIVATE_KEY
+    if [ "$1" = payment ] && [ "$EPHEMERAL" = 1 ]; then
+      # A throw-away chain needs a ledger of its own: a ledger that outlived an earlier chain
+      # holds movements this one never saw, which payment would rebroadcast for ever, holding
+      # up the owner's transactions (gas grants, top-ups) behind them.
+      psql -h 127.0.0.1 -U postgres -q -c "drop database if exists payment_ephemeral with (force)" \
+        -c "create database payment_ephemeral" >/dev/null
+      PAYMENT_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/payment_ephemeral
+    fi
     if grep -q '^migrate:' "$ROOT/$2/Makefile"; then make -C "$ROOT/$2" --no-print-directory migrate; fi
     spawn "$1" "$ROOT/$2/.venv/bin/fiufit-$2"
   )

@@ -9,7 +9,17 @@ DATA=${FIUFIT_DATA:-$ROOT/.local}
 GATEWAY_PORT=${FIUFIT_GATEWAY_PORT:-8080}
 export FIUFIT_EPHEMERAL=0
 
+# A chain started afresh (first run, or after `make wipe`) needs a ledger to match: the payment
+# database of an earlier chain holds movements this one never saw, which payment would
+# rebroadcast for ever. The Postgres server may outlive .local (a machine's own server).
+fresh_chain=0
+[ -s "$DATA/anvil/state.json" ] || fresh_chain=1
 overlays/infra.sh start
+if [ "$fresh_chain" = 1 ] && [ -f payment/pyproject.toml ]; then
+  psql -h 127.0.0.1 -U postgres -q -c "drop database if exists payment with (force)" \
+    -c "create database payment" >/dev/null
+  echo "[up] a new chain: the payment database starts empty"
+fi
 honcho_pid=
 stop() {
   trap - EXIT INT TERM
