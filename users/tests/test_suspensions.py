@@ -9,7 +9,7 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.helpers import Client, bearer, eventually, sign_up, token
+from tests.helpers import Client, bearer, eventually, outbox_metrics, sign_up, token
 
 
 async def suspend(client: Client, admin: dict[str, str], reporter: Any, target_id: int) -> Any:
@@ -106,6 +106,9 @@ async def test_a_block_ends_a_suspension_for_good(
             "SELECT is_blocked, suspended_until FROM users WHERE id = $1", target.id
         )
     assert row["is_blocked"] and row["suspended_until"] is None
+    # Counted once, when the suspension began: making it a block is no second block.
+    blocks = [m for m, _ in await outbox_metrics(db) if m == "user_blocked_count"]
+    assert blocks == ["user_blocked_count"]
     # A later suspension does not shorten the block.
     await suspend(client, admin_headers, await make_actor(), target.id)
     async with db.acquire() as conn:

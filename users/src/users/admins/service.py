@@ -175,13 +175,14 @@ async def set_account_disabled(services: Services, user_id: int, disabled: bool)
 
 async def write_block(conn: Connection, user: User, blocked: bool, by_admin: int) -> User:
     """The database side of a block, inside the caller's transaction: the row, the event and
-    the audit entry. The caller marks the Redis set and wakes the relay after the commit."""
+    the audit entry. The caller marks the Redis set and wakes the relay after the commit. A
+    suspension made a block was counted when it began: no second event."""
     updated = await users.set_blocked(conn, user.id, blocked)
     if updated is None:
         raise NotFoundException("User not found")
-    await outbox.enqueue(
-        conn, events.SOURCE, events.USER_BLOCKED_COUNT if blocked else events.USER_UNBLOCKED_COUNT
-    )
+    if user.is_blocked != blocked:
+        metric = events.USER_BLOCKED_COUNT if blocked else events.USER_UNBLOCKED_COUNT
+        await outbox.enqueue(conn, events.SOURCE, metric)
     await audit.record(
         conn,
         by_admin,

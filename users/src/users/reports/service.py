@@ -2,6 +2,8 @@
 reports on its target in one transaction, with its warning, suspension or block and its audit
 entries. A training's facts (its trainer, its state) and its block are trainings'."""
 
+from typing import Any
+
 from litestar.exceptions import ClientException, NotFoundException, PermissionDeniedException
 
 from users import blocking, events, outbox
@@ -53,12 +55,12 @@ async def _training(services: Services, training_id: int) -> ReportedTraining:
     return _reported_training(found[0])
 
 
-def _reported_training(found: dict[str, object]) -> ReportedTraining:
+def _reported_training(found: dict[str, Any]) -> ReportedTraining:
     return ReportedTraining(
-        id=int(str(found["id"])),
-        title=str(found["title"]),
-        trainer_id=int(str(found["trainer_id"])),
-        blocked=bool(found["blocked"]),
+        id=found["id"],
+        title=found["title"],
+        trainer_id=found["trainer_id"],
+        blocked=found["blocked"],
     )
 
 
